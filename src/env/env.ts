@@ -1,0 +1,370 @@
+import type { Readable } from "node:stream";
+import { ConfigError } from "../errors.js";
+import { ArraySink } from "../operators/array-sink.js";
+import { AsyncIterableSource } from "../operators/async-iterable-source.js";
+import type { Calculator } from "../operators/calculator.js";
+import type { DeadLetter } from "../operators/dead-letter.js";
+import { IterableSource } from "../operators/iterable-source.js";
+import type { MapAsyncSpec } from "../operators/map-async.js";
+import { ReadableSource } from "../operators/readable-source.js";
+import type { Sink } from "../operators/sink.js";
+import { Source } from "../operators/source.js";
+import type { ChainBranch } from "../runtime/chain.js";
+import { Job } from "../runtime/job.js";
+import { MapAsyncNode } from "../runtime/map-async-node.js";
+import type { NodeSettings, RuntimeNode } from "../runtime/node.js";
+import { SinkNode } from "../runtime/sink-node.js";
+import { SourceNode } from "../runtime/source-node.js";
+import { TransformNode } from "../runtime/transform-node.js";
+import type { Logger } from "../util/logger.js";
+import { type LogicalEdge, type LogicalKind, LogicalNode, type StageLink } from "./graph.js";
+import {
+  checkNodeOptions,
+  type EnvOptions,
+  type NodeOptions,
+  type ResolvedEnvOptions,
+  resolveEnvOptions,
+} from "./options.js";
+import { Pipeline } from "./pipeline.js";
+import { type NodeReport, RunError, type RunReport } from "./report.js";
+import { Stream } from "./stream.js";
+import { type Topology, toMermaid, topologyOf } from "./topology.js";
+
+/** What `env.from()` accepts. */
+export type SourceInput<T> = Source<T> | Iterable<T> | AsyncIterable<T> | Readable;
+
+interface RunState {
+  readonly index: number;
+  readonly job: Job;
+  readonly nodes: Map<LogicalNode, RuntimeNode>;
+  readonly promise: Promise<RunReport>;
+  done: boolean;
+  stopped: boolean;
+}
+
+/**
+ * The job graph and its runner (DESIGN.md section 3).
+ *
+ * ```ts
+ * const env = new Env({ batchSize: 1024, highWaterMark: 16 });
+ * await env.from(records).filter((r) => r.ok).map((r) => r.value).to(sink);
+ * ```
+ *
+ * Building the graph runs nothing. `env.run()` runs every node added since the previous run
+ * (as Flink's `execute()`), and resolves with a {@link RunReport} when every terminal node
+ * finished; awaiting a {@link Pipeline} starts the run if needed. Streams of a run that
+ * started cannot get new consumers (a {@link ConfigError} says so).
+ */
+export class Env {
+  /** The resolved options. */
+  readonly options: ResolvedEnvOptions;
+  private readonly nodes: LogicalNode[] = [];
+  private readonly byOperator = new Map<object, LogicalNode>();
+  private readonly names = new Set<string>();
+  private readonly runs: RunState[] = [];
+  private nextId = 1;
+  private dl: Sink<DeadLetter>;
+
+  /**
+   * @param options - see {@link EnvOptions}; defaults merged key by key.
+   * @throws ConfigError when an option is out of range.
+   */
+  constructor(options: EnvOptions = {}) {
+    this.options = resolveEnvOptions(options);
+    this.dl = this.options.deadLetters;
+  }
+
+  /** The Env's name. */
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** The Env's logger. */
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  /**
+   * Where records set aside by a `'dead-letter'` policy go: a Sink of {@link DeadLetter}s.
+   * Default: a `MemoryDeadLetters` (read `env.deadLetters.letters`). Set before running.
+   */
+  get deadLetters(): Sink<DeadLetter> {
+    return this.dl;
+  }
+  set deadLetters(sink: Sink<DeadLetter>) {
+    if (sink === null || typeof (sink as Sink<DeadLetter>).produce !== "function") {
+      throw new ConfigError("env.deadLetters must be a Sink (an object with produce(batch))");
+    }
+    this.dl = sink;
+  }
+
+  /**
+   * Starts a stream from a {@link Source}, an array or Iterable, an AsyncIterable, or a Node
+   * Readable. The same Source instance passed twice is one node (fan-out).
+   * @throws ConfigError when `input` is none of these.
+   */
+  from<T>(input: SourceInput<T>, options?: NodeOptions): Stream<T> {
+    const source = toSource(input);
+    const existing = this.byOperator.get(source);
+    if (existing !== undefined) return new Stream<T>(this, existing, null);
+    const node = this.addNode("source", source.name ?? source.constructor.name, source, options, []);
+    return new Stream<T>(this, node, null);
+  }
+
+  /**
+   * Adds a node fed by `inputs` (extension point for node-creating operators; built-ins such
+   * as `compute`, `union`, `mapAsync` use it). An operator object already in the graph is
+   * reused, making a fan-in.
+   * @internal
+   */
+  addNode(
+    kind: LogicalKind,
+    operatorName: string,
+    operator: Source<unknown> | Calculator<unknown, unknown> | Sink<unknown> | MapAsyncSpec | null,
+    options: NodeOptions | undefined,
+    inputs: Stream<unknown>[],
+  ): LogicalNode {
+    let node = operator === null ? undefined : this.byOperator.get(operator);
+    if (node === undefined) {
+      const opts = checkNodeOptions(kind, options);
+      const id = `n${this.nextId++}`;
+      let name = opts.name ?? `${kind}:${operatorName}`;
+      if (this.names.has(name)) name = `${name}#${id}`;
+      this.names.add(name);
+      node = new LogicalNode(id, kind, name, operator, opts);
+      this.nodes.push(node);
+      if (operator !== null) this.byOperator.set(operator, node);
+    } else if (node.kind !== kind) {
+      throw new ConfigError(
+        `${operatorName} is already used in this Env as a ${node.kind}; use another instance`,
+      );
+    }
+    for (const s of inputs) this.connect(s, node);
+    return node;
+  }
+
+  /** Connects `stream` into `to`. @internal */
+  connect(stream: Stream<unknown>, to: LogicalNode): void {
+    if (stream.env !== this) throw new ConfigError("a stream of another Env cannot be connected here");
+    const from = stream.node;
+    if (from.run !== undefined || to.run !== undefined) {
+      throw new ConfigError(
+        `cannot connect "${from.name}" to "${to.name}": that part of the graph already ran or is running; ` +
+          "build new pipelines from new sources (env.from(...)) or use a new Env",
+      );
+    }
+    const edge: LogicalEdge = { from, link: stream.link, to };
+    from.outputs.push(edge);
+    to.inputs.push(edge);
+  }
+
+  /** @internal `stream.to(sink)`. */
+  addSink(stream: Stream<unknown>, sink: Sink<unknown>, options?: NodeOptions): Pipeline {
+    if (sink === null || typeof sink !== "object" || typeof (sink as Sink<unknown>).produce !== "function") {
+      throw new ConfigError(
+        `to(sink): sink must be a Sink (an object with produce(batch)), got ${String(sink)}`,
+      );
+    }
+    const node = this.addNode("sink", sink.name ?? sink.constructor.name, sink, options, [stream]);
+    return new Pipeline(this, node);
+  }
+
+  /** @internal `stream.toArray()`. */
+  async collect<T>(stream: Stream<T>): Promise<T[]> {
+    const sink = new ArraySink<T>();
+    await this.addSink(stream as Stream<unknown>, sink as Sink<unknown>);
+    return sink.records;
+  }
+
+  /**
+   * Runs every node added since the last run; resolves with the {@link RunReport} when all
+   * terminal nodes finished. Called while a run is in progress, returns that run's promise.
+   * @throws RunError (an AggregateError of PipelineErrors, with `report`) when nodes failed.
+   */
+  run(): Promise<RunReport> {
+    const current = this.runs.at(-1);
+    if (current !== undefined && !current.done) return current.promise;
+    const pending = this.nodes.filter((n) => n.run === undefined);
+    if (pending.length === 0) {
+      if (current !== undefined) return current.promise;
+      return Promise.reject(
+        new ConfigError(`env "${this.name}" has nothing to run: add a source with env.from(...)`),
+      );
+    }
+    return this.start(pending).promise;
+  }
+
+  /**
+   * Graceful stop of the current run: sources read no more, records in flight drain to the
+   * sinks, `run()` resolves with status `stopped`. Does nothing when nothing runs.
+   */
+  stop(): void {
+    const current = this.runs.at(-1);
+    if (current === undefined || current.done) return;
+    current.stopped = true;
+    current.job.stop();
+  }
+
+  /** @internal the promise behind a Pipeline. */
+  async awaitSink(node: LogicalNode): Promise<NodeReport> {
+    if (node.run === undefined) {
+      const current = this.runs.at(-1);
+      if (current !== undefined && !current.done) await current.promise.catch(() => {});
+      if (node.run === undefined) this.run().catch(() => {});
+    }
+    const state = this.runs[node.run!];
+    const rn = state.nodes.get(node)!;
+    await rn.completion;
+    if (rn.status === "failed") throw rn.error;
+    if (rn.status === "cancelled") throw rn.cancelReason;
+    return nodeReport(rn);
+  }
+
+  /** The job graph: nodes and edges, each edge with the stages fused onto it. */
+  topology(): Topology {
+    return topologyOf(this.nodes);
+  }
+
+  /** The job graph as a Mermaid flowchart (paste into Markdown). */
+  toMermaid(): string {
+    return toMermaid(this.topology());
+  }
+
+  private start(pending: LogicalNode[]): RunState {
+    const index = this.runs.length;
+    const o = this.options;
+    const job = new Job({ envName: o.name, logger: o.logger, onError: o.onError, deadLetters: this.dl });
+    const map = new Map<LogicalNode, RuntimeNode>();
+    for (const n of pending) {
+      n.run = index;
+      const settings: NodeSettings = {
+        batchSize: n.options.batchSize ?? o.batchSize,
+        highWaterMark: n.options.highWaterMark ?? o.highWaterMark,
+        lingerMs: o.lingerMs,
+        onError: n.options.onError ?? o.onError,
+      };
+      const rn = runtimeNode(n, job, settings);
+      map.set(n, rn);
+      job.nodes.push(rn);
+      if (n.kind !== "sink" && n.outputs.length === 0) {
+        o.logger.warn({ node: n.name }, "node has no consumer: its output is discarded (add .to(sink))");
+      }
+    }
+    for (const n of pending) wire(n, map);
+    const state: RunState = {
+      index,
+      job,
+      nodes: map,
+      promise: Promise.resolve(undefined as never),
+      done: false,
+      stopped: false,
+    };
+    this.runs.push(state);
+    const promise = job.run().then(() => {
+      state.done = true;
+      const report = buildReport(o.name, job, state.stopped);
+      const errors = job.errors();
+      if (errors.length > 0) throw new RunError(errors, { ...report, status: "failed" });
+      return report;
+    });
+    (state as { promise: Promise<RunReport> }).promise = promise;
+    return state;
+  }
+}
+
+function toSource<T>(input: SourceInput<T>): Source<T> {
+  if (input instanceof Source) return input;
+  if (input !== null && typeof input === "object") {
+    const i = input as object;
+    if (typeof (i as Readable).read === "function" && typeof (i as Readable).on === "function") {
+      return new ReadableSource<T>(input as Readable);
+    }
+    if (typeof (i as Iterable<T>)[Symbol.iterator] === "function")
+      return new IterableSource(input as Iterable<T>);
+    if (typeof (i as AsyncIterable<T>)[Symbol.asyncIterator] === "function") {
+      return new AsyncIterableSource(input as AsyncIterable<T>);
+    }
+    if (typeof (i as Source<T>).consume === "function") return input as unknown as Source<T>;
+  }
+  throw new ConfigError(
+    `env.from(input): input must be a Source, an Iterable (array, generator), an AsyncIterable or a Readable, got ${typeof input}`,
+  );
+}
+
+function runtimeNode(n: LogicalNode, job: Job, settings: NodeSettings): RuntimeNode {
+  switch (n.kind) {
+    case "source":
+      return new SourceNode(n.id, n.name, job, settings, n.operator as Source<unknown>);
+    case "sink":
+      return new SinkNode(n.id, n.name, job, settings, n.operator as Sink<unknown>);
+    case "mapAsync":
+      return new MapAsyncNode(n.id, n.name, job, settings, n.operator as MapAsyncSpec);
+    case "compute": {
+      const calc = n.operator as Calculator<unknown, unknown>;
+      return new TransformNode(n.id, n.name, n.kind, job, settings, calc, calc.name ?? calc.constructor.name);
+    }
+    case "union":
+      return new TransformNode(n.id, n.name, n.kind, job, settings, null, "union");
+  }
+}
+
+/** Creates ports for the outputs of `n` and its stage tree (shared prefixes shared). */
+function wire(n: LogicalNode, map: Map<LogicalNode, RuntimeNode>): void {
+  const rn = map.get(n)!;
+  const branches = new Map<StageLink, ChainBranch>();
+  const roots: ChainBranch[] = [];
+  const branchOf = (l: StageLink): ChainBranch => {
+    let b = branches.get(l);
+    if (b === undefined) {
+      b = { stage: l.spec, out: -1, children: [] };
+      branches.set(l, b);
+      (l.parent === null ? roots : branchOf(l.parent).children).push(b);
+    }
+    return b;
+  };
+  n.outputs.forEach((e, j) => {
+    const target = map.get(e.to)!;
+    rn.outputs.push(target.addInput(target.settings.highWaterMark));
+    if (!rn.downstream.includes(target)) rn.downstream.push(target);
+    if (!target.upstream.includes(rn)) target.upstream.push(rn);
+    const leaf: ChainBranch = { stage: null, out: j, children: [] };
+    (e.link === null ? roots : branchOf(e.link).children).push(leaf);
+  });
+  rn.chainRoots = roots;
+}
+
+function nodeReport(rn: RuntimeNode): NodeReport {
+  const s = rn.stats;
+  const report: NodeReport = {
+    id: rn.id,
+    name: rn.name,
+    kind: rn.kind,
+    status: rn.status,
+    recordsIn: s.recordsIn,
+    recordsOut: s.recordsOut,
+    skipped: s.skipped,
+    deadLettered: s.deadLettered,
+    retries: s.retries,
+  };
+  const why = rn.error ?? rn.cancelReason;
+  return why === undefined ? report : { ...report, error: why.message };
+}
+
+function buildReport(env: string, job: Job, stopped: boolean): RunReport {
+  const nodes = job.nodes.map(nodeReport);
+  let recordsIn = 0;
+  let recordsOut = 0;
+  for (const n of nodes) {
+    if (n.kind === "source") recordsIn += n.recordsIn;
+    if (n.kind === "sink") recordsOut += n.recordsOut;
+  }
+  return {
+    env,
+    status: stopped ? "stopped" : "finished",
+    durationMs: job.durationMs,
+    recordsIn,
+    recordsOut,
+    deadLetters: job.deadLetterCount,
+    nodes,
+  };
+}

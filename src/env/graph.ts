@@ -1,0 +1,47 @@
+import type { Calculator } from "../operators/calculator.js";
+import type { MapAsyncSpec } from "../operators/map-async.js";
+import type { Sink } from "../operators/sink.js";
+import type { Source } from "../operators/source.js";
+import type { StageSpec } from "../operators/stage.js";
+import type { NodeOptions } from "./options.js";
+
+/** Kinds of logical node. Stateless stages are not nodes: they fuse onto edges. @internal */
+export type LogicalKind = "source" | "compute" | "union" | "mapAsync" | "sink";
+
+/** A stage appended to a stream; shared prefixes are shared links (fan-out runs them once). @internal */
+export class StageLink {
+  constructor(
+    readonly spec: StageSpec,
+    readonly parent: StageLink | null,
+  ) {}
+
+  /** The stages from the node's output down to this link. */
+  path(): StageSpec[] {
+    const out: StageSpec[] = [];
+    for (let l: StageLink | null = this; l !== null; l = l.parent) out.push(l.spec);
+    return out.reverse();
+  }
+}
+
+/** A node of the job graph as the user built it. @internal */
+export class LogicalNode {
+  readonly inputs: LogicalEdge[] = [];
+  readonly outputs: LogicalEdge[] = [];
+  /** Index of the run that executed this node, once it ran or runs. */
+  run?: number;
+
+  constructor(
+    readonly id: string,
+    readonly kind: LogicalKind,
+    readonly name: string,
+    readonly operator: Source<unknown> | Calculator<unknown, unknown> | Sink<unknown> | MapAsyncSpec | null,
+    readonly options: NodeOptions,
+  ) {}
+}
+
+/** An edge: `from`'s output, through the fused stages of `link`, into `to`. @internal */
+export interface LogicalEdge {
+  readonly from: LogicalNode;
+  readonly link: StageLink | null;
+  readonly to: LogicalNode;
+}

@@ -1,0 +1,101 @@
+import { ConfigError } from "../errors.js";
+import { type DeadLetter, MemoryDeadLetters } from "../operators/dead-letter.js";
+import { checkFaultPolicy, type FaultPolicy } from "../operators/fault-policy.js";
+import type { Sink } from "../operators/sink.js";
+import { getDefaultLogger, type Logger } from "../util/logger.js";
+import { checkInt, checkNumber } from "../util/validate.js";
+
+/**
+ * Options of `new Env(options)`. Every key is optional; defaults are merged key by key.
+ */
+export interface EnvOptions {
+  /** Name in logs, errors and the topology. Default `"mass"`. */
+  name?: string;
+  /** Records per batch, >= 1. Default 1024. */
+  batchSize?: number;
+  /** Batches buffered per edge before backpressure, >= 1. Default 16. Memory per edge is bounded by `highWaterMark × batchSize` records. */
+  highWaterMark?: number;
+  /** Longest wait in ms for a partial batch from a slow async source, >= 0. Default 10. */
+  lingerMs?: number;
+  /** Fault policy of every operator that sets none. Default `'fail'`. */
+  onError?: FaultPolicy;
+  /** Logger. Default: pino on stderr (level `MASS_LOG_LEVEL`, `silent` when `NODE_ENV=test`). */
+  logger?: Logger;
+  /** Where dead letters go. Default: a {@link MemoryDeadLetters} (kept in memory, counted). */
+  deadLetters?: Sink<DeadLetter>;
+}
+
+/** Options every node-creating operator takes (`from`, `to`, `compute`, `union`). */
+export interface NodeOptions {
+  /** Display name of the node. Default: `kind:OperatorName`. */
+  name?: string;
+  /** Records per batch for this node's output. Default: the Env's. */
+  batchSize?: number;
+  /** Batches buffered on this node's input edges. Default: the Env's. */
+  highWaterMark?: number;
+  /** Fault policy of this node's operator. Default: the Env's. */
+  onError?: FaultPolicy;
+}
+
+/** The defaults, in one place. */
+export const DEFAULT_ENV_OPTIONS = Object.freeze({
+  name: "mass",
+  batchSize: 1024,
+  highWaterMark: 16,
+  lingerMs: 10,
+  onError: "fail" as FaultPolicy,
+});
+
+/** Env options after defaults and validation. @internal */
+export interface ResolvedEnvOptions {
+  readonly name: string;
+  readonly batchSize: number;
+  readonly highWaterMark: number;
+  readonly lingerMs: number;
+  readonly onError: FaultPolicy;
+  readonly logger: Logger;
+  readonly deadLetters: Sink<DeadLetter>;
+}
+
+/**
+ * Merges `options` over the defaults and validates each key once.
+ * @throws ConfigError naming the option, e.g. `options.batchSize must be an integer >= 1, got 0`.
+ * @internal
+ */
+export function resolveEnvOptions(options: EnvOptions = {}): ResolvedEnvOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfigError(`new Env(options): options must be an object, got ${String(options)}`);
+  }
+  const logger = options.logger ?? getDefaultLogger();
+  return {
+    name: options.name ?? DEFAULT_ENV_OPTIONS.name,
+    batchSize: checkInt("options.batchSize", options.batchSize ?? DEFAULT_ENV_OPTIONS.batchSize, 1),
+    highWaterMark: checkInt(
+      "options.highWaterMark",
+      options.highWaterMark ?? DEFAULT_ENV_OPTIONS.highWaterMark,
+      1,
+    ),
+    lingerMs: checkNumber("options.lingerMs", options.lingerMs ?? DEFAULT_ENV_OPTIONS.lingerMs, 0),
+    onError: checkFaultPolicy("options.onError", options.onError ?? DEFAULT_ENV_OPTIONS.onError),
+    logger,
+    deadLetters: options.deadLetters ?? new MemoryDeadLetters(10_000, logger),
+  };
+}
+
+/**
+ * Validates per-node options.
+ * @throws ConfigError naming `where` and the option.
+ * @internal
+ */
+export function checkNodeOptions(where: string, options: NodeOptions = {}): NodeOptions {
+  const out: NodeOptions = {};
+  if (options.name !== undefined) out.name = String(options.name);
+  if (options.batchSize !== undefined)
+    out.batchSize = checkInt(`${where} options.batchSize`, options.batchSize, 1);
+  if (options.highWaterMark !== undefined) {
+    out.highWaterMark = checkInt(`${where} options.highWaterMark`, options.highWaterMark, 1);
+  }
+  if (options.onError !== undefined)
+    out.onError = checkFaultPolicy(`${where} options.onError`, options.onError);
+  return out;
+}

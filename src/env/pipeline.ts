@@ -1,0 +1,25 @@
+import type { Env } from "./env.js";
+import type { LogicalNode } from "./graph.js";
+import type { NodeReport } from "./report.js";
+
+/**
+ * The result of `stream.to(sink)`: a thenable. Awaiting it starts the Env if it is not running
+ * and resolves with the sink node's report when that sink is done; it rejects with the
+ * PipelineError that ended this pipeline (a failure on any node it passes through).
+ */
+export class Pipeline implements PromiseLike<NodeReport> {
+  /** @internal */
+  constructor(
+    private readonly env: Env,
+    /** @internal */
+    readonly sinkNode: LogicalNode,
+  ) {}
+
+  // biome-ignore lint/suspicious/noThenProperty: a Pipeline is deliberately awaitable (DESIGN.md section 3)
+  then<A = NodeReport, B = never>(
+    onfulfilled?: ((value: NodeReport) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.env.awaitSink(this.sinkNode).then(onfulfilled, onrejected);
+  }
+}

@@ -1,0 +1,65 @@
+import type { OperatorContext } from "./context.js";
+import { Source } from "./source.js";
+
+const TIMEOUT: unique symbol = Symbol("linger");
+
+/**
+ * A source over an AsyncIterable (an async generator, a database cursor...). A batch is handed
+ * on when it is full or when `lingerMs` (default 10 ms) passed since its first record, so a
+ * slow producer still sees its records flow promptly. What `env.from(asyncIterable)` builds.
+ * @typeParam T - record type.
+ */
+export class AsyncIterableSource<T> extends Source<T> {
+  override name = "async-iterable";
+  private iterator: AsyncIterator<T> | null = null;
+  private pending: Promise<IteratorResult<T>> | null = null;
+  private ended = false;
+  private lingerMs = 10;
+
+  constructor(private readonly input: AsyncIterable<T>) {
+    super();
+  }
+
+  override open(ctx: OperatorContext): void {
+    this.lingerMs = ctx.lingerMs;
+  }
+
+  async consume(size: number): Promise<T[] | null> {
+    if (this.ended) return null;
+    this.iterator ??= this.input[Symbol.asyncIterator]();
+    const it = this.iterator;
+    const out: T[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let linger: Promise<typeof TIMEOUT> | undefined;
+    try {
+      while (out.length < size) {
+        const p = this.pending ?? it.next();
+        this.pending = null;
+        let r: IteratorResult<T> | typeof TIMEOUT;
+        if (out.length === 0) r = await p;
+        else {
+          linger ??= new Promise((resolve) => {
+            timer = setTimeout(() => resolve(TIMEOUT), this.lingerMs);
+          });
+          r = await Promise.race([p, linger]);
+          if (r === TIMEOUT) {
+            this.pending = p;
+            break;
+          }
+        }
+        if (r.done) {
+          this.ended = true;
+          break;
+        }
+        out.push(r.value);
+      }
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    return out.length === 0 && this.ended ? null : out;
+  }
+
+  override async cleanup(): Promise<void> {
+    if (!this.ended) await this.iterator?.return?.();
+  }
+}

@@ -1,0 +1,56 @@
+import type { OperatorContext } from "./context.js";
+import type { FailbackDecision } from "./fault-policy.js";
+import type { LifecycleHooks } from "./lifecycle.js";
+
+/** @internal Symbol under which the runtime installs a source's reject handler. */
+export const REJECT = Symbol("mass.reject");
+
+/**
+ * A source of records (DESIGN.md section 4). Implement `consume(size)`: return up to `size`
+ * records, an empty array when nothing is available yet, or `null` at the end of the input.
+ * The runtime calls it again only when downstream has room (backpressure).
+ *
+ * Optional `ack(position)`: called in source order once every record before `position`
+ * (a count of records this source returned, 0-based exclusive end) has been fully handled on
+ * every path: written by every sink it reaches, filtered out, skipped or dead-lettered.
+ * Connectors commit on it (Kafka offsets): at-least-once without user code. If a node
+ * downstream fails, acks stop: nothing past a failure is ever acknowledged.
+ *
+ * @typeParam T - record type.
+ */
+export abstract class Source<T> implements LifecycleHooks<unknown> {
+  /** Display name in the topology and errors. Default: the class name. */
+  name?: string;
+
+  /** @internal set by the runtime: routes a malformed input through the node's fault policy. */
+  [REJECT]?: (input: unknown, error: unknown) => void;
+
+  /**
+   * Returns up to `size` records; `[]` if none is ready yet (the runtime calls again after a
+   * short pause); `null` when the input is exhausted.
+   * @param size - the batch size of this node, in records.
+   */
+  abstract consume(size: number): T[] | null | Promise<T[] | null>;
+
+  /** Optional: every record before `position` is handled (see class docs). */
+  ack?(position: number): void | Promise<void>;
+
+  open?(ctx: OperatorContext): void | Promise<void>;
+  /** Called once when `consume` returned `null` and every batch left the node. */
+  done?(): void | Promise<void>;
+  fatal?(err: Error): void | Promise<void>;
+  cleanup?(err?: Error): void | Promise<void>;
+  failback?(err: Error, input: unknown): FailbackDecision;
+
+  /**
+   * For implementers: hands a malformed input (a bad line, a bad row) to the node's fault
+   * policy instead of failing outright. Under `'fail'` it throws `error`; under `'skip'` the
+   * input is counted; under `'dead-letter'` it goes to `env.deadLetters`. Outside a running
+   * job it throws `error`.
+   */
+  protected reject(input: unknown, error: unknown): void {
+    const handler = this[REJECT];
+    if (handler === undefined) throw error;
+    handler(input, error);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Acknowledgement tracking for one source (DESIGN.md section 2). Each batch a source emits
+ * gets an {@link AckToken} with a reference count: every envelope that carries records of that
+ * batch holds one reference; a node releases its reference once it has handed the records on
+ * (or dropped, filtered, dead-lettered them). When the count reaches zero the batch is handled;
+ * the tracker then calls `source.ack(position)` for the longest handled prefix, in source order.
+ * @internal
+ */
+export class AckTracker {
+  private nextSeq = 0;
+  private position = 0;
+  private ackedSeq = 0;
+  private readonly finished = new Map<number, number>();
+  private inFlight: Promise<void> | null = null;
+  private wanted = -1;
+  private poisoned = false;
+  private lastAcked = 0;
+  /** First error raised by `ack`, reported by {@link AckTracker.flush}. */
+  error: unknown = undefined;
+
+  constructor(private readonly ack: (position: number) => void | Promise<void>) {}
+
+  /** A token for the next batch of `count` records. */
+  next(count: number): AckToken {
+    this.position += count;
+    return new AckToken(this, this.nextSeq++, this.position);
+  }
+
+  /** Stops all further acks: a node downstream failed, so records past here may be unhandled. */
+  poison(): void {
+    this.poisoned = true;
+  }
+
+  /** @internal called by a token whose count reached zero. */
+  done(token: AckToken): void {
+    if (this.poisoned) return;
+    this.finished.set(token.seq, token.end);
+    let end = -1;
+    while (this.finished.has(this.ackedSeq)) {
+      end = this.finished.get(this.ackedSeq)!;
+      this.finished.delete(this.ackedSeq);
+      this.ackedSeq++;
+    }
+    if (end >= 0) this.request(end);
+  }
+
+  private request(position: number): void {
+    this.wanted = position;
+    if (this.inFlight !== null) return;
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.wanted > this.lastAcked && !this.poisoned) {
+      const pos = this.wanted;
+      let r: void | Promise<void>;
+      try {
+        r = this.ack(pos);
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+      this.lastAcked = pos;
+      if (r instanceof Promise) {
+        this.inFlight = r.then(
+          () => {
+            this.inFlight = null;
+            this.pump();
+          },
+          (err) => {
+            this.inFlight = null;
+            this.fail(err);
+          },
+        );
+        return;
+      }
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.error === undefined) this.error = err;
+    this.poisoned = true;
+  }
+
+  /** Waits for the ack call in flight, if any. Rejects with the first `ack` error. */
+  async flush(): Promise<void> {
+    while (this.inFlight !== null) await this.inFlight;
+    if (this.error !== undefined) throw this.error;
+  }
+}
+
+/** Reference-counted handle of one source batch. @internal */
+export class AckToken {
+  refs = 1;
+  constructor(
+    private readonly tracker: AckTracker,
+    readonly seq: number,
+    readonly end: number,
+  ) {}
+  release(): void {
+    if (--this.refs === 0) this.tracker.done(this);
+  }
+}
+
+/** Adds one reference to each token. @internal */
+export function retainAll(acks: AckToken[] | null): void {
+  if (acks === null) return;
+  for (let i = 0; i < acks.length; i++) acks[i].refs++;
+}
+
+/** Releases one reference of each token. @internal */
+export function releaseAll(acks: AckToken[] | null): void {
+  if (acks === null) return;
+  for (let i = 0; i < acks.length; i++) acks[i].release();
+}

@@ -1,0 +1,113 @@
+import type { PipelineError } from "../errors.js";
+import type { DeadLetter } from "../operators/dead-letter.js";
+import type { FaultPolicy } from "../operators/fault-policy.js";
+import type { Sink } from "../operators/sink.js";
+import type { Logger } from "../util/logger.js";
+import type { JobContext, RuntimeNode } from "./node.js";
+import { SourceNode } from "./source-node.js";
+
+/** Settings of a job run. @internal */
+export interface JobSettings {
+  readonly envName: string;
+  readonly logger: Logger;
+  readonly onError: FaultPolicy;
+  readonly deadLetters: Sink<DeadLetter>;
+}
+
+/**
+ * A running set of physical nodes: opens every operator (sinks first), starts the sources,
+ * propagates failures (a failed node cancels the nodes downstream of it and the upstream
+ * nodes left with no live output, and freezes the acks of every source upstream of it),
+ * and settles when every node did.
+ * @internal
+ */
+export class Job implements JobContext {
+  readonly nodes: RuntimeNode[] = [];
+  readonly envName: string;
+  readonly logger: Logger;
+  readonly onError: FaultPolicy;
+  private deadLetterTail: Promise<void> = Promise.resolve();
+  private started = 0;
+  durationMs = 0;
+  deadLetterCount = 0;
+
+  constructor(private readonly settings: JobSettings) {
+    this.envName = settings.envName;
+    this.logger = settings.logger;
+    this.onError = settings.onError;
+  }
+
+  deadLetter(letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return this.deadLetterTail;
+    this.deadLetterCount += letters.length;
+    const next = this.deadLetterTail.then(() => this.settings.deadLetters.produce(letters));
+    this.deadLetterTail = next.catch(() => {});
+    return next;
+  }
+
+  nodeSettled(node: RuntimeNode): void {
+    if (node.status !== "failed" && node.status !== "cancelled") return;
+    const reason = node.error ?? node.cancelReason!;
+    if (node.status === "failed") {
+      this.logger.error({ node: node.name, err: node.error }, "node failed");
+      for (const s of upstreamSources(node)) s.acks?.poison();
+    }
+    for (const d of node.downstream) d.cancel(reason);
+    for (const u of node.upstream) {
+      if (!u.settled && u.outputs.every((p) => p.dead)) u.cancel(reason);
+    }
+  }
+
+  /** Opens every node, runs the sources, and resolves when every node settled. */
+  async run(): Promise<void> {
+    this.started = performance.now();
+    for (const n of this.nodes) n.compile();
+    // sinks first, then towards the sources (as Flink opens operators tail to head)
+    await Promise.all(this.nodes.filter((n) => n.kind === "sink").map((n) => n.open()));
+    await Promise.all(
+      this.nodes.filter((n) => n.kind !== "sink" && n.kind !== "source").map((n) => n.open()),
+    );
+    const sources = this.nodes.filter((n): n is SourceNode => n instanceof SourceNode);
+    await Promise.all(sources.map((n) => n.open()));
+    for (const s of sources) void s.run();
+    await Promise.all(this.nodes.map((n) => n.completion));
+    await this.deadLetterTail;
+    this.durationMs = performance.now() - this.started;
+  }
+
+  /** Graceful stop: sources read no more; what is in flight drains to the sinks. */
+  stop(): void {
+    for (const n of this.nodes) if (n instanceof SourceNode) n.requestStop();
+  }
+
+  /** Cancels every node at once (in-flight records are not delivered). */
+  cancel(reason: Error): void {
+    for (const n of this.nodes) n.cancel(reason);
+  }
+
+  /** The errors of the nodes that failed (not those cancelled because of them). */
+  errors(): PipelineError[] {
+    const out: PipelineError[] = [];
+    for (const n of this.nodes) if (n.status === "failed" && n.error !== undefined) out.push(n.error);
+    for (const n of this.nodes) {
+      if (n instanceof SourceNode && n.acks?.error !== undefined && n.status !== "failed") {
+        n.fail(n.acks.error);
+        if (n.error !== undefined) out.push(n.error);
+      }
+    }
+    return out;
+  }
+}
+
+function upstreamSources(node: RuntimeNode): SourceNode[] {
+  const seen = new Set<RuntimeNode>();
+  const out: SourceNode[] = [];
+  const visit = (n: RuntimeNode) => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    if (n instanceof SourceNode) out.push(n);
+    for (const u of n.upstream) visit(u);
+  };
+  visit(node);
+  return out;
+}

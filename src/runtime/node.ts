@@ -1,0 +1,391 @@
+import { describeError, PipelineError } from "../errors.js";
+import type { OperatorContext } from "../operators/context.js";
+import type { DeadLetter } from "../operators/dead-letter.js";
+import type { FaultPolicy } from "../operators/fault-policy.js";
+import type { StageSpec } from "../operators/stage.js";
+import type { Logger } from "../util/logger.js";
+import { type AckToken, releaseAll, retainAll } from "./ack.js";
+import { type ChainBranch, type ChainRunner, compileChain, isIdentity } from "./chain.js";
+import { type Batch, type Chunk, Watermark } from "./envelope.js";
+import { type FaultHandler, type FaultScope, faultHandler } from "./fault.js";
+import { InputPort, type PortOwner } from "./port.js";
+import { type NodeStats, newStats } from "./stats.js";
+
+/** Settings of one physical node. @internal */
+export interface NodeSettings {
+  readonly batchSize: number;
+  readonly highWaterMark: number;
+  readonly lingerMs: number;
+  /** Fault policy of the node's own operator and of stages that set none. */
+  readonly onError: FaultPolicy;
+}
+
+/** What every node of a job shares. @internal */
+export interface JobContext {
+  readonly envName: string;
+  readonly logger: Logger;
+  readonly onError: FaultPolicy;
+  /** Hands dead letters to `env.deadLetters` (serialised). */
+  deadLetter(letters: DeadLetter[]): Promise<void>;
+  /** Called once when a node failed or was cancelled, to propagate through the graph. */
+  nodeSettled(node: RuntimeNode): void;
+}
+
+/** Lifecycle hooks the runtime calls on an operator. @internal */
+export interface Hooks {
+  name?: string;
+  open?(ctx: OperatorContext): void | Promise<void>;
+  done?(): unknown;
+  fatal?(err: Error): void | Promise<void>;
+  cleanup?(err?: Error): void | Promise<void>;
+}
+
+/** Final state of a node. */
+export type NodeStatus = "created" | "running" | "finished" | "failed" | "cancelled";
+
+/**
+ * One physical node of a running job: a source, a transform (with its fused stage chain), a
+ * mapAsync, a sink... It owns its input ports (bounded objectMode Writables), writes to the
+ * input ports of its downstream nodes, runs its operator's lifecycle hooks (cleanup exactly
+ * once on every path) and propagates watermarks (minimum over its live inputs).
+ * @internal
+ */
+export abstract class RuntimeNode implements PortOwner, FaultScope {
+  readonly inputs: InputPort[] = [];
+  readonly outputs: InputPort[] = [];
+  readonly upstream: RuntimeNode[] = [];
+  readonly downstream: RuntimeNode[] = [];
+  /** Stage tree under this node's output; leaves index `outputs`. */
+  chainRoots: ChainBranch[] = [];
+  readonly stats: NodeStats = newStats();
+  readonly pendingDeadLetters: DeadLetter[] = [];
+  status: NodeStatus = "created";
+  error?: PipelineError;
+  /** Set on a node whose pipeline was ended by a failure elsewhere. */
+  cancelReason?: Error;
+  readonly completion: Promise<void>;
+  protected readonly abort = new AbortController();
+  protected watermark = Number.NEGATIVE_INFINITY;
+  private inputWatermarks: number[] = [];
+  private endedInputs = 0;
+  private tail: Promise<void> = Promise.resolve();
+  private runner: ChainRunner | null = null;
+  private tailRunner: ChainRunner | null | undefined;
+  private resolveCompletion!: () => void;
+  private cleanedUp = false;
+  private batchCounter = 0;
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly kind: string,
+    readonly job: JobContext,
+    readonly settings: NodeSettings,
+    /** The node's own operator (source, calculator, sink), whose hooks are called. */
+    readonly operator: Hooks | null,
+    /** Name of the node's main operator, for errors. */
+    readonly operatorName: string,
+  ) {
+    this.completion = new Promise((resolve) => {
+      this.resolveCompletion = resolve;
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Whether the node reached a final state. */
+  get settled(): boolean {
+    return this.status === "finished" || this.status === "failed" || this.status === "cancelled";
+  }
+
+  /** Adds an input edge with its own bounded buffer. */
+  addInput(highWaterMark: number): InputPort {
+    const port = new InputPort(this, this.inputs.length, highWaterMark);
+    this.inputs.push(port);
+    this.inputWatermarks.push(Number.NEGATIVE_INFINITY);
+    return port;
+  }
+
+  /** Extra stages to place at the root of the chain (a calculator), if any. */
+  protected rootStage(): StageSpec | null {
+    return null;
+  }
+
+  /** Compiles the fused chain. Call once, after the graph is wired. */
+  compile(): void {
+    let roots = this.chainRoots;
+    const root = this.rootStage();
+    if (root !== null) roots = [{ stage: root, out: -1, children: roots }];
+    if (isIdentity(roots) && roots.length === this.outputs.length) {
+      roots.forEach((r, j) => {
+        if (r.out !== j) throw new Error(`internal: identity chain output ${r.out} at ${j}`);
+      });
+      this.runner = null;
+      return;
+    }
+    this.runner = compileChain(roots, this.outputs.length, (s) => this.handlerFor(s));
+  }
+
+  /** Builds the fault handler of a stage. */
+  protected handlerFor(s: StageSpec): FaultHandler {
+    const policy = s.onError ?? this.settings.onError;
+    if (s.kind === "calc") {
+      const calc = s.calculator!;
+      return faultHandler(
+        this,
+        s.name,
+        policy,
+        (x) => calc.calc(x),
+        calc.failback === undefined ? undefined : (e, x) => calc.failback!(e, x),
+      );
+    }
+    return faultHandler(this, s.name, policy, s.fn as (x: unknown) => unknown);
+  }
+
+  /** The context given to `open(ctx)`. */
+  protected context(operator: string): OperatorContext {
+    return {
+      envName: this.job.envName,
+      node: this.name,
+      operator,
+      batchSize: this.settings.batchSize,
+      highWaterMark: this.settings.highWaterMark,
+      lingerMs: this.settings.lingerMs,
+      logger: this.job.logger,
+      signal: this.abort.signal,
+    };
+  }
+
+  /** Opens the operator. Failures fail the node. */
+  async open(): Promise<void> {
+    this.status = "running";
+    try {
+      await this.operator?.open?.(this.context(this.operatorName));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  // ---- data path -------------------------------------------------------------------------
+
+  handleChunk(index: number, chunk: Chunk): void | Promise<void> {
+    if (this.settled) return;
+    if (this.inputs.length > 1) {
+      const next = this.tail.then(() => this.dispatch(index, chunk));
+      this.tail = next.catch(() => {});
+      return next;
+    }
+    return this.dispatch(index, chunk);
+  }
+
+  private dispatch(index: number, chunk: Chunk): void | Promise<void> {
+    if (this.settled) return;
+    if (chunk instanceof Watermark) return this.inputWatermark(index, chunk.ts);
+    this.stats.recordsIn += chunk.records.length;
+    return this.process(chunk, index);
+  }
+
+  /** Handles one input batch; must release `batch.acks` once its records are handed on. */
+  protected abstract process(batch: Batch, index: number): void | Promise<void>;
+
+  /** Called when the combined watermark advanced, before it is forwarded. */
+  protected onWatermark(_wm: number): void | Promise<void> {}
+
+  /** Called once every input ended, before `done` and the end of the outputs. */
+  protected onInputsEnded(): void | Promise<void> {}
+
+  private async inputWatermark(index: number, ts: number): Promise<void> {
+    if (ts <= this.inputWatermarks[index]) return;
+    this.inputWatermarks[index] = ts;
+    await this.advanceWatermark();
+  }
+
+  private async advanceWatermark(): Promise<void> {
+    let wm = Number.POSITIVE_INFINITY;
+    for (const w of this.inputWatermarks) if (w < wm) wm = w;
+    if (wm <= this.watermark || wm === Number.POSITIVE_INFINITY) return;
+    this.watermark = wm;
+    await this.onWatermark(wm);
+    await this.broadcast(new Watermark(wm));
+  }
+
+  /** Writes a control chunk to every live output, waiting on backpressure. */
+  protected broadcast(chunk: Watermark): Promise<void> | undefined {
+    let waits: Promise<void>[] | null = null;
+    for (const port of this.outputs) {
+      if (port.dead) continue;
+      if (!port.write(chunk)) (waits ??= []).push(port.waitDrain());
+    }
+    return waits === null ? undefined : Promise.all(waits).then(() => {});
+  }
+
+  /**
+   * Runs `records` through the fused chain and writes the results to the outputs, each split at
+   * `batchSize`, each output envelope holding a reference on `acks`. The caller releases its
+   * own reference afterwards. Resolves once the outputs have room again.
+   */
+  protected async emit(records: unknown[], acks: AckToken[] | null, belowRoot = false): Promise<void> {
+    const n = this.outputs.length;
+    let outs: unknown[][];
+    let runner = this.runner;
+    if (belowRoot) {
+      if (this.tailRunner === undefined) {
+        this.tailRunner = isIdentity(this.chainRoots)
+          ? null
+          : compileChain(this.chainRoots, n, (s) => this.handlerFor(s));
+      }
+      runner = this.tailRunner;
+    }
+    if (runner === null) {
+      outs = new Array(n);
+      for (let j = 0; j < n; j++) outs[j] = j === 0 ? records : records.slice();
+    } else {
+      outs = new Array(n);
+      for (let j = 0; j < n; j++) outs[j] = [];
+      await runner(records, outs);
+    }
+    if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
+    const w = this.send(outs, acks);
+    if (w !== undefined) await w;
+  }
+
+  /** Hands the dead letters of the current batch to `env.deadLetters`. */
+  protected flushDeadLetters(): Promise<void> {
+    return this.job.deadLetter(this.pendingDeadLetters.splice(0));
+  }
+
+  private send(outs: unknown[][], acks: AckToken[] | null): Promise<void> | undefined {
+    let waits: Promise<void>[] | null = null;
+    const bs = this.settings.batchSize;
+    for (let j = 0; j < outs.length; j++) {
+      const port = this.outputs[j];
+      const out = outs[j];
+      if (port.dead || out.length === 0) continue;
+      this.stats.recordsOut += out.length;
+      let full = false;
+      if (out.length <= bs) {
+        retainAll(acks);
+        full = !port.write({ records: out, acks });
+      } else {
+        for (let i = 0; i < out.length; i += bs) {
+          retainAll(acks);
+          full = !port.write({ records: out.slice(i, i + bs), acks }) || full;
+        }
+      }
+      if (full) (waits ??= []).push(port.waitDrain());
+    }
+    if (waits === null) return undefined;
+    return Promise.all(waits).then(() => {});
+  }
+
+  /** Index of the next batch, for batch-level errors. */
+  protected nextBatchIndex(): number {
+    return this.batchCounter++;
+  }
+
+  // ---- end of input ----------------------------------------------------------------------
+
+  inputEnded(index: number): void {
+    this.inputWatermarks[index] = Number.POSITIVE_INFINITY;
+    if (++this.endedInputs < this.inputs.length) {
+      // the combined watermark may advance now that this input is out of the minimum
+      const next = this.tail.then(() => (this.settled ? undefined : this.advanceWatermark()));
+      this.tail = next.catch((err) => this.fail(err));
+      return;
+    }
+    void this.finish();
+  }
+
+  /** Flushes, calls `done`, ends the outputs and settles as finished. */
+  protected async finish(): Promise<void> {
+    try {
+      await this.tail;
+      if (this.settled) return;
+      await this.onInputsEnded();
+      if (this.settled) return;
+      await this.callDone();
+      if (this.settled) return;
+      for (const port of this.outputs) if (!port.dead) port.end();
+      await this.settle("finished");
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Calls the operator's `done` hook. Subclasses that emit what `done` returns override this. */
+  protected async callDone(): Promise<void> {
+    await this.operator?.done?.();
+  }
+
+  // ---- failure ---------------------------------------------------------------------------
+
+  /** Fails the node: ends the pipelines through it; other pipelines run on. */
+  fail(err: unknown): void {
+    if (this.settled) return;
+    const perr =
+      err instanceof PipelineError
+        ? err
+        : new PipelineError(`node "${this.name}" (${this.operatorName}) failed: ${describeError(err)}`, {
+            node: this.name,
+            operator: this.operatorName,
+            cause: err,
+          });
+    this.error = perr;
+    this.status = "failed";
+    this.stopInputs(perr);
+    this.job.nodeSettled(this);
+    void this.runFinalHooks(perr, true);
+  }
+
+  /** Cancels the node because a pipeline through it ended (`reason`), or the job stopped. */
+  cancel(reason: Error): void {
+    if (this.settled) return;
+    this.cancelReason = reason;
+    this.status = "cancelled";
+    this.stopInputs(reason);
+    this.job.nodeSettled(this);
+    void this.runFinalHooks(reason, false);
+  }
+
+  private stopInputs(reason: Error): void {
+    this.abort.abort(reason);
+    for (const port of this.inputs) port.kill();
+  }
+
+  private async runFinalHooks(err: Error, fatal: boolean): Promise<void> {
+    if (fatal) {
+      try {
+        await this.operator?.fatal?.(err);
+      } catch (e) {
+        this.job.logger.error({ node: this.name, err: e }, "fatal() hook threw");
+      }
+    }
+    await this.runCleanup(err);
+    this.resolveCompletion();
+  }
+
+  /** Marks the node finished after its cleanup. */
+  protected async settle(status: "finished"): Promise<void> {
+    this.status = status;
+    await this.runCleanup(undefined);
+    this.job.nodeSettled(this);
+    this.resolveCompletion();
+  }
+
+  private async runCleanup(err: Error | undefined): Promise<void> {
+    if (this.cleanedUp) return;
+    this.cleanedUp = true;
+    try {
+      await this.operator?.cleanup?.(err);
+    } catch (e) {
+      this.job.logger.error({ node: this.name, err: e }, "cleanup() hook threw");
+    }
+  }
+
+  /** Releases one reference on a batch's acks. */
+  protected release(acks: AckToken[] | null): void {
+    releaseAll(acks);
+  }
+}

@@ -1,0 +1,53 @@
+import type { Sink } from "../operators/sink.js";
+import type { Batch } from "./envelope.js";
+import { type FaultHandler, faultHandler, SKIP } from "./fault.js";
+import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
+
+/**
+ * Runs a {@link Sink}: one `produce(batch)` at a time, awaited before the next batch is taken
+ * from its input buffer (so a slow sink fills the buffer and backpressure reaches the
+ * producers). Fault policies apply per batch. Its `completion` is the Pipeline's promise.
+ * @internal
+ */
+export class SinkNode extends RuntimeNode {
+  private handler!: FaultHandler;
+  private batchIndex = -1;
+
+  constructor(
+    id: string,
+    name: string,
+    job: JobContext,
+    settings: NodeSettings,
+    readonly sink: Sink<unknown>,
+  ) {
+    super(id, name, "sink", job, settings, sink, sink.name ?? sink.constructor.name);
+  }
+
+  override compile(): void {
+    this.handler = faultHandler(
+      this,
+      this.operatorName,
+      this.settings.onError,
+      (batch) => this.sink.produce(batch as unknown[]),
+      this.sink.failback === undefined ? undefined : (e, b) => this.sink.failback!(e, b as unknown[]),
+      () => this.batchIndex,
+    );
+  }
+
+  protected async process(batch: Batch): Promise<void> {
+    this.batchIndex = this.nextBatchIndex();
+    let r: unknown;
+    try {
+      r = this.sink.produce(batch.records);
+      if (r instanceof Promise) await r;
+      this.stats.recordsOut += batch.records.length;
+    } catch (err) {
+      if (this.settled) return;
+      r = this.handler(err, batch.records);
+      if (r instanceof Promise) r = await r;
+      if (r !== SKIP) this.stats.recordsOut += batch.records.length;
+      if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
+    }
+    this.release(batch.acks);
+  }
+}

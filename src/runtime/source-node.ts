@@ -1,0 +1,91 @@
+import { REJECT, type Source } from "../operators/source.js";
+import { sleep } from "../util/sleep.js";
+import { AckTracker } from "./ack.js";
+import type { Batch } from "./envelope.js";
+import { faultHandler } from "./fault.js";
+import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
+
+/**
+ * Runs a {@link Source}: calls `consume(batchSize)` whenever its outputs have room, runs the
+ * fused chain, and tracks acknowledgements when the source implements `ack`.
+ * @internal
+ */
+export class SourceNode extends RuntimeNode {
+  private tracker: AckTracker | null = null;
+  private stopping = false;
+
+  constructor(
+    id: string,
+    name: string,
+    job: JobContext,
+    settings: NodeSettings,
+    readonly source: Source<unknown>,
+  ) {
+    super(id, name, "source", job, settings, source, source.name ?? source.constructor.name);
+    if (typeof source.ack === "function") this.tracker = new AckTracker((p) => source.ack!(p));
+  }
+
+  /** The ack tracker, if the source wants acks. */
+  get acks(): AckTracker | null {
+    return this.tracker;
+  }
+
+  protected process(_batch: Batch): void {
+    throw new Error("internal: a source node has no input");
+  }
+
+  /** Graceful stop: read no more, let what is in flight drain, end normally. */
+  requestStop(): void {
+    this.stopping = true;
+  }
+
+  override async open(): Promise<void> {
+    const handler = faultHandler(
+      this,
+      this.operatorName,
+      this.settings.onError,
+      () => undefined,
+      this.source.failback === undefined ? undefined : (e, x) => this.source.failback!(e, x),
+    );
+    this.source[REJECT] = (input, err) => {
+      handler(err, input);
+    };
+    await super.open();
+  }
+
+  /** Reads the source until it ends, the job stops, or every output is gone. */
+  async run(): Promise<void> {
+    if (this.settled) return;
+    const { batchSize, lingerMs } = this.settings;
+    const aborted = new Promise<null>((resolve) => {
+      this.signal.addEventListener("abort", () => resolve(null), { once: true });
+    });
+    try {
+      while (!this.stopping && !this.settled) {
+        let got = this.source.consume(batchSize);
+        if (got instanceof Promise) got = await Promise.race([got, aborted]);
+        if (this.settled) return;
+        if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
+        if (got === null) break;
+        if (got.length === 0) {
+          await sleep(Math.max(1, lingerMs), this.signal).catch(() => {});
+          continue;
+        }
+        this.stats.recordsIn += got.length;
+        const acks = this.tracker === null ? null : [this.tracker.next(got.length)];
+        await this.emit(got, acks);
+        this.release(acks);
+        if (this.outputs.length > 0 && this.outputs.every((p) => p.dead)) return;
+      }
+      if (this.settled) return;
+      await this.finish();
+      if (this.tracker !== null && this.status === "finished") await this.tracker.flush();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  protected override async callDone(): Promise<void> {
+    if (!this.stopping) await this.source.done?.();
+  }
+}

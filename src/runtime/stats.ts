@@ -1,0 +1,18 @@
+/** Counters of one physical node, reported in the RunReport. */
+export interface NodeStats {
+  /** Records that entered the node (for a source: records it read). */
+  recordsIn: number;
+  /** Records the node emitted, summed over its output edges (for a sink: records written). */
+  recordsOut: number;
+  /** Records (or, for sinks, records of batches) dropped by a `'skip'` policy. */
+  skipped: number;
+  /** Records sent to the dead letters. */
+  deadLettered: number;
+  /** Retry attempts made (beyond first attempts). */
+  retries: number;
+}
+
+/** Fresh zeroed counters. @internal */
+export function newStats(): NodeStats {
+  return { recordsIn: 0, recordsOut: 0, skipped: 0, deadLettered: 0, retries: 0 };
+}
