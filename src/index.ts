@@ -2,6 +2,8 @@
  * Mass: stream processing for Node.js. The public entry: re-exports the user-facing API.
  * @module
  */
+
+export * from "./connectors/file/index.js";
 export * from "./env/index.js";
 export * from "./errors.js";
 export * from "./operators/index.js";

@@ -31,7 +31,7 @@ export interface RetryOptions {
    */
   retryOn?: (err: unknown) => boolean;
   /** What happens to the record once the attempts are spent. Default `'fail'`. */
-  then?: "fail" | "skip" | "dead-letter";
+  onExhausted?: "fail" | "skip" | "dead-letter";
 }
 
 /** A resolved retry policy (what {@link retry} returns). */
@@ -40,7 +40,7 @@ export interface RetryPolicy {
   readonly attempts: number;
   readonly backoff: Required<Backoff>;
   readonly retryOn: (err: unknown) => boolean;
-  readonly then: "fail" | "skip" | "dead-letter";
+  readonly onExhausted: "fail" | "skip" | "dead-letter";
 }
 
 /**
@@ -48,7 +48,7 @@ export interface RetryPolicy {
  * - `'fail'` (default): the node fails, ending the pipelines through it;
  * - `'skip'`: the record is dropped and counted (`skipped` in the run report);
  * - `'dead-letter'`: the record goes to `env.deadLetters` with the error, node and attempts;
- * - `retry({...})`: the call is retried with backoff, then `then` applies.
+ * - `retry({...})`: the call is retried with backoff, then `onExhausted` applies.
  */
 export type FaultPolicy = "fail" | "skip" | "dead-letter" | RetryPolicy;
 
@@ -74,7 +74,7 @@ export function isRetriable(err: unknown): boolean {
 /**
  * Builds a retry policy.
  *
- * @example `map(fetchPrice, { onError: retry({ attempts: 5, backoff: { delayMs: 50 }, then: 'dead-letter' }) })`
+ * @example `map(fetchPrice, { onError: retry({ attempts: 5, backoff: { delayMs: 50 }, onExhausted: 'dead-letter' }) })`
  * @throws ConfigError when an option is out of range (`retry.attempts must be an integer >= 1, got 0`).
  */
 export function retry(options: RetryOptions = {}): RetryPolicy {
@@ -95,7 +95,11 @@ export function retry(options: RetryOptions = {}): RetryPolicy {
     attempts,
     backoff,
     retryOn: options.retryOn ?? isRetriable,
-    then: checkOneOf("retry.then", options.then ?? "fail", ["fail", "skip", "dead-letter"] as const),
+    onExhausted: checkOneOf("retry.onExhausted", options.onExhausted ?? "fail", [
+      "fail",
+      "skip",
+      "dead-letter",
+    ] as const),
   };
 }
 

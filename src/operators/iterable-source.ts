@@ -24,6 +24,7 @@ export class IterableSource<T> extends Source<T> {
       this.offset += out.length;
       return out;
     }
+    if (this.offset === -1) return null;
     this.iterator ??= input[Symbol.iterator]();
     const it = this.iterator;
     const out: T[] = [];
@@ -36,8 +37,7 @@ export class IterableSource<T> extends Source<T> {
       }
       out.push(r.value);
     }
-    if (out.length === 0 && this.offset === -1) return null;
-    return out;
+    return out.length === 0 && this.offset === -1 ? null : out;
   }
 
   override cleanup(): void {

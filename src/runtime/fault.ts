@@ -101,7 +101,7 @@ export function faultHandler(
         err = e;
       }
     }
-    return drop(p.then, err, input, attempt);
+    return drop(p.onExhausted, err, input, attempt);
   };
   return (err, input) => {
     if (scope.signal.aborted) throw err;

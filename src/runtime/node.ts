@@ -216,7 +216,10 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     let waits: Promise<void>[] | null = null;
     for (const port of this.outputs) {
       if (port.dead) continue;
-      if (!port.write(chunk)) (waits ??= []).push(port.waitDrain());
+      if (!port.write(chunk)) {
+        waits ??= [];
+        waits.push(port.waitDrain());
+      }
     }
     return waits === null ? undefined : Promise.all(waits).then(() => {});
   }
@@ -274,7 +277,10 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
           full = !port.write({ records: out.slice(i, i + bs), acks }) || full;
         }
       }
-      if (full) (waits ??= []).push(port.waitDrain());
+      if (full) {
+        waits ??= [];
+        waits.push(port.waitDrain());
+      }
     }
     if (waits === null) return undefined;
     return Promise.all(waits).then(() => {});

@@ -28,13 +28,17 @@ export class InputPort extends Writable {
   }
 
   override _write(chunk: Chunk, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.dead) return cb();
+    if (this.dead) {
+      cb();
+      return;
+    }
     let r: void | Promise<void>;
     try {
       r = this.owner.handleChunk(this.index, chunk);
     } catch (err) {
       this.owner.fail(err);
-      return cb();
+      cb();
+      return;
     }
     if (r instanceof Promise) {
       r.then(

@@ -5,6 +5,9 @@ import type { Batch } from "./envelope.js";
 import { faultHandler } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
 
+/** Longest time in ms a source loop keeps the event loop to itself. */
+const YIELD_MS = 8;
+
 /**
  * Runs a {@link Source}: calls `consume(batchSize)` whenever its outputs have room, runs the
  * fused chain, and tracks acknowledgements when the source implements `ack`.
@@ -60,8 +63,17 @@ export class SourceNode extends RuntimeNode {
     const aborted = new Promise<null>((resolve) => {
       this.signal.addEventListener("abort", () => resolve(null), { once: true });
     });
+    let lastYield = performance.now();
     try {
       while (!this.stopping && !this.settled) {
+        // a pipeline of sync stages never leaves the microtask queue: give timers and I/O a
+        // turn at least every YIELD_MS (one check per batch)
+        const now = performance.now();
+        if (now - lastYield > YIELD_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+          if (this.stopping || this.settled) break;
+        }
         let got = this.source.consume(batchSize);
         if (got instanceof Promise) got = await Promise.race([got, aborted]);
         if (this.settled) return;

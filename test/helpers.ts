@@ -1,0 +1,61 @@
+import { Sink, Source } from "../src/index.js";
+
+/** An in-memory source that hands out `records` in batches of at most `chunk` and records its acks. */
+export class AckingSource<T> extends Source<T> {
+  readonly acks: number[] = [];
+  pulled = 0;
+  cleanups = 0;
+  constructor(
+    private readonly records: T[],
+    private readonly chunk = Number.POSITIVE_INFINITY,
+  ) {
+    super();
+  }
+  consume(size: number): T[] | null {
+    if (this.pulled >= this.records.length) return null;
+    const n = Math.min(size, this.chunk);
+    const out = this.records.slice(this.pulled, this.pulled + n);
+    this.pulled += out.length;
+    return out;
+  }
+  ack(position: number): void {
+    this.acks.push(position);
+  }
+  override cleanup(): void {
+    this.cleanups++;
+  }
+}
+
+/** A sink whose produce() waits on a gate the test opens. */
+export class GatedSink<T> extends Sink<T> {
+  readonly records: T[] = [];
+  private gate: Promise<void>;
+  private openGate!: () => void;
+  calls = 0;
+  constructor() {
+    super();
+    this.gate = new Promise((r) => {
+      this.openGate = r;
+    });
+  }
+  async produce(elems: T[]): Promise<void> {
+    this.calls++;
+    await this.gate;
+    this.records.push(...elems);
+  }
+  open_(): void {
+    this.openGate();
+  }
+}
+
+/** Resolves after `n` macrotask turns (lets the runtime settle without real sleeps). */
+export async function ticks(n = 20): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** Multiset equality helper: sorted copies by JSON. */
+export function sorted<T>(xs: T[]): T[] {
+  return [...xs].sort((a, b) =>
+    JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0,
+  );
+}
