@@ -18,7 +18,7 @@ export class AckingSource<T> extends Source<T> {
     this.pulled += out.length;
     return out;
   }
-  ack(position: number): void {
+  override ack(position: number): void {
     this.acks.push(position);
   }
   override cleanup(): void {

@@ -90,10 +90,10 @@ describe("failure isolation in a mesh", () => {
     }
     const env = new Env();
     const p = env.from(new Broken()).to(arraySink());
-    const err = await p.then(
+    const err = (await p.then(
       () => null,
       (e) => e,
-    );
+    )) as PipelineError;
     expect(err).toBeInstanceOf(PipelineError);
     expect(err.message).toMatch(/source:Broken.*connection refused/);
   });
