@@ -1,0 +1,50 @@
+/**
+ * Shared helpers of the benchmark scenarios: each scenario file runs ONE implementation in
+ * its own process (`node --import tsx bench/<scenario>.ts <impl> [size]`) and prints one JSON
+ * line `{ scenario, impl, records, ms, rps, peakRssMB, baseRssMB, checksum }`. bench/run.ts
+ * spawns the processes, takes medians and prints the table.
+ */
+export interface Measurement {
+  scenario: string;
+  impl: string;
+  records: number;
+  ms: number;
+  rps: number;
+  peakRssMB: number;
+  baseRssMB: number;
+  checksum: string;
+}
+
+/** Runs `job` once, timing it and reading peak RSS (getrusage maxrss) afterwards. */
+export async function measure(
+  scenario: string,
+  impl: string,
+  records: number,
+  job: () => Promise<string> | string,
+): Promise<void> {
+  if (typeof globalThis.gc === "function") globalThis.gc();
+  const baseRssMB = process.memoryUsage().rss / 2 ** 20;
+  const t0 = performance.now();
+  const checksum = await job();
+  const ms = performance.now() - t0;
+  const peakRssMB = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
+  const m: Measurement = {
+    scenario,
+    impl,
+    records,
+    ms,
+    rps: records / (ms / 1000),
+    peakRssMB,
+    baseRssMB,
+    checksum,
+  };
+  process.stdout.write(`${JSON.stringify(m)}\n`);
+}
+
+/** `impl` and optional size from argv. */
+export function args(defaultSize: number): { impl: string; size: number } {
+  const impl = process.argv[2];
+  if (!impl) throw new Error("usage: <scenario>.ts <impl> [records]");
+  const size = process.argv[3] ? Number(process.argv[3]) : defaultSize;
+  return { impl, size };
+}

@@ -1,0 +1,96 @@
+/**
+ * Runs the benchmark scenarios, each implementation in fresh processes, `--runs` times
+ * (default 3), and prints a Markdown table of medians: records/s, ratio to the plain loop,
+ * peak RSS and its growth over the process's base RSS. Fails if an implementation's checksum
+ * differs from the plain loop's.
+ *
+ *   npm run bench                 # every scenario
+ *   npm run bench -- w1 --runs 5  # scenarios whose name starts with "w1"
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { Measurement } from "./lib.js";
+
+interface Scenario {
+  id: string;
+  file: string;
+  impls: string[];
+  sizes: (number | undefined)[];
+}
+
+const scenarios: Scenario[] = [
+  {
+    id: "w1",
+    file: "bench/w1-map-filter.ts",
+    impls: ["loop", "loop-batched", "mass", "node-transform", "node-batched", "rxjs", "highland"],
+    sizes: [undefined],
+  },
+  {
+    id: "w4",
+    file: "bench/w4-backpressure.ts",
+    impls: ["loop", "mass", "node-transform", "rxjs"],
+    sizes: [1_000_000, 4_000_000],
+  },
+];
+
+const { values, positionals } = parseArgs({
+  options: { runs: { type: "string", default: "3" } },
+  allowPositionals: true,
+});
+const runs = Number(values.runs);
+const wanted =
+  positionals.length === 0 ? scenarios : scenarios.filter((s) => positionals.some((p) => s.id.startsWith(p)));
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+const all: Measurement[] = [];
+let failed = false;
+for (const sc of wanted) {
+  for (const size of sc.sizes) {
+    const rows: { impl: string; m: Measurement; rps: number; rss: number; growth: number }[] = [];
+    for (const impl of sc.impls) {
+      const ms: Measurement[] = [];
+      for (let r = 0; r < runs; r++) {
+        const out = execFileSync(
+          process.execPath,
+          ["--expose-gc", "--import", "tsx", sc.file, impl, ...(size === undefined ? [] : [String(size)])],
+          { encoding: "utf8", maxBuffer: 1 << 24 },
+        );
+        const m = JSON.parse(out.trim().split("\n").at(-1)!) as Measurement;
+        ms.push(m);
+        all.push(m);
+      }
+      rows.push({
+        impl,
+        m: ms[0],
+        rps: median(ms.map((m) => m.rps)),
+        rss: median(ms.map((m) => m.peakRssMB)),
+        growth: median(ms.map((m) => m.peakRssMB - m.baseRssMB)),
+      });
+    }
+    const loop = rows.find((r) => r.impl === "loop")!;
+    console.log(
+      `\n### ${loop.m.scenario} (${loop.m.records.toLocaleString("en")} records, median of ${runs})\n`,
+    );
+    console.log("| implementation | records/s | x plain loop | peak RSS MB | RSS growth MB | checksum |");
+    console.log("|---|---:|---:|---:|---:|---|");
+    for (const r of rows) {
+      const ok = r.m.checksum === loop.m.checksum;
+      if (!ok) failed = true;
+      console.log(
+        `| ${r.impl} | ${Math.round(r.rps).toLocaleString("en")} | ${(r.rps / loop.rps).toFixed(2)} | ${r.rss.toFixed(0)} | ${r.growth.toFixed(0)} | ${ok ? "ok" : `MISMATCH ${r.m.checksum}`} |`,
+      );
+    }
+  }
+}
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/latest.json", JSON.stringify(all, null, 1));
+console.log(`\nnode ${process.version}, ${new Date().toISOString()}; raw runs in bench/results/latest.json`);
+if (failed) {
+  console.error("checksum mismatch: an implementation computed a different result");
+  process.exit(1);
+}
