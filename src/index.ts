@@ -11,3 +11,4 @@ export type { NodeStatus } from "./runtime/node.js";
 export type { NodeStats } from "./runtime/stats.js";
 export type { Logger } from "./util/logger.js";
 export { silentLogger } from "./util/logger.js";
+export * from "./states/index.js";

@@ -5,7 +5,7 @@ import type { Source } from "./source.js";
 
 /** An operator class the registry can build: a Source, Calculator or Sink constructor taking one options object. */
 export type OperatorClass = new (
-  options?: never,
+  ...args: never[]
 ) => Source<unknown> | Calculator<unknown, unknown> | Sink<unknown>;
 
 const registry = new Map<string, OperatorClass>();

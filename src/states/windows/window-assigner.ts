@@ -1,0 +1,60 @@
+/** A window: half-open `[start, end)` in ms (event or processing time). */
+export interface TimeWindow {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Tumbling windows of `size` ms, shifted by `offset`. */
+export interface TumblingAssigner {
+  readonly kind: "tumbling";
+  readonly size: number;
+  readonly offset: number;
+}
+/** Sliding windows of `size` ms every `slide` ms. */
+export interface SlidingAssigner {
+  readonly kind: "sliding";
+  readonly size: number;
+  readonly slide: number;
+  readonly offset: number;
+}
+/** Session windows closing after `gap` ms without records (per key). */
+export interface SessionAssigner {
+  readonly kind: "session";
+  readonly gap: number;
+}
+/** Count windows of `n` records (per key). */
+export interface CountAssigner {
+  readonly kind: "count";
+  readonly size: number;
+}
+/** One window per key over the whole input. */
+export interface GlobalAssigner {
+  readonly kind: "global";
+}
+
+/**
+ * What `window(assigner)` takes: a pure description; {@link windowStart} and
+ * {@link assignWindows} compute the windows of a timestamp (Flink's WindowAssigner split).
+ */
+export type WindowAssigner = TumblingAssigner | SlidingAssigner | SessionAssigner | CountAssigner | GlobalAssigner;
+
+/**
+ * Start of the window of size `size` (or slide) containing `ts`, as Flink's
+ * `TimeWindow.getWindowStartWithOffset`: `ts - ((ts - offset) mod size)` with a non-negative
+ * modulo, so negative timestamps land in the right window (-1 -> [-size, 0)).
+ */
+export function windowStart(ts: number, offset: number, size: number): number {
+  const r = (ts - offset) % size;
+  return ts - (r < 0 ? r + size : r);
+}
+
+/**
+ * Starts of the time windows containing `ts`, for tumbling (one) and sliding (`size / slide`,
+ * rounded up) assigners, latest first (as Flink's SlidingEventTimeWindows).
+ */
+export function assignWindows(a: TumblingAssigner | SlidingAssigner, ts: number): number[] {
+  if (a.kind === "tumbling") return [windowStart(ts, a.offset, a.size)];
+  const out: number[] = [];
+  for (let start = windowStart(ts, a.offset, a.slide); start > ts - a.size; start -= a.slide) out.push(start);
+  return out;
+}
