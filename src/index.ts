@@ -9,6 +9,6 @@ export * from "./errors.js";
 export * from "./operators/index.js";
 export type { NodeStatus } from "./runtime/node.js";
 export type { NodeStats } from "./runtime/stats.js";
+export * from "./states/index.js";
 export type { Logger } from "./util/logger.js";
 export { silentLogger } from "./util/logger.js";
-export * from "./states/index.js";

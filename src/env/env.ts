@@ -11,13 +11,22 @@ import type { Sink } from "../operators/sink.js";
 import { Source } from "../operators/source.js";
 import type { ChainBranch } from "../runtime/chain.js";
 import { Job } from "../runtime/job.js";
+import { KeyedAggNode, type KeyedAggSpec } from "../runtime/keyed-agg-node.js";
 import { MapAsyncNode } from "../runtime/map-async-node.js";
-import type { NodeSettings, RuntimeNode } from "../runtime/node.js";
+import { MAIN, type NodeSettings, type RuntimeNode } from "../runtime/node.js";
 import { SinkNode } from "../runtime/sink-node.js";
 import { SourceNode } from "../runtime/source-node.js";
+import { TimestampNode, type TimestampSpec } from "../runtime/timestamp-node.js";
 import { TransformNode } from "../runtime/transform-node.js";
+import { LATE, WindowNode, type WindowSpec } from "../runtime/window-node.js";
 import type { Logger } from "../util/logger.js";
-import { type LogicalEdge, type LogicalKind, LogicalNode, type StageLink } from "./graph.js";
+import {
+  type LogicalEdge,
+  type LogicalKind,
+  LogicalNode,
+  type NodeOperator,
+  type StageLink,
+} from "./graph.js";
 import {
   checkNodeOptions,
   type EnvOptions,
@@ -120,7 +129,7 @@ export class Env {
   addNode(
     kind: LogicalKind,
     operatorName: string,
-    operator: Source<unknown> | Calculator<unknown, unknown> | Sink<unknown> | MapAsyncSpec | null,
+    operator: NodeOperator,
     options: NodeOptions | undefined,
     inputs: Stream<unknown>[],
   ): LogicalNode {
@@ -143,8 +152,8 @@ export class Env {
     return node;
   }
 
-  /** Connects `stream` into `to`. @internal */
-  connect(stream: Stream<unknown>, to: LogicalNode): void {
+  /** Connects `stream` into `to` (from the side output `tag` of the stream's node, if given). @internal */
+  connect(stream: Stream<unknown>, to: LogicalNode, tag?: string): void {
     if (stream.env !== this) throw new ConfigError("a stream of another Env cannot be connected here");
     const from = stream.node;
     if (from.run !== undefined || to.run !== undefined) {
@@ -153,7 +162,8 @@ export class Env {
           "build new pipelines from new sources (env.from(...)) or use a new Env",
       );
     }
-    const edge: LogicalEdge = { from, link: stream.link, to };
+    const edge: LogicalEdge =
+      tag === undefined ? { from, link: stream.link, to } : { from, link: stream.link, to, tag };
     from.outputs.push(edge);
     to.inputs.push(edge);
   }
@@ -305,6 +315,15 @@ function runtimeNode(n: LogicalNode, job: Job, settings: NodeSettings): RuntimeN
     }
     case "union":
       return new TransformNode(n.id, n.name, n.kind, job, settings, null, "union");
+    case "timestamps":
+      return new TimestampNode(n.id, n.name, job, settings, n.operator as TimestampSpec);
+    case "window": {
+      const w = new WindowNode(n.id, n.name, job, settings, n.operator as WindowSpec);
+      w.hasLateOutput = n.outputs.some((e) => e.tag === LATE);
+      return w;
+    }
+    case "keyedAgg":
+      return new KeyedAggNode(n.id, n.name, job, settings, n.operator as KeyedAggSpec);
   }
 }
 
@@ -312,13 +331,21 @@ function runtimeNode(n: LogicalNode, job: Job, settings: NodeSettings): RuntimeN
 function wire(n: LogicalNode, map: Map<LogicalNode, RuntimeNode>): void {
   const rn = map.get(n)!;
   const branches = new Map<StageLink, ChainBranch>();
-  const roots: ChainBranch[] = [];
-  const branchOf = (l: StageLink): ChainBranch => {
+  const rootsByTag = new Map<string, ChainBranch[]>();
+  const rootsOf = (tag: string) => {
+    let r = rootsByTag.get(tag);
+    if (r === undefined) {
+      r = [];
+      rootsByTag.set(tag, r);
+    }
+    return r;
+  };
+  const branchOf = (l: StageLink, tag: string): ChainBranch => {
     let b = branches.get(l);
     if (b === undefined) {
       b = { stage: l.spec, out: -1, children: [] };
       branches.set(l, b);
-      (l.parent === null ? roots : branchOf(l.parent).children).push(b);
+      (l.parent === null ? rootsOf(tag) : branchOf(l.parent, tag).children).push(b);
     }
     return b;
   };
@@ -328,9 +355,11 @@ function wire(n: LogicalNode, map: Map<LogicalNode, RuntimeNode>): void {
     if (!rn.downstream.includes(target)) rn.downstream.push(target);
     if (!target.upstream.includes(rn)) target.upstream.push(rn);
     const leaf: ChainBranch = { stage: null, out: j, children: [] };
-    (e.link === null ? roots : branchOf(e.link).children).push(leaf);
+    const tag = e.tag ?? MAIN;
+    (e.link === null ? rootsOf(tag) : branchOf(e.link, tag).children).push(leaf);
   });
-  rn.chainRoots = roots;
+  rn.chainRoots = rootsOf(MAIN);
+  for (const [tag, roots] of rootsByTag) if (tag !== MAIN) rn.sideRoots.set(tag, roots);
 }
 
 function nodeReport(rn: RuntimeNode): NodeReport {
@@ -345,6 +374,8 @@ function nodeReport(rn: RuntimeNode): NodeReport {
     skipped: s.skipped,
     deadLettered: s.deadLettered,
     retries: s.retries,
+    lateRecords: s.lateRecords,
+    lateDropped: s.lateDropped,
   };
   const why = rn.error ?? rn.cancelReason;
   return why === undefined ? report : { ...report, error: why.message };
@@ -354,7 +385,9 @@ function buildReport(env: string, job: Job, stopped: boolean): RunReport {
   const nodes = job.nodes.map(nodeReport);
   let recordsIn = 0;
   let recordsOut = 0;
+  let lateDropped = 0;
   for (const n of nodes) {
+    lateDropped += n.lateDropped;
     if (n.kind === "source") recordsIn += n.recordsIn;
     if (n.kind === "sink") recordsOut += n.recordsOut;
   }
@@ -365,6 +398,7 @@ function buildReport(env: string, job: Job, stopped: boolean): RunReport {
     recordsIn,
     recordsOut,
     deadLetters: job.deadLetterCount,
+    lateDropped,
     nodes,
   };
 }

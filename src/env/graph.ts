@@ -3,10 +3,21 @@ import type { MapAsyncSpec } from "../operators/map-async.js";
 import type { Sink } from "../operators/sink.js";
 import type { Source } from "../operators/source.js";
 import type { StageSpec } from "../operators/stage.js";
+import type { KeyedAggSpec } from "../runtime/keyed-agg-node.js";
+import type { TimestampSpec } from "../runtime/timestamp-node.js";
+import type { WindowSpec } from "../runtime/window-node.js";
 import type { NodeOptions } from "./options.js";
 
 /** Kinds of logical node. Stateless stages are not nodes: they fuse onto edges. @internal */
-export type LogicalKind = "source" | "compute" | "union" | "mapAsync" | "sink";
+export type LogicalKind =
+  | "source"
+  | "compute"
+  | "union"
+  | "mapAsync"
+  | "sink"
+  | "timestamps"
+  | "window"
+  | "keyedAgg";
 
 /** A stage appended to a stream; shared prefixes are shared links (fan-out runs them once). @internal */
 export class StageLink {
@@ -23,6 +34,17 @@ export class StageLink {
   }
 }
 
+/** What a logical node runs. @internal */
+export type NodeOperator =
+  | Source<unknown>
+  | Calculator<unknown, unknown>
+  | Sink<unknown>
+  | MapAsyncSpec
+  | TimestampSpec
+  | WindowSpec
+  | KeyedAggSpec
+  | null;
+
 /** A node of the job graph as the user built it. @internal */
 export class LogicalNode {
   readonly inputs: LogicalEdge[] = [];
@@ -34,7 +56,7 @@ export class LogicalNode {
     readonly id: string,
     readonly kind: LogicalKind,
     readonly name: string,
-    readonly operator: Source<unknown> | Calculator<unknown, unknown> | Sink<unknown> | MapAsyncSpec | null,
+    readonly operator: NodeOperator,
     readonly options: NodeOptions,
   ) {}
 }
@@ -44,4 +66,6 @@ export interface LogicalEdge {
   readonly from: LogicalNode;
   readonly link: StageLink | null;
   readonly to: LogicalNode;
+  /** Side output of `from` this edge reads (e.g. `"late"`); main output when absent. */
+  readonly tag?: string;
 }

@@ -1,15 +1,22 @@
 import "./methods/compute.js";
 import "./methods/filter.js";
 import "./methods/flat-map.js";
+import "./methods/key-by.js";
 import "./methods/map.js";
 import "./methods/map-async.js";
 import "./methods/mutate.js";
 import "./methods/tap.js";
 import "./methods/union.js";
+import "./methods/window-sugar.js";
+import "./methods/with-timestamps.js";
 
+export * from "./agg-spec.js";
 export * from "./env.js";
+export * from "./keyed-stream.js";
+export type { WithTimestampsOptions } from "./methods/with-timestamps.js";
 export * from "./options.js";
 export * from "./pipeline.js";
 export * from "./report.js";
 export * from "./stream.js";
 export * from "./topology.js";
+export * from "./windowed-stream.js";

@@ -2,6 +2,7 @@ import { ConfigError } from "../errors.js";
 import { type DeadLetter, MemoryDeadLetters } from "../operators/dead-letter.js";
 import { checkFaultPolicy, type FaultPolicy } from "../operators/fault-policy.js";
 import type { Sink } from "../operators/sink.js";
+import { type Clock, systemClock } from "../util/clock.js";
 import { getDefaultLogger, type Logger } from "../util/logger.js";
 import { checkInt, checkNumber } from "../util/validate.js";
 
@@ -23,6 +24,8 @@ export interface EnvOptions {
   logger?: Logger;
   /** Where dead letters go. Default: a {@link MemoryDeadLetters} (kept in memory, counted). */
   deadLetters?: Sink<DeadLetter>;
+  /** Processing-time clock and timers (processing-time windows). Default: the system clock. */
+  clock?: Clock;
 }
 
 /** Options every node-creating operator takes (`from`, `to`, `compute`, `union`). */
@@ -55,6 +58,7 @@ export interface ResolvedEnvOptions {
   readonly onError: FaultPolicy;
   readonly logger: Logger;
   readonly deadLetters: Sink<DeadLetter>;
+  readonly clock: Clock;
 }
 
 /**
@@ -79,6 +83,7 @@ export function resolveEnvOptions(options: EnvOptions = {}): ResolvedEnvOptions 
     onError: checkFaultPolicy("options.onError", options.onError ?? DEFAULT_ENV_OPTIONS.onError),
     logger,
     deadLetters: options.deadLetters ?? new MemoryDeadLetters(10_000, logger),
+    clock: options.clock ?? systemClock,
   };
 }
 

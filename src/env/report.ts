@@ -18,6 +18,10 @@ export interface NodeReport {
   readonly deadLettered: number;
   /** Retry attempts beyond the first. */
   readonly retries: number;
+  /** Late records sent to a `lateRecords()` stream (window nodes). */
+  readonly lateRecords: number;
+  /** Late records dropped and counted because no `lateRecords()` stream listens (window nodes). */
+  readonly lateDropped: number;
   /** Why the node failed or was cancelled. */
   readonly error?: string;
 }
@@ -38,6 +42,8 @@ export interface RunReport {
   readonly recordsOut: number;
   /** Dead letters produced during the run. */
   readonly deadLetters: number;
+  /** Late records past allowed lateness dropped because nobody listens (never silently: counted here). */
+  readonly lateDropped: number;
   readonly nodes: NodeReport[];
 }
 

@@ -14,8 +14,17 @@ export interface ChainBranch {
   readonly children: ChainBranch[];
 }
 
-/** Runs a batch through the fused stages, pushing results into one array per output edge. @internal */
-export type ChainRunner = (records: unknown[], outs: unknown[][]) => Promise<void>;
+/**
+ * Runs a batch through the fused stages, pushing results into one array per output edge; with
+ * timestamps, each output record's timestamp (its input record's) goes to `outTs` alongside.
+ * @internal
+ */
+export type ChainRunner = (
+  records: unknown[],
+  outs: unknown[][],
+  ts: number[] | null,
+  outTs: number[][] | null,
+) => Promise<void>;
 
 /**
  * Compiles a stage tree into one specialised async function: a single loop over the batch in
@@ -35,6 +44,7 @@ export function compileChain(
   roots: ChainBranch[],
   outputs: number,
   handlerFor: (stage: StageSpec) => FaultHandler,
+  withTimestamps = false,
 ): ChainRunner {
   const F: unknown[] = [];
   const H: FaultHandler[] = [];
@@ -42,7 +52,8 @@ export function compileChain(
   let prelude = "";
 
   const gen = (b: ChainBranch, v: string): string => {
-    if (b.stage === null) return `o${b.out}.push(${v});`;
+    if (b.stage === null)
+      return withTimestamps ? `o${b.out}.push(${v}); u${b.out}.push(t);` : `o${b.out}.push(${v});`;
     const s = b.stage;
     const k = F.length;
     F.push(s.fn);
@@ -79,13 +90,16 @@ export function compileChain(
   };
 
   const loopBody = roots.map((r) => gen(r, "r")).join("\n");
-  const outDecl = Array.from({ length: outputs }, (_, j) => `const o${j} = outs[${j}];`).join(" ");
+  const outDecl = Array.from(
+    { length: outputs },
+    (_, j) => `const o${j} = outs[${j}];${withTimestamps ? ` const u${j} = outTs[${j}];` : ""}`,
+  ).join(" ");
   const source = `${prelude}
-return async function fusedChain(records, outs) {
+return async function fusedChain(records, outs, ts, outTs) {
   ${outDecl}
   const n = records.length;
   for (let i = 0; i < n; i++) {
-    const r = records[i];
+    const r = records[i];${withTimestamps ? "\n    const t = ts[i];" : ""}
     ${loopBody}
   }
 };`;

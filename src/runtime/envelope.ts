@@ -8,6 +8,8 @@ import type { AckToken } from "./ack.js";
 export interface Batch {
   readonly records: unknown[];
   readonly acks: AckToken[] | null;
+  /** Event time of each record in ms (same length as `records`), or `null` without event time. */
+  readonly timestamps: number[] | null;
 }
 
 /**
@@ -20,5 +22,15 @@ export class Watermark {
   constructor(readonly ts: number) {}
 }
 
+/**
+ * Input status control signal (Flink's WatermarkStatus): an input that received nothing for
+ * `idleTimeout` ms is `idle` and left out of the minimum watermark of the node it feeds, until
+ * it sends records (or `idle: false`) again.
+ * @internal
+ */
+export class StreamStatus {
+  constructor(readonly idle: boolean) {}
+}
+
 /** What travels on an edge. @internal */
-export type Chunk = Batch | Watermark;
+export type Chunk = Batch | Watermark | StreamStatus;

@@ -14,6 +14,7 @@ interface Group {
 interface Entry {
   value: unknown;
   readonly group: Group;
+  readonly ts: number;
 }
 
 /**
@@ -27,6 +28,7 @@ export class MapAsyncNode extends RuntimeNode {
   private inFlight = 0;
   private readonly queue: Entry[] = [];
   private out: unknown[] = [];
+  private outTs: number[] | null = null;
   private outAcks = new Set<AckToken>();
   private finishedGroups: Group[] = [];
   private wake: (() => void) | null = null;
@@ -60,6 +62,7 @@ export class MapAsyncNode extends RuntimeNode {
   protected async process(batch: Batch): Promise<void> {
     const records = batch.records;
     const group: Group = { remaining: records.length, acks: batch.acks };
+    const ts = batch.timestamps;
     for (let i = 0; i < records.length; i++) {
       while (
         !this.settled &&
@@ -70,14 +73,14 @@ export class MapAsyncNode extends RuntimeNode {
         });
       }
       if (this.settled) return;
-      this.start(records[i], group);
+      this.start(records[i], group, ts === null ? Number.NaN : ts[i]);
     }
   }
 
-  private start(x: unknown, group: Group): void {
+  private start(x: unknown, group: Group, ts: number): void {
     this.inFlight++;
     if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
-    const entry: Entry = { value: PENDING, group };
+    const entry: Entry = { value: PENDING, group, ts };
     if (this.spec.ordered) this.queue.push(entry);
     let p: unknown;
     try {
@@ -114,7 +117,13 @@ export class MapAsyncNode extends RuntimeNode {
   }
 
   private take(e: Entry): void {
-    if (e.value !== SKIP) this.out.push(e.value);
+    if (e.value !== SKIP) {
+      this.out.push(e.value);
+      if (!Number.isNaN(e.ts)) {
+        this.outTs ??= [];
+        this.outTs.push(e.ts);
+      }
+    }
     const acks = e.group.acks;
     if (acks !== null) for (const a of acks) this.outAcks.add(a);
     if (--e.group.remaining === 0) this.finishedGroups.push(e.group);
@@ -131,6 +140,8 @@ export class MapAsyncNode extends RuntimeNode {
   private flush(): Promise<void> {
     if (this.out.length === 0 && this.finishedGroups.length === 0) return this.flushing;
     const records = this.out;
+    const ts = this.outTs !== null && this.outTs.length === records.length ? this.outTs : null;
+    this.outTs = null;
     const acks = this.outAcks.size === 0 ? null : [...this.outAcks];
     const groups = this.finishedGroups;
     this.out = [];
@@ -141,7 +152,7 @@ export class MapAsyncNode extends RuntimeNode {
       .then(async () => {
         if (this.settled) return;
         if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
-        if (records.length > 0) await this.emit(records, acks);
+        if (records.length > 0) await this.emit(records, acks, ts);
         for (const g of groups) this.release(g.acks);
       })
       .catch((err) => this.fail(err))

@@ -6,10 +6,13 @@ import type { StageSpec } from "../operators/stage.js";
 import type { Logger } from "../util/logger.js";
 import { type AckToken, releaseAll, retainAll } from "./ack.js";
 import { type ChainBranch, type ChainRunner, compileChain, isIdentity } from "./chain.js";
-import { type Batch, type Chunk, Watermark } from "./envelope.js";
+import { type Batch, type Chunk, StreamStatus, Watermark } from "./envelope.js";
 import { type FaultHandler, type FaultScope, faultHandler } from "./fault.js";
 import { InputPort, type PortOwner } from "./port.js";
 import { type NodeStats, newStats } from "./stats.js";
+
+/** Tag of a node's main output. @internal */
+export const MAIN = "main";
 
 /** Settings of one physical node. @internal */
 export interface NodeSettings {
@@ -55,8 +58,10 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   readonly outputs: InputPort[] = [];
   readonly upstream: RuntimeNode[] = [];
   readonly downstream: RuntimeNode[] = [];
-  /** Stage tree under this node's output; leaves index `outputs`. */
+  /** Stage tree under this node's main output; leaves index `outputs`. */
   chainRoots: ChainBranch[] = [];
+  /** Stage trees under side outputs (e.g. `"late"`), leaves indexing `outputs`. */
+  readonly sideRoots = new Map<string, ChainBranch[]>();
   readonly stats: NodeStats = newStats();
   readonly pendingDeadLetters: DeadLetter[] = [];
   status: NodeStatus = "created";
@@ -65,12 +70,12 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   cancelReason?: Error;
   readonly completion: Promise<void>;
   protected readonly abort = new AbortController();
-  protected watermark = Number.NEGATIVE_INFINITY;
+  private wm = Number.NEGATIVE_INFINITY;
   private inputWatermarks: number[] = [];
+  private inputIdle: boolean[] = [];
   private endedInputs = 0;
   private tail: Promise<void> = Promise.resolve();
-  private runner: ChainRunner | null = null;
-  private tailRunner: ChainRunner | null | undefined;
+  private readonly runners = new Map<string, ChainRunner | null>();
   private resolveCompletion!: () => void;
   private cleanedUp = false;
   private batchCounter = 0;
@@ -95,6 +100,11 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     return this.abort.signal;
   }
 
+  /** The node's current (combined) event-time watermark. */
+  get watermark(): number {
+    return this.wm;
+  }
+
   /** Whether the node reached a final state. */
   get settled(): boolean {
     return this.status === "finished" || this.status === "failed" || this.status === "cancelled";
@@ -105,6 +115,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     const port = new InputPort(this, this.inputs.length, highWaterMark);
     this.inputs.push(port);
     this.inputWatermarks.push(Number.NEGATIVE_INFINITY);
+    this.inputIdle.push(false);
     return port;
   }
 
@@ -113,19 +124,27 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     return null;
   }
 
-  /** Compiles the fused chain. Call once, after the graph is wired. */
+  /** Compiles the fused chains (main output without timestamps; others on first use). */
   compile(): void {
-    let roots = this.chainRoots;
-    const root = this.rootStage();
+    this.runnerFor(MAIN, false, false);
+  }
+
+  /**
+   * The compiled chain of output `tag`, with or without timestamps, with or without the root
+   * stage (a calculator's `done()` output skips it); `null` when the chain is only leaves.
+   */
+  private runnerFor(tag: string, withTs: boolean, belowRoot: boolean): ChainRunner | null {
+    const cacheKey = `${tag}|${withTs ? 1 : 0}|${belowRoot ? 1 : 0}`;
+    let r = this.runners.get(cacheKey);
+    if (r !== undefined) return r;
+    let roots = tag === MAIN ? this.chainRoots : (this.sideRoots.get(tag) ?? []);
+    const root = tag === MAIN && !belowRoot ? this.rootStage() : null;
     if (root !== null) roots = [{ stage: root, out: -1, children: roots }];
-    if (isIdentity(roots) && roots.length === this.outputs.length) {
-      roots.forEach((r, j) => {
-        if (r.out !== j) throw new Error(`internal: identity chain output ${r.out} at ${j}`);
-      });
-      this.runner = null;
-      return;
-    }
-    this.runner = compileChain(roots, this.outputs.length, (s) => this.handlerFor(s));
+    r = isIdentity(roots)
+      ? null
+      : compileChain(roots, this.outputs.length, (st) => this.handlerFor(st), withTs);
+    this.runners.set(cacheKey, r);
+    return r;
   }
 
   /** Builds the fault handler of a stage. */
@@ -183,6 +202,10 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   private dispatch(index: number, chunk: Chunk): void | Promise<void> {
     if (this.settled) return;
     if (chunk instanceof Watermark) return this.inputWatermark(index, chunk.ts);
+    if (chunk instanceof StreamStatus) return this.inputStatus(index, chunk.idle);
+    if (this.inputIdle[index]) {
+      this.inputIdle[index] = false;
+    }
     this.stats.recordsIn += chunk.records.length;
     return this.process(chunk, index);
   }
@@ -202,17 +225,35 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     await this.advanceWatermark();
   }
 
-  private async advanceWatermark(): Promise<void> {
+  private async inputStatus(index: number, idle: boolean): Promise<void> {
+    if (this.inputIdle[index] === idle) return;
+    this.inputIdle[index] = idle;
+    if (idle) await this.advanceWatermark();
+  }
+
+  /** The minimum watermark over inputs that are neither idle nor ended (+Infinity if none). */
+  private combinedWatermark(): number {
     let wm = Number.POSITIVE_INFINITY;
-    for (const w of this.inputWatermarks) if (w < wm) wm = w;
-    if (wm <= this.watermark || wm === Number.POSITIVE_INFINITY) return;
-    this.watermark = wm;
+    let active = 0;
+    for (let i = 0; i < this.inputWatermarks.length; i++) {
+      if (this.inputIdle[i]) continue;
+      active++;
+      if (this.inputWatermarks[i] < wm) wm = this.inputWatermarks[i];
+    }
+    // every input idle: hold the watermark where it is (Flink holds it too)
+    return active === 0 ? this.wm : wm;
+  }
+
+  private async advanceWatermark(): Promise<void> {
+    const wm = this.combinedWatermark();
+    if (wm <= this.wm || wm === Number.POSITIVE_INFINITY) return;
+    this.wm = wm;
     await this.onWatermark(wm);
     await this.broadcast(new Watermark(wm));
   }
 
   /** Writes a control chunk to every live output, waiting on backpressure. */
-  protected broadcast(chunk: Watermark): Promise<void> | undefined {
+  protected broadcast(chunk: Watermark | StreamStatus): Promise<void> | undefined {
     let waits: Promise<void>[] | null = null;
     for (const port of this.outputs) {
       if (port.dead) continue;
@@ -225,32 +266,40 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   }
 
   /**
-   * Runs `records` through the fused chain and writes the results to the outputs, each split at
-   * `batchSize`, each output envelope holding a reference on `acks`. The caller releases its
-   * own reference afterwards. Resolves once the outputs have room again.
+   * Runs `records` (with their timestamps, if any) through the fused chain of output `tag` and
+   * writes the results to the outputs, each split at `batchSize`, each output envelope holding
+   * a reference on `acks`. The caller releases its own reference afterwards. Resolves once the
+   * outputs have room again.
+   * @param belowRoot - skip the root stage (a calculator) of the main chain.
    */
-  protected async emit(records: unknown[], acks: AckToken[] | null, belowRoot = false): Promise<void> {
+  protected async emit(
+    records: unknown[],
+    acks: AckToken[] | null,
+    ts: number[] | null = null,
+    tag: string = MAIN,
+    belowRoot = false,
+  ): Promise<void> {
     const n = this.outputs.length;
-    let outs: unknown[][];
-    let runner = this.runner;
-    if (belowRoot) {
-      if (this.tailRunner === undefined) {
-        this.tailRunner = isIdentity(this.chainRoots)
-          ? null
-          : compileChain(this.chainRoots, n, (s) => this.handlerFor(s));
-      }
-      runner = this.tailRunner;
-    }
+    const outs: unknown[][] = new Array(n);
+    const outTs: number[][] | null = ts === null ? null : new Array(n);
+    const runner = this.runnerFor(tag, ts !== null, belowRoot);
     if (runner === null) {
-      outs = new Array(n);
-      for (let j = 0; j < n; j++) outs[j] = j === 0 ? records : records.slice();
+      const roots = tag === MAIN ? this.chainRoots : (this.sideRoots.get(tag) ?? []);
+      let first = true;
+      for (const leaf of roots) {
+        outs[leaf.out] = first ? records : records.slice();
+        if (outTs !== null) outTs[leaf.out] = first ? ts! : ts!.slice();
+        first = false;
+      }
     } else {
-      outs = new Array(n);
-      for (let j = 0; j < n; j++) outs[j] = [];
-      await runner(records, outs);
+      for (let j = 0; j < n; j++) {
+        outs[j] = [];
+        if (outTs !== null) outTs[j] = [];
+      }
+      await runner(records, outs, ts, outTs);
     }
     if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
-    const w = this.send(outs, acks);
+    const w = this.send(outs, outTs, acks);
     if (w !== undefined) await w;
   }
 
@@ -259,22 +308,32 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     return this.job.deadLetter(this.pendingDeadLetters.splice(0));
   }
 
-  private send(outs: unknown[][], acks: AckToken[] | null): Promise<void> | undefined {
+  private send(
+    outs: unknown[][],
+    outTs: number[][] | null,
+    acks: AckToken[] | null,
+  ): Promise<void> | undefined {
     let waits: Promise<void>[] | null = null;
     const bs = this.settings.batchSize;
     for (let j = 0; j < outs.length; j++) {
       const port = this.outputs[j];
       const out = outs[j];
-      if (port.dead || out.length === 0) continue;
+      if (out === undefined || port.dead || out.length === 0) continue;
+      const ts = outTs === null ? null : outTs[j];
       this.stats.recordsOut += out.length;
       let full = false;
       if (out.length <= bs) {
         retainAll(acks);
-        full = !port.write({ records: out, acks });
+        full = !port.write({ records: out, acks, timestamps: ts });
       } else {
         for (let i = 0; i < out.length; i += bs) {
           retainAll(acks);
-          full = !port.write({ records: out.slice(i, i + bs), acks }) || full;
+          const piece = {
+            records: out.slice(i, i + bs),
+            acks,
+            timestamps: ts === null ? null : ts.slice(i, i + bs),
+          };
+          full = !port.write(piece) || full;
         }
       }
       if (full) {

@@ -10,9 +10,21 @@ export interface NodeStats {
   deadLettered: number;
   /** Retry attempts made (beyond first attempts). */
   retries: number;
+  /** Late records (past allowed lateness) sent to a `lateRecords()` side output. */
+  lateRecords: number;
+  /** Late records dropped because no `lateRecords()` stream listens (counted, logged once). */
+  lateDropped: number;
 }
 
 /** Fresh zeroed counters. @internal */
 export function newStats(): NodeStats {
-  return { recordsIn: 0, recordsOut: 0, skipped: 0, deadLettered: 0, retries: 0 };
+  return {
+    recordsIn: 0,
+    recordsOut: 0,
+    skipped: 0,
+    deadLettered: 0,
+    retries: 0,
+    lateRecords: 0,
+    lateDropped: 0,
+  };
 }

@@ -1,7 +1,7 @@
 import type { Calculator } from "../operators/calculator.js";
 import type { StageSpec } from "../operators/stage.js";
 import type { Batch } from "./envelope.js";
-import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
+import { type JobContext, MAIN, type NodeSettings, RuntimeNode } from "./node.js";
 
 /**
  * A node that runs its fused chain on each input batch: a union (fan-in, identity root), or a
@@ -33,12 +33,12 @@ export class TransformNode extends RuntimeNode {
   }
 
   protected process(batch: Batch): Promise<void> {
-    return this.emit(batch.records, batch.acks).then(() => this.release(batch.acks));
+    return this.emit(batch.records, batch.acks, batch.timestamps).then(() => this.release(batch.acks));
   }
 
   protected override async callDone(): Promise<void> {
     if (this.calculator === null) return;
     const rest = await this.calculator.done?.();
-    if (Array.isArray(rest) && rest.length > 0) await this.emit(rest, null, true);
+    if (Array.isArray(rest) && rest.length > 0) await this.emit(rest, null, null, MAIN, true);
   }
 }

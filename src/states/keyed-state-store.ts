@@ -31,6 +31,10 @@ export class KeyedStateStore<K, S> {
     }
     return s;
   }
+  /** Whether `key` has a state. */
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
   /** Removes `key`; returns whether it was present. */
   delete(key: K): boolean {
     return this.map.delete(key);
@@ -55,8 +59,12 @@ export class KeyedStateStore<K, S> {
    * Replaces the content with a snapshot.
    * @throws StateError if `snapshot` is not an array of pairs.
    */
-  restore<P = S>(snapshot: KeyedStateSnapshot<K, P>, fromState: (p: P) => S = (p) => p as unknown as S): void {
-    if (!Array.isArray(snapshot)) throw new StateError("KeyedStateStore.restore: snapshot must be an array of [key, state] pairs");
+  restore<P = S>(
+    snapshot: KeyedStateSnapshot<K, P>,
+    fromState: (p: P) => S = (p) => p as unknown as S,
+  ): void {
+    if (!Array.isArray(snapshot))
+      throw new StateError("KeyedStateStore.restore: snapshot must be an array of [key, state] pairs");
     this.map.clear();
     for (const pair of snapshot) {
       if (!Array.isArray(pair) || pair.length !== 2) {

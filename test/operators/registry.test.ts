@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, Env, Sink, operators } from "../../src/index.js";
+import { ConfigError, Env, operators, Sink } from "../../src/index.js";
 
 class Collect extends Sink<number> {
   static last: Collect | undefined;

@@ -187,6 +187,10 @@ class DDSketch {
 }
 
 /** `percentile(p, sel, options)`: the p-th percentile (0..100); exact up to `exactLimit` values, then within 1 % relative error. */
-export function percentile<I>(p: number, sel?: Selector<I, number>, options?: PercentileOptions): Percentile<I> {
+export function percentile<I>(
+  p: number,
+  sel?: Selector<I, number>,
+  options?: PercentileOptions,
+): Percentile<I> {
   return new Percentile(p, sel, options);
 }

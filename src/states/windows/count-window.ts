@@ -10,6 +10,7 @@ import type { CountAssigner } from "./window-assigner.js";
  * @throws ConfigError if `n` is not a positive integer.
  */
 export function countWindow(n: number): CountAssigner {
-  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`countWindow(n): n must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new ConfigError(`countWindow(n): n must be a positive integer, got ${n}`);
   return { kind: "count", size: n };
 }

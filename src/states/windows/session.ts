@@ -9,6 +9,7 @@ import type { SessionAssigner } from "./window-assigner.js";
  * @throws ConfigError if `gap` is not a positive integer.
  */
 export function session(gap: number): SessionAssigner {
-  if (!Number.isInteger(gap) || gap <= 0) throw new ConfigError(`session(gap): gap must be a positive integer (ms), got ${gap}`);
+  if (!Number.isInteger(gap) || gap <= 0)
+    throw new ConfigError(`session(gap): gap must be a positive integer (ms), got ${gap}`);
   return { kind: "session", gap };
 }

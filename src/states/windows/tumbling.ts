@@ -9,10 +9,13 @@ import type { TumblingAssigner } from "./window-assigner.js";
  * @throws ConfigError if `size` is not a positive integer or `|offset| >= size`.
  */
 export function tumbling(size: number, options: { offset?: number } = {}): TumblingAssigner {
-  if (!Number.isInteger(size) || size <= 0) throw new ConfigError(`tumbling(size): size must be a positive integer (ms), got ${size}`);
+  if (!Number.isInteger(size) || size <= 0)
+    throw new ConfigError(`tumbling(size): size must be a positive integer (ms), got ${size}`);
   const offset = options.offset ?? 0;
   if (!Number.isInteger(offset) || Math.abs(offset) >= size) {
-    throw new ConfigError(`tumbling options.offset must be an integer with |offset| < size (${size}), got ${offset}`);
+    throw new ConfigError(
+      `tumbling options.offset must be an integer with |offset| < size (${size}), got ${offset}`,
+    );
   }
   return { kind: "tumbling", size, offset };
 }

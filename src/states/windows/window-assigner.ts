@@ -36,7 +36,12 @@ export interface GlobalAssigner {
  * What `window(assigner)` takes: a pure description; {@link windowStart} and
  * {@link assignWindows} compute the windows of a timestamp (Flink's WindowAssigner split).
  */
-export type WindowAssigner = TumblingAssigner | SlidingAssigner | SessionAssigner | CountAssigner | GlobalAssigner;
+export type WindowAssigner =
+  | TumblingAssigner
+  | SlidingAssigner
+  | SessionAssigner
+  | CountAssigner
+  | GlobalAssigner;
 
 /**
  * Start of the window of size `size` (or slide) containing `ts`, as Flink's

@@ -1,0 +1,113 @@
+import { ConfigError } from "../errors.js";
+import { LATE, type WindowSpec } from "../runtime/window-node.js";
+import { aggPlan } from "../runtime/windows/agg-plan.js";
+import type { StateAggregator, StateAggregatorClass } from "../states/state-aggregator.js";
+import type { WindowAssigner } from "../states/windows/window-assigner.js";
+import { checkInt } from "../util/validate.js";
+import {
+  type AggSpec,
+  isStateAggregator,
+  toAggregatorOrSpec,
+  type WindowResult,
+  type WindowValue,
+} from "./agg-spec.js";
+import type { LogicalNode } from "./graph.js";
+import { Stream } from "./stream.js";
+
+/** Where the `lateRecords()` stream of a windowed stream is, shared by its copies. @internal */
+interface LateHolder {
+  node: LogicalNode | null;
+  windows: LogicalNode[];
+}
+
+/**
+ * A keyed (or non-keyed) stream cut into windows (DESIGN.md section 5), built by
+ * `keyBy(k).window(assigner)` or `window(assigner)`. Configure with `allowedLateness(ms)`,
+ * then aggregate with `agg(...)` into a Stream of results. Semantics follow Flink:
+ * half-open `[start, end)` windows fire when the watermark reaches `end - 1`; at the end of a
+ * bounded input every window fires; without `withTimestamps` they use processing time.
+ *
+ * @typeParam T - record type.
+ * @typeParam K - key type (`undefined` for a non-keyed window).
+ */
+export class WindowedStream<T, K = undefined> {
+  /** @internal */
+  constructor(
+    /** @internal */ readonly input: Stream<T>,
+    /** @internal */ readonly keyFn: ((record: T) => K) | null,
+    /** The window assigner. */ readonly assigner: WindowAssigner,
+    /** Allowed lateness in ms (default 0). */ readonly lateness = 0,
+    /** @internal */ readonly lateHolder: LateHolder = { node: null, windows: [] },
+  ) {}
+
+  /**
+   * Keeps window state `ms` more after a window fired: a late record within it updates the
+   * window and fires it again with the updated result (Flink's allowedLateness); records later
+   * than that go to {@link WindowedStream.lateRecords} or are counted in the run report.
+   * @throws ConfigError if `ms` is not an integer >= 0.
+   */
+  allowedLateness(ms: number): WindowedStream<T, K> {
+    checkInt("allowedLateness(ms)", ms, 0);
+    return new WindowedStream(this.input, this.keyFn, this.assigner, ms, this.lateHolder);
+  }
+
+  /**
+   * The records that arrived after their windows were gone (past allowed lateness), as a side
+   * output stream (Flink's sideOutputLateData). Without it they are counted (`lateDropped`).
+   */
+  lateRecords(): Stream<T> {
+    const env = this.input.env;
+    if (this.lateHolder.node === null) {
+      this.lateHolder.node = env.addNode("union", "lateRecords", null, { name: "lateRecords" }, []);
+      for (const w of this.lateHolder.windows)
+        env.connect(new Stream(env, w, null), this.lateHolder.node, LATE);
+    }
+    return new Stream<T>(env, this.lateHolder.node, null);
+  }
+
+  /**
+   * Aggregates each (key, window): with a spec `{ field: aggregator }` the results are
+   * `{ key, window: { start, end }, ...fields }`; with one aggregator instance or class,
+   * `{ key, window, value }`. Aggregators are templates, cloned per key and window.
+   * @throws ConfigError for a bad spec, or a session window with an aggregator lacking `merge`.
+   */
+  agg<S extends AggSpec<T>>(spec: S): Stream<WindowResult<K, S>>;
+  agg<O>(aggregator: StateAggregator<T, O> | StateAggregatorClass<T, O>): Stream<WindowValue<K, O>>;
+  agg<R>(spec: unknown): Stream<R> {
+    const plan = aggPlan(toAggregatorOrSpec(spec), isStateAggregator);
+    if (this.assigner.kind === "session") {
+      for (const t of plan.templates) {
+        if (typeof t.merge !== "function") {
+          throw new ConfigError(
+            `session windows need aggregators with merge(); ${t.constructor.name} has none`,
+          );
+        }
+      }
+    }
+    const env = this.input.env;
+    const ws: WindowSpec = {
+      keyFn: this.keyFn as WindowSpec["keyFn"],
+      assigner: this.assigner,
+      plan,
+      allowedLateness: this.lateness,
+      clock: env.options.clock,
+    };
+    const node = env.addNode("window", `window:${this.assigner.kind}`, ws, {}, [
+      this.input as Stream<unknown>,
+    ]);
+    this.lateHolder.windows.push(node);
+    if (this.lateHolder.node !== null) env.connect(new Stream(env, node, null), this.lateHolder.node, LATE);
+    return new Stream<R>(env, node, null);
+  }
+
+  /**
+   * The original design's state-generator style: `use(AggregatorClass, ...args)` is
+   * `agg(new AggregatorClass(...args))`.
+   */
+  use<O, A extends unknown[]>(
+    Aggregator: new (...args: A) => StateAggregator<T, O>,
+    ...args: A
+  ): Stream<WindowValue<K, O>> {
+    return this.agg(new Aggregator(...args));
+  }
+}

@@ -1,0 +1,152 @@
+import { type Batch, StreamStatus, Watermark } from "./envelope.js";
+import { asError, pipelineError } from "./fault.js";
+import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
+
+/** Settings of `withTimestamps`. @internal */
+export interface TimestampSpec {
+  readonly fn: (record: never) => number | Date;
+  readonly maxOutOfOrderness: number;
+  readonly idleTimeout: number;
+}
+
+/**
+ * `withTimestamps(fn, { maxOutOfOrderness, idleTimeout })`: gives every record its event time
+ * (`fn(record)`, ms or a Date) and, after each batch, emits the bounded-out-of-orderness
+ * watermark `maxSeenTs - maxOutOfOrderness - 1` when it advanced (Flink's
+ * BoundedOutOfOrdernessWatermarks). When no record arrived for `idleTimeout` ms, the output is
+ * marked idle so nodes downstream leave it out of their minimum watermark.
+ *
+ * A record whose timestamp is not a finite number goes through the fault policy.
+ * @internal
+ */
+export class TimestampNode extends RuntimeNode {
+  private maxTs = Number.NEGATIVE_INFINITY;
+  private emitted = Number.NEGATIVE_INFINITY;
+  private lastActivity = 0;
+  private idle = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    id: string,
+    name: string,
+    job: JobContext,
+    settings: NodeSettings,
+    private readonly spec: TimestampSpec,
+  ) {
+    super(id, name, "timestamps", job, settings, null, "withTimestamps");
+  }
+
+  override async open(): Promise<void> {
+    await super.open();
+    if (Number.isFinite(this.spec.idleTimeout)) {
+      this.lastActivity = performance.now();
+      const every = Math.max(1, Math.min(this.spec.idleTimeout, 1000));
+      this.timer = setInterval(() => this.checkIdle(), every);
+      this.timer.unref();
+    }
+  }
+
+  private checkIdle(): void {
+    if (this.idle || this.settled) return;
+    if (performance.now() - this.lastActivity >= this.spec.idleTimeout) {
+      this.idle = true;
+      void this.broadcast(new StreamStatus(true));
+    }
+  }
+
+  /**
+   * Assigns timestamps and advances the watermark. The watermark is conceptually per record
+   * (`max ts so far - maxOutOfOrderness - 1`); it is sent at the end of the batch, and also
+   * before any record that is behind it, cutting the batch there. So a record that is late
+   * with respect to the records before it is seen as late downstream whatever the batch size:
+   * results never depend on `batchSize`.
+   */
+  protected async process(batch: Batch): Promise<void> {
+    this.lastActivity = performance.now();
+    if (this.idle) {
+      this.idle = false;
+      const w = this.broadcast(new StreamStatus(false));
+      if (w !== undefined) await w;
+    }
+    const fn = this.spec.fn as (r: unknown) => number | Date;
+    const ooo = this.spec.maxOutOfOrderness;
+    const records = batch.records;
+    let segRecords: unknown[] = [];
+    let segTs: number[] = [];
+    let max = this.maxTs;
+    for (let i = 0; i < records.length; i++) {
+      let t: number | Date;
+      try {
+        t = fn(records[i]);
+        if (typeof t !== "number") t = t instanceof Date ? t.getTime() : Number.NaN;
+        if (!Number.isFinite(t))
+          throw new TypeError(`timestamp must be a finite number of ms or a Date, got ${String(t)}`);
+      } catch (err) {
+        this.reject(records[i], err);
+        continue;
+      }
+      const running = max - ooo - 1;
+      if (t <= running && running > this.emitted) {
+        // this record is behind the watermark of the records before it: send those first
+        if (segRecords.length > 0) await this.emit(segRecords, batch.acks, segTs);
+        segRecords = [];
+        segTs = [];
+        this.emitted = running;
+        const w = this.broadcast(new Watermark(running));
+        if (w !== undefined) await w;
+      }
+      segRecords.push(records[i]);
+      segTs.push(t);
+      if (t > max) max = t;
+    }
+    if (segRecords.length > 0) await this.emit(segRecords, batch.acks, segTs);
+    else if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
+    this.release(batch.acks);
+    this.maxTs = max;
+    const wm = max - ooo - 1;
+    if (wm > this.emitted) {
+      this.emitted = wm;
+      const w = this.broadcast(new Watermark(wm));
+      if (w !== undefined) await w;
+    }
+  }
+
+  /** A bad timestamp: 'fail' throws; 'skip' / 'dead-letter' drop the record. */
+  private reject(record: unknown, err: unknown): void {
+    const policy = this.settings.onError;
+    if (policy === "fail" || typeof policy === "object") {
+      throw pipelineError(this.name, "withTimestamps", err, { record });
+    }
+    if (policy === "skip") this.stats.skipped++;
+    else {
+      this.stats.deadLettered++;
+      this.pendingDeadLetters.push({
+        record,
+        error: asError(err),
+        node: this.name,
+        operator: "withTimestamps",
+        attempts: 1,
+        at: Date.now(),
+      });
+    }
+  }
+
+  protected override onInputsEnded(): void {
+    this.stopTimer();
+  }
+
+  override cancel(reason: Error): void {
+    this.stopTimer();
+    super.cancel(reason);
+  }
+
+  override fail(err: unknown): void {
+    this.stopTimer();
+    super.fail(err);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

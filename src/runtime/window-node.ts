@@ -1,0 +1,239 @@
+import type { WindowAssigner } from "../states/windows/window-assigner.js";
+import type { Clock } from "../util/clock.js";
+import { type AckToken, releaseAll } from "./ack.js";
+import type { Batch } from "./envelope.js";
+import { type FaultHandler, faultHandler, SKIP } from "./fault.js";
+import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
+import type { AggPlan } from "./windows/agg-plan.js";
+import { CountWindows } from "./windows/count-windows.js";
+import { SessionWindows } from "./windows/session-windows.js";
+import type { WindowContext, WindowStrategy } from "./windows/strategy.js";
+import { TimeWindows } from "./windows/time-windows.js";
+import type { WinState } from "./windows/win-state.js";
+
+/** Settings of a window node. @internal */
+export interface WindowSpec {
+  readonly keyFn: ((record: never) => unknown) | null;
+  readonly assigner: WindowAssigner;
+  readonly plan: AggPlan;
+  readonly allowedLateness: number;
+  readonly clock: Clock;
+}
+
+/** Side output tag of records past allowed lateness. @internal */
+export const LATE = "late";
+
+/**
+ * `keyBy(k).window(assigner).agg(...)` (and the non-keyed `window(assigner)`): assigns each
+ * record to its windows, folds it into per-(key, window) accumulators, and emits
+ * `{ key, window: { start, end }, ...fields }` when the watermark passes `end - 1` (event
+ * time), or when the clock does (processing time: input without timestamps). Results carry the
+ * timestamp `end - 1` (Flink's window.maxTimestamp) so windows can cascade.
+ *
+ * Late records (their windows past `end - 1 + allowedLateness`) go to the `late` side output
+ * when someone listens (`lateRecords()`), else are counted (`lateDropped`) and logged once.
+ * Acks: a record's source batch is acknowledged only after a result containing it was written.
+ * @internal
+ */
+export class WindowNode extends RuntimeNode implements WindowContext {
+  private readonly strategy: WindowStrategy;
+  private out: unknown[] = [];
+  private outTs: number[] = [];
+  private outAcks: AckToken[] = [];
+  private lateOut: unknown[] = [];
+  private lateTs: number[] = [];
+  private lock: Promise<void> = Promise.resolve();
+  private timer: unknown = null;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private keyHandler!: FaultHandler;
+  private warnedLate = false;
+  /** Whether a `lateRecords()` stream listens. */
+  hasLateOutput = false;
+  /** Processing-time mode (no timestamps seen). */
+  private processingTime: boolean | null = null;
+  private now = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    id: string,
+    name: string,
+    job: JobContext,
+    settings: NodeSettings,
+    private readonly spec: WindowSpec,
+  ) {
+    super(id, name, "window", job, settings, null, `window:${spec.assigner.kind}`);
+    const templates = spec.plan.templates;
+    const a = spec.assigner;
+    switch (a.kind) {
+      case "tumbling":
+      case "sliding":
+        this.strategy = new TimeWindows(a, templates, this);
+        break;
+      case "session":
+        this.strategy = new SessionWindows(a.gap, templates, this);
+        break;
+      case "count":
+        this.strategy = new CountWindows(a.size, templates, this);
+        break;
+      case "global":
+        this.strategy = new CountWindows(Number.POSITIVE_INFINITY, templates, this);
+        break;
+    }
+  }
+
+  get lateness(): number {
+    return this.spec.allowedLateness;
+  }
+
+  /** Event-time watermark, or the clock in processing-time mode. */
+  override get watermark(): number {
+    return this.processingTime === true ? this.now : super.watermark;
+  }
+
+  /** (key, window) states held. */
+  get stateCount(): number {
+    return this.strategy.stateCount();
+  }
+
+  override compile(): void {
+    super.compile();
+    const keyFn = this.spec.keyFn as ((r: unknown) => unknown) | null;
+    this.keyHandler = faultHandler(this, "keyBy", this.settings.onError, (r) =>
+      keyFn === null ? undefined : keyFn(r),
+    );
+  }
+
+  fire(key: unknown, start: number, end: number, st: WinState, ts: number): void {
+    this.out.push(this.spec.plan.windowResult(key, start, end, st.aggs));
+    this.outTs.push(ts);
+    if (st.toks !== null) {
+      for (const t of st.toks) this.outAcks.push(t);
+      st.toks = null;
+    }
+    st.lastAcks = null;
+  }
+
+  late(record: unknown, ts: number): void {
+    if (this.hasLateOutput) {
+      this.stats.lateRecords++;
+      this.lateOut.push(record);
+      this.lateTs.push(ts);
+      return;
+    }
+    this.stats.lateDropped++;
+    if (!this.warnedLate) {
+      this.warnedLate = true;
+      this.job.logger.warn(
+        { node: this.name },
+        "records past allowed lateness are dropped and counted (lateDropped in the run report); listen with lateRecords() to keep them",
+      );
+    }
+  }
+
+  private withLock(fn: () => Promise<void> | void): Promise<void> {
+    const p = this.lock.then(fn);
+    this.lock = p.catch(() => {});
+    return p;
+  }
+
+  protected process(batch: Batch): Promise<void> {
+    return this.withLock(async () => {
+      const records = batch.records;
+      let ts = batch.timestamps;
+      if (this.processingTime === null) this.processingTime = ts === null;
+      if (ts === null) {
+        this.now = this.spec.clock.now();
+        ts = new Array<number>(records.length).fill(this.now);
+      }
+      const keyFn = this.spec.keyFn as ((r: unknown) => unknown) | null;
+      const acks = batch.acks;
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i];
+        let key: unknown;
+        if (keyFn !== null) {
+          try {
+            key = keyFn(r);
+          } catch (err) {
+            key = this.keyHandler(err, r);
+            if (key instanceof Promise) key = await key;
+            if (key === SKIP) continue;
+          }
+        }
+        this.strategy.add(key, r, ts[i], acks);
+      }
+      await this.flush(acks);
+      this.release(acks);
+      if (this.processingTime) this.armTimer();
+    });
+  }
+
+  /** Emits fired results (with their tokens) and late records (with the current batch's). */
+  private async flush(batchAcks: AckToken[] | null): Promise<void> {
+    if (this.out.length > 0) {
+      const out = this.out;
+      const ts = this.outTs;
+      const acks = this.outAcks.length === 0 ? null : this.outAcks;
+      this.out = [];
+      this.outTs = [];
+      this.outAcks = [];
+      await this.emit(out, acks, ts);
+      releaseAll(acks);
+    }
+    if (this.lateOut.length > 0) {
+      const late = this.lateOut;
+      const ts = this.lateTs;
+      this.lateOut = [];
+      this.lateTs = [];
+      await this.emit(late, batchAcks, ts, LATE);
+    }
+  }
+
+  protected override onWatermark(wm: number): Promise<void> | undefined {
+    if (this.processingTime === true) return undefined;
+    return this.withLock(async () => {
+      this.strategy.advance(wm);
+      await this.flush(null);
+    });
+  }
+
+  private armTimer(): void {
+    const at = this.strategy.nextFireTime();
+    if (at === this.timerAt || !Number.isFinite(at)) return;
+    if (this.timer !== null) this.spec.clock.clearTimeout(this.timer);
+    this.timerAt = at;
+    const delay = Math.max(0, at - this.spec.clock.now() + 1);
+    this.timer = this.spec.clock.setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      void this.withLock(async () => {
+        if (this.settled) return;
+        this.now = this.spec.clock.now();
+        this.strategy.advance(this.now);
+        await this.flush(null);
+        this.armTimer();
+      }).catch((err) => this.fail(err));
+    }, delay);
+  }
+
+  protected override onInputsEnded(): Promise<void> {
+    return this.withLock(async () => {
+      this.stopTimer();
+      this.strategy.fireAll();
+      await this.flush(null);
+    });
+  }
+
+  override cancel(reason: Error): void {
+    this.stopTimer();
+    super.cancel(reason);
+  }
+
+  override fail(err: unknown): void {
+    this.stopTimer();
+    super.fail(err);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) this.spec.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

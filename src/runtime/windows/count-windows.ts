@@ -1,0 +1,68 @@
+import type { StateAggregator } from "../../states/state-aggregator.js";
+import type { AckToken } from "../ack.js";
+import type { WindowContext, WindowStrategy } from "./strategy.js";
+import { collectInto, newWinState, releaseState, type WinState } from "./win-state.js";
+
+interface Counter {
+  n: number;
+  seq: number;
+  st: WinState;
+  maxTs: number;
+}
+
+/**
+ * Count windows (`size` records per key, tumbling) and the global window (`size` infinite:
+ * one window per key, fired at the end of the input). Neither depends on time; at the end of
+ * a bounded input the remaining (partial) windows fire.
+ * @internal
+ */
+export class CountWindows implements WindowStrategy {
+  private readonly perKey = new Map<unknown, Counter>();
+
+  constructor(
+    private readonly size: number,
+    private readonly templates: StateAggregator<unknown, unknown>[],
+    private readonly ctx: WindowContext,
+  ) {}
+
+  add(key: unknown, record: unknown, ts: number, acks: AckToken[] | null): void {
+    let c = this.perKey.get(key);
+    if (c === undefined) {
+      c = { n: 0, seq: 0, st: newWinState(this.templates), maxTs: ts };
+      this.perKey.set(key, c);
+    }
+    collectInto(c.st, record, acks);
+    c.n++;
+    if (ts > c.maxTs) c.maxTs = ts;
+    if (c.n === this.size) {
+      this.ctx.fire(key, c.seq * this.size, (c.seq + 1) * this.size, c.st, c.maxTs);
+      releaseState(c.st);
+      c.st = newWinState(this.templates);
+      c.n = 0;
+      c.seq++;
+      c.maxTs = Number.NEGATIVE_INFINITY;
+    }
+  }
+
+  advance(): void {}
+
+  fireAll(): void {
+    const global = !Number.isFinite(this.size);
+    for (const [key, c] of this.perKey) {
+      if (c.n > 0) {
+        if (global) this.ctx.fire(key, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, c.st, c.maxTs);
+        else this.ctx.fire(key, c.seq * this.size, c.seq * this.size + c.n, c.st, c.maxTs);
+      }
+      releaseState(c.st);
+    }
+    this.perKey.clear();
+  }
+
+  nextFireTime(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
+  stateCount(): number {
+    return this.perKey.size;
+  }
+}

@@ -1,0 +1,31 @@
+import type { AckToken } from "../ack.js";
+import type { WinState } from "./win-state.js";
+
+/** What a window strategy calls back into its node. @internal */
+export interface WindowContext {
+  /** Current watermark (event time) or processing time. */
+  readonly watermark: number;
+  /** Allowed lateness in ms. */
+  readonly lateness: number;
+  /** Emits the result of (key, [start, end)) with result timestamp `ts`; moves the state's tokens to the output. */
+  fire(key: unknown, start: number, end: number, st: WinState, ts: number): void;
+  /** A record past allowed lateness: side output or counted. */
+  late(record: unknown, ts: number): void;
+}
+
+/**
+ * One window kind's state and firing rules (tumbling/sliding, session, count, global).
+ * @internal
+ */
+export interface WindowStrategy {
+  /** Assigns and folds in one record of `key` at time `ts`. */
+  add(key: unknown, record: unknown, ts: number, acks: AckToken[] | null): void;
+  /** Fires (and purges, past lateness) every window with `end - 1 <= wm`. */
+  advance(wm: number): void;
+  /** End of input (watermark +Infinity): fires every remaining window. */
+  fireAll(): void;
+  /** Earliest time at which a window will fire, for processing-time timers. */
+  nextFireTime(): number;
+  /** Number of (key, window) states held. */
+  stateCount(): number;
+}
