@@ -10,5 +10,6 @@ export * from "./operators/index.js";
 export type { NodeStatus } from "./runtime/node.js";
 export type { NodeStats } from "./runtime/stats.js";
 export * from "./states/index.js";
+export { type Clock, systemClock } from "./util/clock.js";
 export type { Logger } from "./util/logger.js";
 export { silentLogger } from "./util/logger.js";

@@ -73,6 +73,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   private wm = Number.NEGATIVE_INFINITY;
   private inputWatermarks: number[] = [];
   private inputIdle: boolean[] = [];
+  private lastFinite: number[] = [];
   private endedInputs = 0;
   private tail: Promise<void> = Promise.resolve();
   private readonly runners = new Map<string, ChainRunner | null>();
@@ -116,6 +117,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     this.inputs.push(port);
     this.inputWatermarks.push(Number.NEGATIVE_INFINITY);
     this.inputIdle.push(false);
+    this.lastFinite.push(Number.NEGATIVE_INFINITY);
     return port;
   }
 
@@ -222,6 +224,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   private async inputWatermark(index: number, ts: number): Promise<void> {
     if (ts <= this.inputWatermarks[index]) return;
     this.inputWatermarks[index] = ts;
+    this.lastFinite[index] = ts;
     await this.advanceWatermark();
   }
 
@@ -231,17 +234,29 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     if (idle) await this.advanceWatermark();
   }
 
-  /** The minimum watermark over inputs that are neither idle nor ended (+Infinity if none). */
+  /**
+   * The combined watermark (Flink's StatusWatermarkValve): the minimum over inputs that are
+   * neither idle nor ended. With no such input but an idle one, it holds where it is, or moves
+   * up to the last watermark an ended input reached (never to +Infinity while an idle input may
+   * still send records). +Infinity only once every input ended.
+   */
   private combinedWatermark(): number {
     let wm = Number.POSITIVE_INFINITY;
     let active = 0;
+    let idle = 0;
     for (let i = 0; i < this.inputWatermarks.length; i++) {
-      if (this.inputIdle[i]) continue;
+      if (this.inputIdle[i]) {
+        idle++;
+        continue;
+      }
+      if (this.inputWatermarks[i] === Number.POSITIVE_INFINITY) continue;
       active++;
       if (this.inputWatermarks[i] < wm) wm = this.inputWatermarks[i];
     }
-    // every input idle: hold the watermark where it is (Flink holds it too)
-    return active === 0 ? this.wm : wm;
+    if (active > 0 || idle === 0) return wm;
+    let reached = this.wm;
+    for (const w of this.lastFinite) if (w > reached) reached = w;
+    return reached;
   }
 
   private async advanceWatermark(): Promise<void> {
