@@ -1,0 +1,196 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { Env, countWindow, globalWindow, list, session, sliding, tumbling } from "../../src/index.js";
+
+interface Rec {
+  id: number;
+  k: string;
+  t: number;
+}
+interface Res {
+  key: unknown;
+  start: number;
+  end: number;
+  ids: number[];
+}
+
+const settings = fc.record({ batchSize: fc.integer({ min: 1, max: 16 }), highWaterMark: fc.integer({ min: 1, max: 4 }) });
+/** Keys a..c, timestamps mostly increasing with bounded disorder, some far behind (late). */
+const events = fc
+  .array(fc.record({ k: fc.constantFrom("a", "b", "c"), step: fc.integer({ min: 0, max: 400 }), jitter: fc.integer({ min: -900, max: 200 }) }), {
+    maxLength: 80,
+  })
+  .map((xs) => {
+    let base = -2000;
+    return xs.map((x, id) => {
+      base += x.step;
+      return { id, k: x.k, t: base + x.jitter };
+    });
+  });
+
+const norm = (rs: Res[]) =>
+  rs
+    .map((r) => ({ ...r, ids: [...r.ids].sort((a, b) => a - b) }))
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+/**
+ * Reference model of tumbling/sliding windows with bounded out-of-orderness and allowed
+ * lateness, as a plain loop: the watermark after each record is max(ts) - ooo - 1; a record
+ * is assigned against the watermark of the records before it; windows fire when the watermark
+ * reaches end - 1, re-fire on each allowed late record, and vanish at end - 1 + lateness.
+ */
+function referenceTime(recs: Rec[], size: number, slide: number, ooo: number, lateness: number) {
+  const results: Res[] = [];
+  const late: number[] = [];
+  const wins = new Map<string, Res & { fired: boolean }>();
+  let maxTs = Number.NEGATIVE_INFINITY;
+  const advance = (wm: number) => {
+    for (const [id, w] of wins) {
+      if (!w.fired && w.end - 1 <= wm) {
+        w.fired = true;
+        results.push({ key: w.key, start: w.start, end: w.end, ids: [...w.ids] });
+      }
+      if (w.end - 1 + lateness <= wm) wins.delete(id);
+    }
+  };
+  for (const r of recs) {
+    const wm = maxTs - ooo - 1;
+    let kept = false;
+    for (let start = Math.floor(r.t / slide) * slide; start > r.t - size; start -= slide) {
+      const end = start + size;
+      if (end - 1 + lateness <= wm) continue;
+      kept = true;
+      const id = `${r.k}|${start}`;
+      let w = wins.get(id);
+      if (w === undefined) {
+        w = { key: r.k, start, end, ids: [], fired: false };
+        wins.set(id, w);
+      }
+      w.ids.push(r.id);
+      if (w.fired) results.push({ key: w.key, start, end, ids: [...w.ids] });
+    }
+    if (!kept) late.push(r.id);
+    maxTs = Math.max(maxTs, r.t);
+    advance(maxTs - ooo - 1);
+  }
+  for (const w of wins.values()) if (!w.fired) results.push({ key: w.key, start: w.start, end: w.end, ids: [...w.ids] });
+  return { results, late };
+}
+
+/** Reference sessions with nothing late: per key, sort by time, split where t > session end (inclusive merge, as Flink). */
+function referenceSessions(recs: Rec[], gap: number): Res[] {
+  const out: Res[] = [];
+  for (const k of new Set(recs.map((r) => r.k))) {
+    const rs = recs.filter((r) => r.k === k).sort((a, b) => a.t - b.t);
+    let cur: Res | null = null;
+    for (const r of rs) {
+      if (cur === null || r.t > cur.end) {
+        cur = { key: k, start: r.t, end: r.t + gap, ids: [] };
+        out.push(cur);
+      }
+      cur.ids.push(r.id);
+      cur.end = Math.max(cur.end, r.t + gap);
+    }
+  }
+  return out;
+}
+
+const toRes = (r: { key: unknown; window: { start: number; end: number }; ids: number[] }): Res => ({
+  key: r.key,
+  start: r.window.start,
+  end: r.window.end,
+  ids: r.ids,
+});
+
+describe("windows equal a plain-loop reference (property)", () => {
+  it("tumbling and sliding, with disorder, lateness and late records, any batchSize/highWaterMark", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        events,
+        fc.constantFrom([1000, 1000], [1000, 500], [900, 300], [500, 1000]),
+        fc.integer({ min: 0, max: 600 }),
+        fc.integer({ min: 0, max: 800 }),
+        settings,
+        async (recs, [size, slide], ooo, lateness, s) => {
+          const env = new Env(s);
+          const assigner = size === slide ? tumbling(size) : sliding(size, slide);
+          const w = env
+            .from(recs)
+            .withTimestamps((r) => r.t, { maxOutOfOrderness: ooo })
+            .keyBy((r) => r.k)
+            .window(assigner)
+            .allowedLateness(lateness);
+          const out = w.agg({ ids: list((r: Rec) => r.id) }).toArray();
+          const late = w.lateRecords().toArray();
+          await env.run();
+          const ref = referenceTime(recs, size, slide, ooo, lateness);
+          expect(norm((await out).map(toRes))).toEqual(norm(ref.results));
+          expect((await late).map((r) => r.id).sort((a, b) => a - b)).toEqual(ref.late.sort((a, b) => a - b));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("session windows (nothing late): per key, gaps split sessions", async () => {
+    await fc.assert(
+      fc.asyncProperty(events, fc.integer({ min: 1, max: 700 }), settings, async (recs, gap, s) => {
+        const out = await new Env(s)
+          .from(recs)
+          .withTimestamps((r) => r.t, { maxOutOfOrderness: 1_000_000 })
+          .keyBy((r) => r.k)
+          .window(session(gap))
+          .agg({ ids: list((r: Rec) => r.id) })
+          .toArray();
+        expect(norm(out.map(toRes))).toEqual(norm(referenceSessions(recs, gap)));
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it("count windows chunk each key's records in arrival order; the global window holds all", async () => {
+    await fc.assert(
+      fc.asyncProperty(events, fc.integer({ min: 1, max: 7 }), settings, async (recs, n, s) => {
+        const counts = await new Env(s).from(recs).keyBy((r) => r.k).window(countWindow(n)).agg({ ids: list((r: Rec) => r.id) }).toArray();
+        const ref: Res[] = [];
+        for (const k of new Set(recs.map((r) => r.k))) {
+          const ids = recs.filter((r) => r.k === k).map((r) => r.id);
+          for (let i = 0; i < ids.length; i += n) {
+            ref.push({ key: k, start: i, end: Math.min(i + n, ids.length), ids: ids.slice(i, i + n) });
+          }
+        }
+        expect(norm(counts.map(toRes))).toEqual(norm(ref));
+        const global = await new Env(s).from(recs).keyBy((r) => r.k).window(globalWindow()).agg({ ids: list((r: Rec) => r.id) }).toArray();
+        expect(global.map((g) => [g.key, g.ids.length]).sort()).toEqual(
+          [...new Set(recs.map((r) => r.k))].map((k) => [k, recs.filter((r) => r.k === k).length]).sort(),
+        );
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it("window state stays bounded on a long input: only open windows are held", async () => {
+    const env = new Env({ batchSize: 64 });
+    let peak = 0;
+    const N = 20_000;
+    const recs = Array.from({ length: N }, (_, i) => ({ id: i, k: `k${i % 50}`, t: i * 10 }));
+    const out = env
+      .from(recs)
+      .withTimestamps((r) => r.t, { maxOutOfOrderness: 100 })
+      .keyBy((r) => r.k)
+      .window(tumbling(1000))
+      .agg({ ids: list((r: Rec) => r.id) })
+      .tap(() => {
+        const node = (env as unknown as { runs: { job: { nodes: { kind: string; stateCount?: number }[] } }[] }).runs[0].job.nodes.find(
+          (n) => n.kind === "window",
+        )!;
+        peak = Math.max(peak, node.stateCount ?? 0);
+      })
+      .toArray();
+    const res = await out;
+    expect(res).toHaveLength((N * 10) / 1000 * 50);
+    // 50 keys x (the open window + the one the watermark has not passed yet)
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(50 * 3);
+  });
+});
