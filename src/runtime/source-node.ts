@@ -1,4 +1,5 @@
 import { REJECT, type Source } from "../operators/source.js";
+import { abortable } from "../util/abortable.js";
 import { sleep } from "../util/sleep.js";
 import { AckTracker } from "./ack.js";
 import type { Batch } from "./envelope.js";
@@ -60,9 +61,6 @@ export class SourceNode extends RuntimeNode {
   async run(): Promise<void> {
     if (this.settled) return;
     const { batchSize, lingerMs } = this.settings;
-    const aborted = new Promise<null>((resolve) => {
-      this.signal.addEventListener("abort", () => resolve(null), { once: true });
-    });
     let lastYield = performance.now();
     try {
       while (!this.stopping && !this.settled) {
@@ -75,7 +73,7 @@ export class SourceNode extends RuntimeNode {
           if (this.stopping || this.settled) break;
         }
         let got = this.source.consume(batchSize);
-        if (got instanceof Promise) got = await Promise.race([got, aborted]);
+        if (got instanceof Promise) got = await abortable(got, this.signal, null);
         if (this.settled) return;
         if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
         if (got === null) break;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Env, countWindow, globalWindow, list, session, sliding, tumbling } from "../../src/index.js";
+import { countWindow, Env, globalWindow, list, session, sliding, tumbling } from "../../src/index.js";
 
 interface Rec {
   id: number;
@@ -14,12 +14,22 @@ interface Res {
   ids: number[];
 }
 
-const settings = fc.record({ batchSize: fc.integer({ min: 1, max: 16 }), highWaterMark: fc.integer({ min: 1, max: 4 }) });
+const settings = fc.record({
+  batchSize: fc.integer({ min: 1, max: 16 }),
+  highWaterMark: fc.integer({ min: 1, max: 4 }),
+});
 /** Keys a..c, timestamps mostly increasing with bounded disorder, some far behind (late). */
 const events = fc
-  .array(fc.record({ k: fc.constantFrom("a", "b", "c"), step: fc.integer({ min: 0, max: 400 }), jitter: fc.integer({ min: -900, max: 200 }) }), {
-    maxLength: 80,
-  })
+  .array(
+    fc.record({
+      k: fc.constantFrom("a", "b", "c"),
+      step: fc.integer({ min: 0, max: 400 }),
+      jitter: fc.integer({ min: -900, max: 200 }),
+    }),
+    {
+      maxLength: 80,
+    },
+  )
   .map((xs) => {
     let base = -2000;
     return xs.map((x, id) => {
@@ -73,7 +83,8 @@ function referenceTime(recs: Rec[], size: number, slide: number, ooo: number, la
     maxTs = Math.max(maxTs, r.t);
     advance(maxTs - ooo - 1);
   }
-  for (const w of wins.values()) if (!w.fired) results.push({ key: w.key, start: w.start, end: w.end, ids: [...w.ids] });
+  for (const w of wins.values())
+    if (!w.fired) results.push({ key: w.key, start: w.start, end: w.end, ids: [...w.ids] });
   return { results, late };
 }
 
@@ -151,7 +162,12 @@ describe("windows equal a plain-loop reference (property)", () => {
   it("count windows chunk each key's records in arrival order; the global window holds all", async () => {
     await fc.assert(
       fc.asyncProperty(events, fc.integer({ min: 1, max: 7 }), settings, async (recs, n, s) => {
-        const counts = await new Env(s).from(recs).keyBy((r) => r.k).window(countWindow(n)).agg({ ids: list((r: Rec) => r.id) }).toArray();
+        const counts = await new Env(s)
+          .from(recs)
+          .keyBy((r) => r.k)
+          .window(countWindow(n))
+          .agg({ ids: list((r: Rec) => r.id) })
+          .toArray();
         const ref: Res[] = [];
         for (const k of new Set(recs.map((r) => r.k))) {
           const ids = recs.filter((r) => r.k === k).map((r) => r.id);
@@ -160,7 +176,12 @@ describe("windows equal a plain-loop reference (property)", () => {
           }
         }
         expect(norm(counts.map(toRes))).toEqual(norm(ref));
-        const global = await new Env(s).from(recs).keyBy((r) => r.k).window(globalWindow()).agg({ ids: list((r: Rec) => r.id) }).toArray();
+        const global = await new Env(s)
+          .from(recs)
+          .keyBy((r) => r.k)
+          .window(globalWindow())
+          .agg({ ids: list((r: Rec) => r.id) })
+          .toArray();
         expect(global.map((g) => [g.key, g.ids.length]).sort()).toEqual(
           [...new Set(recs.map((r) => r.k))].map((k) => [k, recs.filter((r) => r.k === k).length]).sort(),
         );
@@ -181,14 +202,14 @@ describe("windows equal a plain-loop reference (property)", () => {
       .window(tumbling(1000))
       .agg({ ids: list((r: Rec) => r.id) })
       .tap(() => {
-        const node = (env as unknown as { runs: { job: { nodes: { kind: string; stateCount?: number }[] } }[] }).runs[0].job.nodes.find(
-          (n) => n.kind === "window",
-        )!;
+        const node = (
+          env as unknown as { runs: { job: { nodes: { kind: string; stateCount?: number }[] } }[] }
+        ).runs[0].job.nodes.find((n) => n.kind === "window")!;
         peak = Math.max(peak, node.stateCount ?? 0);
       })
       .toArray();
     const res = await out;
-    expect(res).toHaveLength((N * 10) / 1000 * 50);
+    expect(res).toHaveLength(((N * 10) / 1000) * 50);
     // 50 keys x (the open window + the one the watermark has not passed yet)
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(50 * 3);
