@@ -71,36 +71,56 @@ export class TimestampNode extends RuntimeNode {
     const fn = this.spec.fn as (r: unknown) => number | Date;
     const ooo = this.spec.maxOutOfOrderness;
     const records = batch.records;
-    let segRecords: unknown[] = [];
-    let segTs: number[] = [];
+    const n = records.length;
+    const ts = new Array<number>(n);
+    let bad: Set<number> | null = null;
+    let cuts: [number, number][] | null = null;
     let max = this.maxTs;
-    for (let i = 0; i < records.length; i++) {
+    let sent = this.emitted;
+    for (let i = 0; i < n; i++) {
       let t: number | Date;
       try {
         t = fn(records[i]);
         if (typeof t !== "number") t = t instanceof Date ? t.getTime() : Number.NaN;
-        if (!Number.isFinite(t))
-          throw new TypeError(`timestamp must be a finite number of ms or a Date, got ${String(t)}`);
+        if (!Number.isFinite(t)) throw new TypeError(`timestamp must be a finite number of ms or a Date, got ${String(t)}`);
       } catch (err) {
         this.reject(records[i], err);
+        bad ??= new Set();
+        bad.add(i);
         continue;
       }
       const running = max - ooo - 1;
-      if (t <= running && running > this.emitted) {
-        // this record is behind the watermark of the records before it: send those first
-        if (segRecords.length > 0) await this.emit(segRecords, batch.acks, segTs);
-        segRecords = [];
-        segTs = [];
-        this.emitted = running;
-        const w = this.broadcast(new Watermark(running));
-        if (w !== undefined) await w;
+      if (t <= running && running > sent) {
+        // this record is behind the watermark of the records before it: cut the batch here
+        cuts ??= [];
+        cuts.push([i, running]);
+        sent = running;
       }
-      segRecords.push(records[i]);
-      segTs.push(t);
+      ts[i] = t;
       if (t > max) max = t;
     }
-    if (segRecords.length > 0) await this.emit(segRecords, batch.acks, segTs);
-    else if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
+    if (bad === null && cuts === null) {
+      if (n > 0) await this.emit(records, batch.acks, ts);
+    } else {
+      let from = 0;
+      for (const [at, wm] of [...(cuts ?? []), [n, Number.NaN] as [number, number]]) {
+        const seg: unknown[] = [];
+        const segTs: number[] = [];
+        for (let i = from; i < at; i++) {
+          if (bad?.has(i)) continue;
+          seg.push(records[i]);
+          segTs.push(ts[i]);
+        }
+        if (seg.length > 0) await this.emit(seg, batch.acks, segTs);
+        from = at;
+        if (!Number.isNaN(wm)) {
+          this.emitted = wm;
+          const w = this.broadcast(new Watermark(wm));
+          if (w !== undefined) await w;
+        }
+      }
+      if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
+    }
     this.release(batch.acks);
     this.maxTs = max;
     const wm = max - ooo - 1;

@@ -9,7 +9,7 @@ import { CountWindows } from "./windows/count-windows.js";
 import { SessionWindows } from "./windows/session-windows.js";
 import type { WindowContext, WindowStrategy } from "./windows/strategy.js";
 import { TimeWindows } from "./windows/time-windows.js";
-import type { WinState } from "./windows/win-state.js";
+import type { StateAggregator } from "../states/state-aggregator.js";
 
 /** Settings of a window node. @internal */
 export interface WindowSpec {
@@ -102,14 +102,18 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     );
   }
 
-  fire(key: unknown, start: number, end: number, st: WinState, ts: number): void {
-    this.out.push(this.spec.plan.windowResult(key, start, end, st.aggs));
+  fire(
+    key: unknown,
+    window: Readonly<{ start: number; end: number }>,
+    aggs: StateAggregator<unknown, unknown>[],
+    ts: number,
+  ): void {
+    this.out.push(this.spec.plan.windowResult(key, window, aggs));
     this.outTs.push(ts);
-    if (st.toks !== null) {
-      for (const t of st.toks) this.outAcks.push(t);
-      st.toks = null;
-    }
-    st.lastAcks = null;
+  }
+
+  ackWith(tokens: AckToken[]): void {
+    for (let i = 0; i < tokens.length; i++) this.outAcks.push(tokens[i]);
   }
 
   late(record: unknown, ts: number): void {

@@ -139,7 +139,7 @@ describe("windows equal a plain-loop reference (property)", () => {
           expect((await late).map((r) => r.id).sort((a, b) => a - b)).toEqual(ref.late.sort((a, b) => a - b));
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
 

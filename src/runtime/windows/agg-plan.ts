@@ -14,7 +14,7 @@ export interface AggPlan {
   readonly templates: Agg[];
   /** Field names, or `null` for the single-aggregator `value` form. */
   readonly fields: string[] | null;
-  readonly windowResult: (key: unknown, start: number, end: number, aggs: Agg[]) => unknown;
+  readonly windowResult: (key: unknown, window: Readonly<{ start: number; end: number }>, aggs: Agg[]) => unknown;
   readonly keyedResult: (key: unknown, aggs: Agg[]) => unknown;
 }
 
@@ -26,7 +26,7 @@ export function aggPlan(spec: Agg | Record<string, Agg>, isAggregator: (x: unkno
     return {
       templates: [spec],
       fields: null,
-      windowResult: (key, start, end, a) => ({ key, window: { start, end }, value: a[0].yield() }),
+      windowResult: (key, window, a) => ({ key, window, value: a[0].yield() }),
       keyedResult: (key, a) => ({ key, value: a[0].yield() }),
     };
   }
@@ -50,13 +50,7 @@ export function aggPlan(spec: Agg | Record<string, Agg>, isAggregator: (x: unkno
     return a;
   });
   const body = fields.map((f, i) => `${JSON.stringify(f)}: a[${i}].yield()`).join(", ");
-  const windowResult = new Function(
-    "key",
-    "start",
-    "end",
-    "a",
-    `return { key, window: { start, end }, ${body} };`,
-  );
+  const windowResult = new Function("key", "window", "a", `return { key, window, ${body} };`);
   const keyedResult = new Function("key", "a", `return { key, ${body} };`);
   return {
     templates,

@@ -1,7 +1,7 @@
 import type { StateAggregator } from "../../states/state-aggregator.js";
 import type { AckToken } from "../ack.js";
 import type { WindowContext, WindowStrategy } from "./strategy.js";
-import { collectInto, newWinState, releaseState, type WinState } from "./win-state.js";
+import { bounds, collectInto, handOver, newWinState, releaseState, type WinState } from "./win-state.js";
 
 interface Counter {
   n: number;
@@ -35,7 +35,8 @@ export class CountWindows implements WindowStrategy {
     c.n++;
     if (ts > c.maxTs) c.maxTs = ts;
     if (c.n === this.size) {
-      this.ctx.fire(key, c.seq * this.size, (c.seq + 1) * this.size, c.st, c.maxTs);
+      handOver(c.st, this.ctx);
+      this.ctx.fire(key, bounds(c.seq * this.size, (c.seq + 1) * this.size), c.st.aggs, c.maxTs);
       releaseState(c.st);
       c.st = newWinState(this.templates);
       c.n = 0;
@@ -50,8 +51,11 @@ export class CountWindows implements WindowStrategy {
     const global = !Number.isFinite(this.size);
     for (const [key, c] of this.perKey) {
       if (c.n > 0) {
-        if (global) this.ctx.fire(key, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, c.st, c.maxTs);
-        else this.ctx.fire(key, c.seq * this.size, c.seq * this.size + c.n, c.st, c.maxTs);
+        handOver(c.st, this.ctx);
+        const w = global
+          ? bounds(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)
+          : bounds(c.seq * this.size, c.seq * this.size + c.n);
+        this.ctx.fire(key, w, c.st.aggs, c.maxTs);
       }
       releaseState(c.st);
     }

@@ -2,7 +2,7 @@ import type { StateAggregator } from "../../states/state-aggregator.js";
 import { MinHeap } from "../../util/min-heap.js";
 import type { AckToken } from "../ack.js";
 import type { WindowContext, WindowStrategy } from "./strategy.js";
-import { collectInto, mergeInto, newWinState, releaseState, type WinState } from "./win-state.js";
+import { bounds, collectInto, handOver, mergeInto, newWinState, releaseState, type WinState } from "./win-state.js";
 
 interface Session {
   start: number;
@@ -91,7 +91,8 @@ export class SessionWindows implements WindowStrategy {
     if (end - 1 <= wm) {
       // late but within lateness: fire the updated (possibly merged) session now
       target.fired = true;
-      this.ctx.fire(key, target.start, target.end, target.st, target.end - 1);
+      handOver(target.st, this.ctx);
+      this.ctx.fire(key, bounds(target.start, target.end), target.st.aggs, target.end - 1);
       this.timers.push(end - 1 + this.ctx.lateness, { key, s: target, end, cleanup: true });
     }
   }
@@ -103,7 +104,8 @@ export class SessionWindows implements WindowStrategy {
       if (s.dead || s.end !== t.end) continue;
       if (!t.cleanup && !s.fired) {
         s.fired = true;
-        this.ctx.fire(t.key, s.start, s.end, s.st, s.end - 1);
+        handOver(s.st, this.ctx);
+        this.ctx.fire(t.key, bounds(s.start, s.end), s.st.aggs, s.end - 1);
       }
       if (s.end - 1 + this.ctx.lateness <= wm) this.remove(t.key, s);
       else if (!t.cleanup)
@@ -124,7 +126,10 @@ export class SessionWindows implements WindowStrategy {
   fireAll(): void {
     for (const [key, list] of this.perKey) {
       for (const s of list) {
-        if (!s.fired) this.ctx.fire(key, s.start, s.end, s.st, s.end - 1);
+        if (!s.fired) {
+          handOver(s.st, this.ctx);
+          this.ctx.fire(key, bounds(s.start, s.end), s.st.aggs, s.end - 1);
+        }
         s.dead = true;
         releaseState(s.st);
       }

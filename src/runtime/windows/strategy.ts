@@ -1,5 +1,5 @@
+import type { StateAggregator } from "../../states/state-aggregator.js";
 import type { AckToken } from "../ack.js";
-import type { WinState } from "./win-state.js";
 
 /** What a window strategy calls back into its node. @internal */
 export interface WindowContext {
@@ -7,8 +7,13 @@ export interface WindowContext {
   readonly watermark: number;
   /** Allowed lateness in ms. */
   readonly lateness: number;
-  /** Emits the result of (key, [start, end)) with result timestamp `ts`; moves the state's tokens to the output. */
-  fire(key: unknown, start: number, end: number, st: WinState, ts: number): void;
+  /**
+   * Emits the result of `key` in `window` (a frozen `{ start, end }`, shared by the results of
+   * one window) with result timestamp `ts`.
+   */
+  fire(key: unknown, window: Readonly<{ start: number; end: number }>, aggs: StateAggregator<unknown, unknown>[], ts: number): void;
+  /** Hands token references (one each) to the results emitted next; they are released once those are written. */
+  ackWith(tokens: AckToken[]): void;
   /** A record past allowed lateness: side output or counted. */
   late(record: unknown, ts: number): void;
 }

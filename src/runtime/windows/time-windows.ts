@@ -2,21 +2,27 @@ import type { StateAggregator } from "../../states/state-aggregator.js";
 import type { SlidingAssigner, TumblingAssigner } from "../../states/windows/window-assigner.js";
 import type { AckToken } from "../ack.js";
 import type { WindowContext, WindowStrategy } from "./strategy.js";
-import { collectInto, newWinState, releaseState, type WinState } from "./win-state.js";
+import { bounds, freshAggs } from "./win-state.js";
+
+type Aggs = StateAggregator<unknown, unknown>[];
 
 interface Bucket {
+  readonly window: Readonly<{ start: number; end: number }>;
   readonly start: number;
   readonly end: number;
-  readonly states: Map<unknown, WinState>;
+  readonly states: Map<unknown, Aggs>;
   fired: boolean;
+  /** Token references held for the records folded in since the last firing. */
+  toks: AckToken[] | null;
+  lastAcks: AckToken[] | null;
 }
 
 /**
- * Tumbling and sliding windows. State is bucketed by window (all keys of one window together)
- * and buckets are kept sorted by start, so firing at a watermark walks a prefix of buckets
- * instead of a timer per (key, window). A fired bucket stays until `end - 1 + lateness` so late
- * records (within allowed lateness) update it and re-fire their key's result (Flink's
- * EventTimeTrigger FIRE on late elements).
+ * Tumbling and sliding windows. State is bucketed by window (all keys of one window together,
+ * with one token list and one shared `{ start, end }`) and buckets are kept sorted by start, so
+ * firing at a watermark walks a prefix of buckets instead of a timer per (key, window). A
+ * fired bucket stays until `end - 1 + lateness`, so late records within allowed lateness update
+ * it and re-fire their key's result (Flink's EventTimeTrigger FIRE on late elements).
  * @internal
  */
 export class TimeWindows implements WindowStrategy {
@@ -30,7 +36,7 @@ export class TimeWindows implements WindowStrategy {
 
   constructor(
     assigner: TumblingAssigner | SlidingAssigner,
-    private readonly templates: StateAggregator<unknown, unknown>[],
+    private readonly templates: Aggs,
     private readonly ctx: WindowContext,
   ) {
     this.size = assigner.size;
@@ -48,23 +54,41 @@ export class TimeWindows implements WindowStrategy {
       const end = start + this.size;
       if (end - 1 + lateness <= wm) continue; // this window is gone
       kept = true;
-      let b = this.last !== null && this.last.start === start ? this.last : this.buckets.get(start);
-      if (b === undefined) b = this.newBucket(start, end);
-      this.last = b;
-      let st = b.states.get(key);
-      if (st === undefined) {
-        st = newWinState(this.templates);
-        b.states.set(key, st);
+      let b = this.last;
+      if (b === null || b.start !== start) {
+        b = this.buckets.get(start) ?? this.newBucket(start, end);
+        this.last = b;
+      }
+      let aggs = b.states.get(key);
+      if (aggs === undefined) {
+        aggs = freshAggs(this.templates);
+        b.states.set(key, aggs);
         this.states++;
       }
-      collectInto(st, record, acks);
-      if (b.fired) this.ctx.fire(key, start, end, st, end - 1);
+      for (let i = 0; i < aggs.length; i++) aggs[i].collect(record);
+      if (b.fired || end - 1 <= wm) {
+        // late within lateness (the window is due already, maybe created just now): fire this
+        // key now; the record's batch is still held by the node, so its tokens ride on this output
+        b.fired = true;
+        if (acks !== null) {
+          for (const t of acks) t.refs++;
+          this.ctx.ackWith(acks);
+        }
+        this.ctx.fire(key, b.window, aggs, end - 1);
+      } else if (acks !== null && b.lastAcks !== acks) {
+        b.lastAcks = acks;
+        b.toks ??= [];
+        for (const t of acks) {
+          t.refs++;
+          b.toks.push(t);
+        }
+      }
     }
     if (!kept) this.ctx.late(record, ts);
   }
 
   private newBucket(start: number, end: number): Bucket {
-    const b: Bucket = { start, end, states: new Map(), fired: false };
+    const b: Bucket = { window: bounds(start, end), start, end, states: new Map(), fired: false, toks: null, lastAcks: null };
     this.buckets.set(start, b);
     const o = this.order;
     if (o.length === 0 || o[o.length - 1].start < start) o.push(b);
@@ -97,11 +121,18 @@ export class TimeWindows implements WindowStrategy {
 
   private fireBucket(b: Bucket): void {
     b.fired = true;
-    for (const [key, st] of b.states) this.ctx.fire(key, b.start, b.end, st, b.end - 1);
+    if (b.toks !== null) this.ctx.ackWith(b.toks);
+    b.toks = null;
+    b.lastAcks = null;
+    const ctx = this.ctx;
+    const w = b.window;
+    const ts = b.end - 1;
+    b.states.forEach((aggs, key) => ctx.fire(key, w, aggs, ts));
   }
 
   private drop(b: Bucket): void {
-    for (const st of b.states.values()) releaseState(st);
+    if (b.toks !== null) for (const t of b.toks) t.release();
+    b.toks = null;
     this.states -= b.states.size;
     this.buckets.delete(b.start);
     if (this.last === b) this.last = null;

@@ -49,6 +49,25 @@ export function mergeInto(into: WinState, from: WinState): void {
   into.lastAcks = null;
 }
 
+/** Moves the state's token references to the context's next output. @internal */
+export function handOver(st: WinState, ctx: { ackWith(tokens: AckToken[]): void }): void {
+  if (st.toks !== null) ctx.ackWith(st.toks);
+  st.toks = null;
+  st.lastAcks = null;
+}
+
+/** Clones the templates into fresh accumulators. @internal */
+export function freshAggs(templates: StateAggregator<unknown, unknown>[]): StateAggregator<unknown, unknown>[] {
+  const aggs = new Array<StateAggregator<unknown, unknown>>(templates.length);
+  for (let i = 0; i < templates.length; i++) aggs[i] = templates[i].clone();
+  return aggs;
+}
+
+/** A frozen window bounds object (shared by all results of one window). @internal */
+export function bounds(start: number, end: number): Readonly<{ start: number; end: number }> {
+  return Object.freeze({ start, end });
+}
+
 /** Releases the state's token references (purge without output). @internal */
 export function releaseState(st: WinState): void {
   if (st.toks !== null) for (const t of st.toks) t.release();

@@ -1,0 +1,122 @@
+/**
+ * W2 keyed tumbling window: N records, ts = id * 10 ms, key = id % 1000, value = id % 97,
+ * 1-second windows, sum and count per (key, window). One record per (key, window): this
+ * measures window state churn. Checksum: results, total of sums, total of counts.
+ */
+import { Readable, Transform, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Subject, filter as rxFilter, groupBy, mergeMap, range, map as rxMap, reduce as rxReduce, tap as rxTap } from "rxjs";
+import { Env, Sink, Source, count, sum, tumbling } from "../src/index.js";
+import { args, measure } from "./lib.js";
+import { PlainTumbling, WindowChecksum } from "./plain-windows.js";
+
+interface Rec {
+  id: number;
+  key: number;
+  ts: number;
+  value: number;
+}
+const make = (id: number): Rec => ({ id, key: id % 1000, ts: id * 10, value: id % 97 });
+const { impl, size: N } = args(2_000_000);
+
+const impls: Record<string, () => Promise<string> | string> = {
+  loop() {
+    const c = new WindowChecksum();
+    const w = new PlainTumbling<Rec>(1000, (r) => r.key, (r) => r.ts, (r) => r.value, (_k, _s, s, n) => c.add(s, n));
+    for (let i = 0; i < N; i++) w.add(make(i));
+    w.end();
+    return c.toString();
+  },
+  async mass() {
+    const c = new WindowChecksum();
+    class Gen extends Source<Rec> {
+      i = 0;
+      consume(size: number): Rec[] | null {
+        if (this.i >= N) return null;
+        const end = Math.min(N, this.i + size);
+        const out = new Array<Rec>(end - this.i);
+        for (let k = 0; this.i < end; k++) out[k] = make(this.i++);
+        return out;
+      }
+    }
+    class Out extends Sink<{ s: number; n: number }> {
+      produce(e: { s: number; n: number }[]) {
+        for (let i = 0; i < e.length; i++) c.add(e[i].s, e[i].n);
+      }
+    }
+    await new Env()
+      .from(new Gen())
+      .withTimestamps((r) => r.ts)
+      .keyBy((r) => r.key)
+      .window(tumbling(1000))
+      .agg({ s: sum((r: Rec) => r.value), n: count() })
+      .to(new Out());
+    return c.toString();
+  },
+  async "node-transform"() {
+    const c = new WindowChecksum();
+    let i = 0;
+    let w!: PlainTumbling<Rec>;
+    await pipeline(
+      new Readable({
+        objectMode: true,
+        read() {
+          for (;;) {
+            if (i >= N) return void this.push(null);
+            if (!this.push(make(i++))) return;
+          }
+        },
+      }),
+      new Transform({
+        objectMode: true,
+        construct(cb) {
+          w = new PlainTumbling<Rec>(1000, (r) => r.key, (r) => r.ts, (r) => r.value, (key, start, s, n) => this.push({ key, start, s, n }));
+          cb();
+        },
+        transform(r: Rec, _e, cb) {
+          w.add(r);
+          cb();
+        },
+        flush(cb) {
+          w.end();
+          cb();
+        },
+      }),
+      new Writable({
+        objectMode: true,
+        write(r: { s: number; n: number }, _e, cb) {
+          c.add(r.s, r.n);
+          cb();
+        },
+      }),
+    );
+    return c.toString();
+  },
+  rxjs() {
+    const c = new WindowChecksum();
+    // the RxJS idiom for event-time windows: groupBy window, closed by a watermark subject
+    // (duration), then groupBy key inside it and reduce
+    const watermark = new Subject<number>();
+    return new Promise<string>((resolve) => {
+      range(0, N)
+        .pipe(
+          rxMap(make),
+          rxTap((r) => watermark.next(r.ts - 1)),
+          groupBy((r) => Math.floor(r.ts / 1000), {
+            duration: (g) => watermark.pipe(rxFilter((wm) => wm >= (g.key + 1) * 1000 - 1)),
+          }),
+          mergeMap((w) =>
+            w.pipe(
+              groupBy((r) => r.key),
+              mergeMap((g) => g.pipe(rxReduce((acc, r) => ({ s: acc.s + r.value, n: acc.n + 1 }), { s: 0, n: 0 }))),
+            ),
+          ),
+        )
+        .subscribe({ next: (r) => c.add(r.s, r.n), complete: () => resolve(c.toString()) });
+    });
+  },
+};
+
+const job = impls[impl];
+if (!job) throw new Error(`unknown impl ${impl}; one of ${Object.keys(impls).join(", ")}`);
+await measure("W2 keyed tumbling window", impl, N, job);

@@ -1,0 +1,94 @@
+/**
+ * W3 real data: the 3,000,000 flights of vega-datasets' flights-3m.parquet decoded into memory
+ * first (untimed), then per origin 1-hour tumbling event-time windows, mean delay and count.
+ * Checksum: results, total of delay sums, total of counts.
+ */
+import { Readable, Transform, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { datasetPath } from "../examples/shared/datasets.js";
+import { Env, ParquetSource, Sink, count, mean, tumbling } from "../src/index.js";
+import { args, measure } from "./lib.js";
+import { PlainTumbling, WindowChecksum } from "./plain-windows.js";
+
+interface Flight {
+  t: number;
+  delay: number;
+  origin: string;
+}
+const { impl } = args(3_000_000);
+
+const src = new ParquetSource<{ date: Date; delay: number; origin: string }>(datasetPath("flights-3m.parquet"), {
+  columns: ["date", "delay", "origin"],
+});
+await src.open();
+const flights: Flight[] = [];
+for (;;) {
+  const b = await src.consume(65_536);
+  if (b === null) break;
+  for (const r of b) flights.push({ t: r.date.getTime(), delay: r.delay, origin: r.origin });
+}
+const N = flights.length;
+const HOUR = 3_600_000;
+
+const impls: Record<string, () => Promise<string> | string> = {
+  loop() {
+    const c = new WindowChecksum();
+    const w = new PlainTumbling<Flight>(HOUR, (r) => r.origin, (r) => r.t, (r) => r.delay, (_k, _s, s, n) => c.add(s, n));
+    for (let i = 0; i < N; i++) w.add(flights[i]);
+    w.end();
+    return c.toString();
+  },
+  async mass() {
+    const c = new WindowChecksum();
+    class Out extends Sink<{ m: number; n: number }> {
+      produce(e: { m: number; n: number }[]) {
+        // sum = mean * count, rounded: delays are whole minutes
+        for (let i = 0; i < e.length; i++) c.add(Math.round(e[i].m * e[i].n), e[i].n);
+      }
+    }
+    await new Env()
+      .from(flights)
+      .withTimestamps((r) => r.t)
+      .keyBy((r) => r.origin)
+      .window(tumbling(HOUR))
+      .agg({ m: mean((r: Flight) => r.delay), n: count() })
+      .to(new Out());
+    return c.toString();
+  },
+  async "node-transform"() {
+    const c = new WindowChecksum();
+    let w!: PlainTumbling<Flight>;
+    await pipeline(
+      Readable.from(flights),
+      new Transform({
+        objectMode: true,
+        construct(cb) {
+          w = new PlainTumbling<Flight>(HOUR, (r) => r.origin, (r) => r.t, (r) => r.delay, (key, start, s, n) =>
+            this.push({ key, start, s, n }),
+          );
+          cb();
+        },
+        transform(r: Flight, _e, cb) {
+          w.add(r);
+          cb();
+        },
+        flush(cb) {
+          w.end();
+          cb();
+        },
+      }),
+      new Writable({
+        objectMode: true,
+        write(r: { s: number; n: number }, _e, cb) {
+          c.add(r.s, r.n);
+          cb();
+        },
+      }),
+    );
+    return c.toString();
+  },
+};
+
+const job = impls[impl];
+if (!job) throw new Error(`unknown impl ${impl}; one of ${Object.keys(impls).join(", ")}`);
+await measure("W3 flights per origin and hour", impl, N, job);
