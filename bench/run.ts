@@ -17,6 +17,8 @@ interface Scenario {
   file: string;
   impls: string[];
   sizes: (number | undefined)[];
+  /** The implementation the others are compared with (ratio and checksum). Default "loop". */
+  reference?: string;
 }
 
 const scenarios: Scenario[] = [
@@ -31,6 +33,25 @@ const scenarios: Scenario[] = [
     file: "bench/w4-backpressure.ts",
     impls: ["loop", "mass", "node-transform", "rxjs"],
     sizes: [1_000_000, 4_000_000],
+  },
+  {
+    id: "w2",
+    file: "bench/w2-keyed-window.ts",
+    impls: ["loop", "mass", "node-transform", "rxjs"],
+    sizes: [undefined],
+  },
+  {
+    id: "w3",
+    file: "bench/w3-flights-window.ts",
+    impls: ["loop", "mass", "node-transform"],
+    sizes: [undefined],
+  },
+  {
+    id: "main",
+    file: "bench/main-job.ts",
+    impls: ["decode-only", "job"],
+    sizes: [undefined],
+    reference: "decode-only",
   },
 ];
 
@@ -72,11 +93,12 @@ for (const sc of wanted) {
         growth: median(ms.map((m) => m.peakRssMB - m.baseRssMB)),
       });
     }
-    const loop = rows.find((r) => r.impl === "loop")!;
+    const ref = sc.reference ?? "loop";
+    const loop = rows.find((r) => r.impl === ref)!;
     console.log(
       `\n### ${loop.m.scenario} (${loop.m.records.toLocaleString("en")} records, median of ${runs})\n`,
     );
-    console.log("| implementation | records/s | x plain loop | peak RSS MB | RSS growth MB | checksum |");
+    console.log(`| implementation | records/s | x ${ref} | peak RSS MB | RSS growth MB | checksum |`);
     console.log("|---|---:|---:|---:|---:|---|");
     for (const r of rows) {
       const ok = r.m.checksum === loop.m.checksum;
