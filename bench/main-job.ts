@@ -6,13 +6,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { flightJob, type Flight } from "../examples/flight-delays/job.js";
+import { type Flight, flightJob } from "../examples/flight-delays/job.js";
 import { datasetPath } from "../examples/shared/datasets.js";
 import { Env, ParquetSource, Sink } from "../src/index.js";
 import { args, measure } from "./lib.js";
 
 const { impl } = args(3_000_000);
-const source = () => new ParquetSource<Flight>(datasetPath("flights-3m.parquet"), { columns: ["date", "delay", "origin"] });
+const source = () =>
+  new ParquetSource<Flight>(datasetPath("flights-3m.parquet"), { columns: ["date", "delay", "origin"] });
 
 const impls: Record<string, () => Promise<string>> = {
   async "decode-only"() {

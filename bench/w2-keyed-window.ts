@@ -5,8 +5,17 @@
  */
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Subject, filter as rxFilter, groupBy, mergeMap, range, map as rxMap, reduce as rxReduce, tap as rxTap } from "rxjs";
-import { Env, Sink, Source, count, sum, tumbling } from "../src/index.js";
+import {
+  groupBy,
+  mergeMap,
+  range,
+  filter as rxFilter,
+  map as rxMap,
+  reduce as rxReduce,
+  tap as rxTap,
+  Subject,
+} from "rxjs";
+import { count, Env, Sink, Source, sum, tumbling } from "../src/index.js";
 import { args, measure } from "./lib.js";
 import { PlainTumbling, WindowChecksum } from "./plain-windows.js";
 
@@ -22,7 +31,13 @@ const { impl, size: N } = args(2_000_000);
 const impls: Record<string, () => Promise<string> | string> = {
   loop() {
     const c = new WindowChecksum();
-    const w = new PlainTumbling<Rec>(1000, (r) => r.key, (r) => r.ts, (r) => r.value, (_k, _s, s, n) => c.add(s, n));
+    const w = new PlainTumbling<Rec>(
+      1000,
+      (r) => r.key,
+      (r) => r.ts,
+      (r) => r.value,
+      (_k, _s, s, n) => c.add(s, n),
+    );
     for (let i = 0; i < N; i++) w.add(make(i));
     w.end();
     return c.toString();
@@ -70,7 +85,13 @@ const impls: Record<string, () => Promise<string> | string> = {
       new Transform({
         objectMode: true,
         construct(cb) {
-          w = new PlainTumbling<Rec>(1000, (r) => r.key, (r) => r.ts, (r) => r.value, (key, start, s, n) => this.push({ key, start, s, n }));
+          w = new PlainTumbling<Rec>(
+            1000,
+            (r) => r.key,
+            (r) => r.ts,
+            (r) => r.value,
+            (key, start, s, n) => this.push({ key, start, s, n }),
+          );
           cb();
         },
         transform(r: Rec, _e, cb) {
@@ -108,7 +129,9 @@ const impls: Record<string, () => Promise<string> | string> = {
           mergeMap((w) =>
             w.pipe(
               groupBy((r) => r.key),
-              mergeMap((g) => g.pipe(rxReduce((acc, r) => ({ s: acc.s + r.value, n: acc.n + 1 }), { s: 0, n: 0 }))),
+              mergeMap((g) =>
+                g.pipe(rxReduce((acc, r) => ({ s: acc.s + r.value, n: acc.n + 1 }), { s: 0, n: 0 })),
+              ),
             ),
           ),
         )

@@ -6,7 +6,7 @@
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { datasetPath } from "../examples/shared/datasets.js";
-import { Env, ParquetSource, Sink, count, mean, tumbling } from "../src/index.js";
+import { count, Env, mean, ParquetSource, Sink, tumbling } from "../src/index.js";
 import { args, measure } from "./lib.js";
 import { PlainTumbling, WindowChecksum } from "./plain-windows.js";
 
@@ -17,9 +17,12 @@ interface Flight {
 }
 const { impl } = args(3_000_000);
 
-const src = new ParquetSource<{ date: Date; delay: number; origin: string }>(datasetPath("flights-3m.parquet"), {
-  columns: ["date", "delay", "origin"],
-});
+const src = new ParquetSource<{ date: Date; delay: number; origin: string }>(
+  datasetPath("flights-3m.parquet"),
+  {
+    columns: ["date", "delay", "origin"],
+  },
+);
 await src.open();
 const flights: Flight[] = [];
 for (;;) {
@@ -33,7 +36,13 @@ const HOUR = 3_600_000;
 const impls: Record<string, () => Promise<string> | string> = {
   loop() {
     const c = new WindowChecksum();
-    const w = new PlainTumbling<Flight>(HOUR, (r) => r.origin, (r) => r.t, (r) => r.delay, (_k, _s, s, n) => c.add(s, n));
+    const w = new PlainTumbling<Flight>(
+      HOUR,
+      (r) => r.origin,
+      (r) => r.t,
+      (r) => r.delay,
+      (_k, _s, s, n) => c.add(s, n),
+    );
     for (let i = 0; i < N; i++) w.add(flights[i]);
     w.end();
     return c.toString();
@@ -63,8 +72,12 @@ const impls: Record<string, () => Promise<string> | string> = {
       new Transform({
         objectMode: true,
         construct(cb) {
-          w = new PlainTumbling<Flight>(HOUR, (r) => r.origin, (r) => r.t, (r) => r.delay, (key, start, s, n) =>
-            this.push({ key, start, s, n }),
+          w = new PlainTumbling<Flight>(
+            HOUR,
+            (r) => r.origin,
+            (r) => r.t,
+            (r) => r.delay,
+            (key, start, s, n) => this.push({ key, start, s, n }),
           );
           cb();
         },

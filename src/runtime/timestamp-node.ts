@@ -82,7 +82,8 @@ export class TimestampNode extends RuntimeNode {
       try {
         t = fn(records[i]);
         if (typeof t !== "number") t = t instanceof Date ? t.getTime() : Number.NaN;
-        if (!Number.isFinite(t)) throw new TypeError(`timestamp must be a finite number of ms or a Date, got ${String(t)}`);
+        if (!Number.isFinite(t))
+          throw new TypeError(`timestamp must be a finite number of ms or a Date, got ${String(t)}`);
       } catch (err) {
         this.reject(records[i], err);
         bad ??= new Set();

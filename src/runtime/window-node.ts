@@ -1,3 +1,4 @@
+import type { StateAggregator } from "../states/state-aggregator.js";
 import type { WindowAssigner } from "../states/windows/window-assigner.js";
 import type { Clock } from "../util/clock.js";
 import { type AckToken, releaseAll } from "./ack.js";
@@ -9,7 +10,6 @@ import { CountWindows } from "./windows/count-windows.js";
 import { SessionWindows } from "./windows/session-windows.js";
 import type { WindowContext, WindowStrategy } from "./windows/strategy.js";
 import { TimeWindows } from "./windows/time-windows.js";
-import type { StateAggregator } from "../states/state-aggregator.js";
 
 /** Settings of a window node. @internal */
 export interface WindowSpec {

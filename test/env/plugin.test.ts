@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Env, Stream, type WindowValue, WindowedStream, mean, tumbling } from "../../src/index.js";
+import { Env, mean, Stream, tumbling, WindowedStream, type WindowValue } from "../../src/index.js";
 
 // A plugin adds `stream.means(fn)` exactly as the built-ins add theirs (src/env/methods/):
 // a module augmentation for the type, a prototype method for the behaviour.
@@ -25,7 +25,12 @@ WindowedStream.prototype.meanValue = function <T, K>(this: WindowedStream<T, K>,
 
 describe("extension sugar", () => {
   it("a plugin method added by augmentation runs like a built-in", async () => {
-    expect(await new Env().from([2, 4, 9]).means((x) => x).toArray()).toEqual([2, 3, 5]);
+    expect(
+      await new Env()
+        .from([2, 4, 9])
+        .means((x) => x)
+        .toArray(),
+    ).toEqual([2, 3, 5]);
   });
 
   it("windowed sugar (.sum/.mean, built on the same mechanism) and a plugin on WindowedStream", async () => {

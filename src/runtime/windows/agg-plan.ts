@@ -14,7 +14,11 @@ export interface AggPlan {
   readonly templates: Agg[];
   /** Field names, or `null` for the single-aggregator `value` form. */
   readonly fields: string[] | null;
-  readonly windowResult: (key: unknown, window: Readonly<{ start: number; end: number }>, aggs: Agg[]) => unknown;
+  readonly windowResult: (
+    key: unknown,
+    window: Readonly<{ start: number; end: number }>,
+    aggs: Agg[],
+  ) => unknown;
   readonly keyedResult: (key: unknown, aggs: Agg[]) => unknown;
 }
 

@@ -2,7 +2,15 @@ import type { StateAggregator } from "../../states/state-aggregator.js";
 import { MinHeap } from "../../util/min-heap.js";
 import type { AckToken } from "../ack.js";
 import type { WindowContext, WindowStrategy } from "./strategy.js";
-import { bounds, collectInto, handOver, mergeInto, newWinState, releaseState, type WinState } from "./win-state.js";
+import {
+  bounds,
+  collectInto,
+  handOver,
+  mergeInto,
+  newWinState,
+  releaseState,
+  type WinState,
+} from "./win-state.js";
 
 interface Session {
   start: number;

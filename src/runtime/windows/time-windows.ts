@@ -88,7 +88,15 @@ export class TimeWindows implements WindowStrategy {
   }
 
   private newBucket(start: number, end: number): Bucket {
-    const b: Bucket = { window: bounds(start, end), start, end, states: new Map(), fired: false, toks: null, lastAcks: null };
+    const b: Bucket = {
+      window: bounds(start, end),
+      start,
+      end,
+      states: new Map(),
+      fired: false,
+      toks: null,
+      lastAcks: null,
+    };
     this.buckets.set(start, b);
     const o = this.order;
     if (o.length === 0 || o[o.length - 1].start < start) o.push(b);
@@ -127,7 +135,9 @@ export class TimeWindows implements WindowStrategy {
     const ctx = this.ctx;
     const w = b.window;
     const ts = b.end - 1;
-    b.states.forEach((aggs, key) => ctx.fire(key, w, aggs, ts));
+    b.states.forEach((aggs, key) => {
+      ctx.fire(key, w, aggs, ts);
+    });
   }
 
   private drop(b: Bucket): void {

@@ -57,7 +57,9 @@ export function handOver(st: WinState, ctx: { ackWith(tokens: AckToken[]): void 
 }
 
 /** Clones the templates into fresh accumulators. @internal */
-export function freshAggs(templates: StateAggregator<unknown, unknown>[]): StateAggregator<unknown, unknown>[] {
+export function freshAggs(
+  templates: StateAggregator<unknown, unknown>[],
+): StateAggregator<unknown, unknown>[] {
   const aggs = new Array<StateAggregator<unknown, unknown>>(templates.length);
   for (let i = 0; i < templates.length; i++) aggs[i] = templates[i].clone();
   return aggs;
