@@ -29,7 +29,7 @@ const impls: Record<string, () => Promise<string>> = {
   },
   async job() {
     const env = new Env({ logger: { debug() {}, info() {}, warn() {}, error() {} } });
-    flightJob(env, env.from(source()), mkdtempSync(join(tmpdir(), "mass-bench-")));
+    flightJob(env.from(source()), mkdtempSync(join(tmpdir(), "mass-bench-")));
     const report = await env.run();
     return String(report.recordsIn);
   },

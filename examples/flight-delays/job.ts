@@ -81,10 +81,10 @@ export interface FlightJob {
 }
 
 /**
- * Wires the job onto `flights` (a stream of {@link Flight}s) in its Env, writing into `outDir`.
+ * Wires the job onto `flights` (a stream of {@link Flight}s, in its Env), writing into `outDir`.
  * Nothing runs until `env.run()`.
  */
-export function flightJob(env: Env, flights: Stream<Flight>, outDir: string): FlightJob {
+export function flightJob(flights: Stream<Flight>, outDir: string): FlightJob {
   const timed = flights
     .map((f) => ({ origin: f.origin, delay: Number(f.delay), t: flightTime(f) }))
     .withTimestamps((f) => f.t, { maxOutOfOrderness: 60_000 });

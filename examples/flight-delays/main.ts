@@ -73,7 +73,7 @@ const flights = env.from(source).tap(() => {
     pending = 0;
   }
 });
-const job = flightJob(env, flights, outDir);
+const job = flightJob(flights, outDir);
 const t0 = performance.now();
 const report = await env.run();
 progress(pending);

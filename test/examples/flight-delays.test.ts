@@ -121,7 +121,7 @@ describe("flight-delays main job on a slice of the real data set", () => {
   it("daily figures, hourly alerts and the worst days equal a plain-loop computation", async () => {
     const out = join(dir, "out-jsonl");
     const env = new Env();
-    const job = flightJob(env, env.from(jsonLinesSource(join(dir, "slice.jsonl"))), out);
+    const job = flightJob(env.from(jsonLinesSource(join(dir, "slice.jsonl"))), out);
     const report = await env.run();
     expect(report.recordsIn).toBe(SLICE);
     expect(report.lateDropped).toBe(0);
@@ -147,7 +147,7 @@ describe("flight-delays main job on a slice of the real data set", () => {
       .to(csvSink(csv));
     const out = join(dir, "out-csv");
     const env = new Env();
-    flightJob(env, env.from(csvSource(csv, { cast: true })), out);
+    flightJob(env.from(csvSource(csv, { cast: true })), out);
     await env.run();
     compare(await readJsonl<AirportDay>(join(out, "airport-daily.jsonl")), expected().daily);
   });
