@@ -14,7 +14,6 @@
 import { join } from "node:path";
 import {
   count,
-  type Env,
   globalWindow,
   jsonLinesSink,
   mean,
