@@ -1,5 +1,4 @@
 import { KeyedStateStore } from "../states/keyed-state-store.js";
-import type { StateAggregator } from "../states/state-aggregator.js";
 import type { Batch } from "./envelope.js";
 import { type FaultHandler, faultHandler, SKIP } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
@@ -64,13 +63,13 @@ export class KeyedAggNode extends RuntimeNode {
         if (key === SKIP) continue;
       }
       if (plan !== null) {
-        let aggs = this.store.get(key) as StateAggregator<unknown, unknown>[] | undefined;
-        if (aggs === undefined) {
-          aggs = plan.templates.map((t) => t.clone());
-          this.store.set(key, aggs);
+        let st = this.store.get(key);
+        if (st === undefined) {
+          st = plan.newState();
+          this.store.set(key, st);
         }
-        for (let a = 0; a < aggs.length; a++) aggs[a].collect(r);
-        out.push(plan.keyedResult(key, aggs));
+        plan.collect(st, r);
+        out.push(plan.keyedResult(key, st));
       } else {
         const prev = this.store.get(key);
         let next: unknown;

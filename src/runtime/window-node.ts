@@ -1,4 +1,3 @@
-import type { StateAggregator } from "../states/state-aggregator.js";
 import type { WindowAssigner } from "../states/windows/window-assigner.js";
 import type { Clock } from "../util/clock.js";
 import { type AckToken, releaseAll } from "./ack.js";
@@ -61,21 +60,21 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     private readonly spec: WindowSpec,
   ) {
     super(id, name, "window", job, settings, null, `window:${spec.assigner.kind}`);
-    const templates = spec.plan.templates;
+    const plan = spec.plan;
     const a = spec.assigner;
     switch (a.kind) {
       case "tumbling":
       case "sliding":
-        this.strategy = new TimeWindows(a, templates, this);
+        this.strategy = new TimeWindows(a, plan, this);
         break;
       case "session":
-        this.strategy = new SessionWindows(a.gap, templates, this);
+        this.strategy = new SessionWindows(a.gap, plan, this);
         break;
       case "count":
-        this.strategy = new CountWindows(a.size, templates, this);
+        this.strategy = new CountWindows(a.size, plan, this);
         break;
       case "global":
-        this.strategy = new CountWindows(Number.POSITIVE_INFINITY, templates, this);
+        this.strategy = new CountWindows(Number.POSITIVE_INFINITY, plan, this);
         break;
     }
   }
@@ -102,13 +101,8 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     );
   }
 
-  fire(
-    key: unknown,
-    window: Readonly<{ start: number; end: number }>,
-    aggs: StateAggregator<unknown, unknown>[],
-    ts: number,
-  ): void {
-    this.out.push(this.spec.plan.windowResult(key, window, aggs));
+  fire(key: unknown, window: Readonly<{ start: number; end: number }>, state: unknown, ts: number): void {
+    this.out.push(this.spec.plan.windowResult(key, window, state));
     this.outTs.push(ts);
   }
 

@@ -1,5 +1,5 @@
-import type { StateAggregator } from "../../states/state-aggregator.js";
 import type { AckToken } from "../ack.js";
+import type { AggPlan } from "./agg-plan.js";
 import type { WindowContext, WindowStrategy } from "./strategy.js";
 import { bounds, collectInto, handOver, newWinState, releaseState, type WinState } from "./win-state.js";
 
@@ -21,24 +21,24 @@ export class CountWindows implements WindowStrategy {
 
   constructor(
     private readonly size: number,
-    private readonly templates: StateAggregator<unknown, unknown>[],
+    private readonly plan: AggPlan,
     private readonly ctx: WindowContext,
   ) {}
 
   add(key: unknown, record: unknown, ts: number, acks: AckToken[] | null): void {
     let c = this.perKey.get(key);
     if (c === undefined) {
-      c = { n: 0, seq: 0, st: newWinState(this.templates), maxTs: ts };
+      c = { n: 0, seq: 0, st: newWinState(this.plan), maxTs: ts };
       this.perKey.set(key, c);
     }
-    collectInto(c.st, record, acks);
+    collectInto(this.plan, c.st, record, acks);
     c.n++;
     if (ts > c.maxTs) c.maxTs = ts;
     if (c.n === this.size) {
       handOver(c.st, this.ctx);
-      this.ctx.fire(key, bounds(c.seq * this.size, (c.seq + 1) * this.size), c.st.aggs, c.maxTs);
+      this.ctx.fire(key, bounds(c.seq * this.size, (c.seq + 1) * this.size), c.st.acc, c.maxTs);
       releaseState(c.st);
-      c.st = newWinState(this.templates);
+      c.st = newWinState(this.plan);
       c.n = 0;
       c.seq++;
       c.maxTs = Number.NEGATIVE_INFINITY;
@@ -55,7 +55,7 @@ export class CountWindows implements WindowStrategy {
         const w = global
           ? bounds(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)
           : bounds(c.seq * this.size, c.seq * this.size + c.n);
-        this.ctx.fire(key, w, c.st.aggs, c.maxTs);
+        this.ctx.fire(key, w, c.st.acc, c.maxTs);
       }
       releaseState(c.st);
     }

@@ -1,6 +1,6 @@
-import type { StateAggregator } from "../../states/state-aggregator.js";
 import { MinHeap } from "../../util/min-heap.js";
 import type { AckToken } from "../ack.js";
+import type { AggPlan } from "./agg-plan.js";
 import type { WindowContext, WindowStrategy } from "./strategy.js";
 import {
   bounds,
@@ -44,7 +44,7 @@ export class SessionWindows implements WindowStrategy {
 
   constructor(
     private readonly gap: number,
-    private readonly templates: StateAggregator<unknown, unknown>[],
+    private readonly plan: AggPlan,
     private readonly ctx: WindowContext,
   ) {}
 
@@ -70,7 +70,7 @@ export class SessionWindows implements WindowStrategy {
     }
     let target: Session;
     if (hits.length === 0) {
-      target = { start, end, maxTs: ts, st: newWinState(this.templates), fired: false, dead: false };
+      target = { start, end, maxTs: ts, st: newWinState(this.plan), fired: false, dead: false };
       this.states++;
       if (list === undefined) {
         list = [];
@@ -83,7 +83,7 @@ export class SessionWindows implements WindowStrategy {
       target = list![hits[0]];
       for (let h = hits.length - 1; h >= 1; h--) {
         const other = list![hits[h]];
-        mergeInto(target.st, other.st);
+        mergeInto(this.plan, target.st, other.st);
         target.fired ||= other.fired;
         if (other.maxTs > target.maxTs) target.maxTs = other.maxTs;
         other.dead = true;
@@ -94,13 +94,13 @@ export class SessionWindows implements WindowStrategy {
       target.end = end;
       if (ts > target.maxTs) target.maxTs = ts;
     }
-    collectInto(target.st, record, acks);
+    collectInto(this.plan, target.st, record, acks);
     this.timers.push(end - 1, { key, s: target, end, cleanup: false });
     if (end - 1 <= wm) {
       // late but within lateness: fire the updated (possibly merged) session now
       target.fired = true;
       handOver(target.st, this.ctx);
-      this.ctx.fire(key, bounds(target.start, target.end), target.st.aggs, target.end - 1);
+      this.ctx.fire(key, bounds(target.start, target.end), target.st.acc, target.end - 1);
       this.timers.push(end - 1 + this.ctx.lateness, { key, s: target, end, cleanup: true });
     }
   }
@@ -113,7 +113,7 @@ export class SessionWindows implements WindowStrategy {
       if (!t.cleanup && !s.fired) {
         s.fired = true;
         handOver(s.st, this.ctx);
-        this.ctx.fire(t.key, bounds(s.start, s.end), s.st.aggs, s.end - 1);
+        this.ctx.fire(t.key, bounds(s.start, s.end), s.st.acc, s.end - 1);
       }
       if (s.end - 1 + this.ctx.lateness <= wm) this.remove(t.key, s);
       else if (!t.cleanup)
@@ -136,7 +136,7 @@ export class SessionWindows implements WindowStrategy {
       for (const s of list) {
         if (!s.fired) {
           handOver(s.st, this.ctx);
-          this.ctx.fire(key, bounds(s.start, s.end), s.st.aggs, s.end - 1);
+          this.ctx.fire(key, bounds(s.start, s.end), s.st.acc, s.end - 1);
         }
         s.dead = true;
         releaseState(s.st);

@@ -1,4 +1,3 @@
-import type { StateAggregator } from "../../states/state-aggregator.js";
 import type { AckToken } from "../ack.js";
 
 /** What a window strategy calls back into its node. @internal */
@@ -11,12 +10,7 @@ export interface WindowContext {
    * Emits the result of `key` in `window` (a frozen `{ start, end }`, shared by the results of
    * one window) with result timestamp `ts`.
    */
-  fire(
-    key: unknown,
-    window: Readonly<{ start: number; end: number }>,
-    aggs: StateAggregator<unknown, unknown>[],
-    ts: number,
-  ): void;
+  fire(key: unknown, window: Readonly<{ start: number; end: number }>, state: unknown, ts: number): void;
   /** Hands token references (one each) to the results emitted next; they are released once those are written. */
   ackWith(tokens: AckToken[]): void;
   /** A record past allowed lateness: side output or counted. */

@@ -1,16 +1,14 @@
-import type { StateAggregator } from "../../states/state-aggregator.js";
 import type { SlidingAssigner, TumblingAssigner } from "../../states/windows/window-assigner.js";
 import type { AckToken } from "../ack.js";
+import type { AggPlan } from "./agg-plan.js";
 import type { WindowContext, WindowStrategy } from "./strategy.js";
-import { bounds, freshAggs } from "./win-state.js";
-
-type Aggs = StateAggregator<unknown, unknown>[];
+import { bounds } from "./win-state.js";
 
 interface Bucket {
   readonly window: Readonly<{ start: number; end: number }>;
   readonly start: number;
   readonly end: number;
-  readonly states: Map<unknown, Aggs>;
+  readonly states: Map<unknown, unknown>;
   fired: boolean;
   /** Token references held for the records folded in since the last firing. */
   toks: AckToken[] | null;
@@ -36,7 +34,7 @@ export class TimeWindows implements WindowStrategy {
 
   constructor(
     assigner: TumblingAssigner | SlidingAssigner,
-    private readonly templates: Aggs,
+    private readonly plan: AggPlan,
     private readonly ctx: WindowContext,
   ) {
     this.size = assigner.size;
@@ -59,13 +57,13 @@ export class TimeWindows implements WindowStrategy {
         b = this.buckets.get(start) ?? this.newBucket(start, end);
         this.last = b;
       }
-      let aggs = b.states.get(key);
-      if (aggs === undefined) {
-        aggs = freshAggs(this.templates);
-        b.states.set(key, aggs);
+      let st = b.states.get(key);
+      if (st === undefined) {
+        st = this.plan.newState();
+        b.states.set(key, st);
         this.states++;
       }
-      for (let i = 0; i < aggs.length; i++) aggs[i].collect(record);
+      this.plan.collect(st, record);
       if (b.fired || end - 1 <= wm) {
         // late within lateness (the window is due already, maybe created just now): fire this
         // key now; the record's batch is still held by the node, so its tokens ride on this output
@@ -74,7 +72,7 @@ export class TimeWindows implements WindowStrategy {
           for (const t of acks) t.refs++;
           this.ctx.ackWith(acks);
         }
-        this.ctx.fire(key, b.window, aggs, end - 1);
+        this.ctx.fire(key, b.window, st, end - 1);
       } else if (acks !== null && b.lastAcks !== acks) {
         b.lastAcks = acks;
         b.toks ??= [];
@@ -135,8 +133,8 @@ export class TimeWindows implements WindowStrategy {
     const ctx = this.ctx;
     const w = b.window;
     const ts = b.end - 1;
-    b.states.forEach((aggs, key) => {
-      ctx.fire(key, w, aggs, ts);
+    b.states.forEach((st, key) => {
+      ctx.fire(key, w, st, ts);
     });
   }
 

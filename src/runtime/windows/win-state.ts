@@ -1,29 +1,27 @@
-import type { StateAggregator } from "../../states/state-aggregator.js";
 import type { AckToken } from "../ack.js";
+import type { AggPlan } from "./agg-plan.js";
 
 /**
- * The state of one (key, window): its accumulators and the ack tokens of the source batches
- * whose records it holds (one reference each, given back when the window fires or is purged:
- * a record is acknowledged only once a result containing it was written).
+ * The state of one (key, window) for strategies that keep tokens per state (sessions, count
+ * and global windows): the plan's opaque accumulator and the ack tokens of the source batches
+ * whose records it holds (one reference each, handed to the output when the window fires: a
+ * record is acknowledged only once a result containing it was written).
  * @internal
  */
 export interface WinState {
-  readonly aggs: StateAggregator<unknown, unknown>[];
+  readonly acc: unknown;
   toks: AckToken[] | null;
   lastAcks: AckToken[] | null;
 }
 
-/** A fresh state from the templates. @internal */
-export function newWinState(templates: StateAggregator<unknown, unknown>[]): WinState {
-  const aggs = new Array<StateAggregator<unknown, unknown>>(templates.length);
-  for (let i = 0; i < templates.length; i++) aggs[i] = templates[i].clone();
-  return { aggs, toks: null, lastAcks: null };
+/** A fresh state. @internal */
+export function newWinState(plan: AggPlan): WinState {
+  return { acc: plan.newState(), toks: null, lastAcks: null };
 }
 
 /** Folds one record in, taking a reference on its batch's tokens once per state. @internal */
-export function collectInto(st: WinState, record: unknown, acks: AckToken[] | null): void {
-  const aggs = st.aggs;
-  for (let i = 0; i < aggs.length; i++) aggs[i].collect(record);
+export function collectInto(plan: AggPlan, st: WinState, record: unknown, acks: AckToken[] | null): void {
+  plan.collect(st.acc, record);
   if (acks !== null && st.lastAcks !== acks) {
     st.lastAcks = acks;
     st.toks ??= [];
@@ -35,12 +33,8 @@ export function collectInto(st: WinState, record: unknown, acks: AckToken[] | nu
 }
 
 /** Folds `from` into `into` (session merge): accumulators merged, tokens moved. @internal */
-export function mergeInto(into: WinState, from: WinState): void {
-  for (let i = 0; i < into.aggs.length; i++) {
-    const a = into.aggs[i];
-    if (a.merge === undefined) throw new Error("internal: session windows need merge()");
-    a.merge(from.aggs[i]);
-  }
+export function mergeInto(plan: AggPlan, into: WinState, from: WinState): void {
+  plan.merge(into.acc, from.acc);
   if (from.toks !== null) {
     into.toks ??= [];
     for (const t of from.toks) into.toks.push(t);
@@ -54,15 +48,6 @@ export function handOver(st: WinState, ctx: { ackWith(tokens: AckToken[]): void 
   if (st.toks !== null) ctx.ackWith(st.toks);
   st.toks = null;
   st.lastAcks = null;
-}
-
-/** Clones the templates into fresh accumulators. @internal */
-export function freshAggs(
-  templates: StateAggregator<unknown, unknown>[],
-): StateAggregator<unknown, unknown>[] {
-  const aggs = new Array<StateAggregator<unknown, unknown>>(templates.length);
-  for (let i = 0; i < templates.length; i++) aggs[i] = templates[i].clone();
-  return aggs;
 }
 
 /** A frozen window bounds object (shared by all results of one window). @internal */
