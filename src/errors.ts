@@ -115,6 +115,22 @@ export class ConfigError extends MassError {
 export class TaskError extends MassError {}
 
 /**
+ * Thrown by `proceed()` (and set as `bus.signal`'s reason) when the task run was stopped
+ * (`handle.stop()`, `scheduler.stop()`): let it propagate; the run ends as `stopped`.
+ */
+export class TaskStoppedError extends TaskError {}
+
+/** The run took longer than its `timeoutMs`: the run fails (and may be retried); `bus.signal` aborts. */
+export class TaskTimeoutError extends TaskError {
+  constructor(message: string, options: MassErrorOptions = {}) {
+    super(message, { retriable: true, ...options });
+  }
+}
+
+/** A service (scheduler, connector) was called in a lifecycle state that does not allow the call. */
+export class LifecycleError extends MassError {}
+
+/**
  * Describes any thrown value in one line for messages: `Error.message`, or `String(value)`.
  * @internal
  */

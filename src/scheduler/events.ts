@@ -1,0 +1,104 @@
+import type { RunStatus } from "./task-run.js";
+
+/** A run changed status. */
+export interface LifecycleEvent {
+  readonly type: "lifecycle";
+  /** Task id. */
+  readonly id: string;
+  readonly runId: string;
+  readonly status: RunStatus;
+  /** Why, in words (e.g. "attempt 1 of 3 failed: ...; retrying in 100 ms"). */
+  readonly msg: string;
+  /** Epoch ms (scheduler clock). */
+  readonly occurAt: number;
+  readonly attempt: number;
+}
+
+/** A run reported progress through `proceed({ now, total })`. */
+export interface ProgressEvent {
+  readonly type: "progress";
+  readonly id: string;
+  readonly runId: string;
+  readonly now: number;
+  readonly total: number | undefined;
+  /** `now / total` in [0, 1], or undefined without a total. */
+  readonly progress: number | undefined;
+  /** When the run started, epoch ms. */
+  readonly startTime: number;
+  /** Time running so far in ms, paused time left out. */
+  readonly usedMs: number;
+  /** Estimated time left in ms (`usedMs / now * (total - now)`), paused time left out. */
+  readonly remainMs: number | undefined;
+}
+
+/** A task's own event (`bus.emit(event, payload)`). */
+export interface CustomEvent {
+  readonly type: "custom";
+  readonly id: string;
+  readonly runId: string;
+  readonly event: string;
+  readonly payload: unknown;
+  readonly occurAt: number;
+}
+
+/** Every event a scheduler emits. */
+export type SchedulerEvent = LifecycleEvent | ProgressEvent | CustomEvent;
+
+/**
+ * A bounded buffer behind `scheduler.events()`: holds at most `capacity` events for a slow
+ * consumer, then drops the oldest (counted in `dropped`). Ends when the scheduler stops.
+ * @internal
+ */
+export class EventBuffer implements AsyncIterableIterator<SchedulerEvent> {
+  private readonly items: SchedulerEvent[] = [];
+  private waiter: ((r: IteratorResult<SchedulerEvent>) => void) | null = null;
+  private ended = false;
+  /** Events dropped because the consumer was slower than `capacity`. */
+  dropped = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly onClose: () => void,
+  ) {}
+
+  push(e: SchedulerEvent): void {
+    if (this.ended) return;
+    const w = this.waiter;
+    if (w !== null) {
+      this.waiter = null;
+      w({ value: e, done: false });
+      return;
+    }
+    this.items.push(e);
+    if (this.items.length > this.capacity) {
+      this.items.shift();
+      this.dropped++;
+    }
+  }
+
+  end(): void {
+    this.ended = true;
+    const w = this.waiter;
+    this.waiter = null;
+    w?.({ value: undefined, done: true });
+  }
+
+  next(): Promise<IteratorResult<SchedulerEvent>> {
+    const e = this.items.shift();
+    if (e !== undefined) return Promise.resolve({ value: e, done: false });
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<SchedulerEvent>> {
+    this.end();
+    this.onClose();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<SchedulerEvent> {
+    return this;
+  }
+}

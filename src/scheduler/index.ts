@@ -1,0 +1,14 @@
+export { type LifecycleState, Startable } from "../util/startable.js";
+export { VirtualClock } from "../util/virtual-clock.js";
+export * from "./dead-letter-queue.js";
+export * from "./events.js";
+export * from "./metrics.js";
+export * from "./scheduler.js";
+export * from "./store/file-store.js";
+export * from "./store/memory-store.js";
+export * from "./store/store-state.js";
+export * from "./stream-task.js";
+export * from "./task.js";
+export * from "./task-handle.js";
+export * from "./task-options.js";
+export type { RunStatus } from "./task-run.js";

@@ -1,0 +1,791 @@
+import { EventEmitter } from "node:events";
+import type { Registry } from "prom-client";
+import { ConfigError, describeError, TaskError, TaskStoppedError, TaskTimeoutError } from "../errors.js";
+import { backoffDelay } from "../operators/fault-policy.js";
+import { type Clock, systemClock } from "../util/clock.js";
+import { getDefaultLogger, type Logger } from "../util/logger.js";
+import { Startable } from "../util/startable.js";
+import { checkInt, checkOneOf } from "../util/validate.js";
+import { DeadLetterQueue } from "./dead-letter-queue.js";
+import { EventBuffer, type LifecycleEvent, type SchedulerEvent } from "./events.js";
+import { SchedulerMetrics } from "./metrics.js";
+import { RunQueue } from "./run-queue.js";
+import { memoryStore } from "./store/memory-store.js";
+import {
+  type DeadLetterEntry,
+  emptyState,
+  type Json,
+  type StoreState,
+  type TaskStoreBackend,
+} from "./store/store-state.js";
+import { Task, type TaskBus, type TaskClass, type TaskSpec, type TaskStoreTx } from "./task.js";
+import { type HandleHost, TaskHandle } from "./task-handle.js";
+import { resolveTaskOptions, type TaskOptions } from "./task-options.js";
+import { DELETED, type RunStatus, type TaskDef, TaskRun } from "./task-run.js";
+import type { Trigger, TriggerContext } from "./triggers.js";
+
+/** Options of `new Scheduler(options)`. */
+export interface SchedulerOptions {
+  /** Runs at once, >= 1. Default 4. */
+  concurrency?: number;
+  /**
+   * `'regular'` (default): a priority queue, FIFO within a priority. `'preemptive'`: when a
+   * higher-priority run waits and no slot is free, the lowest-priority running run yields at its
+   * next `proceed()` and is re-queued; it resumes later from its checkpoint.
+   */
+  mode?: "regular" | "preemptive";
+  /** Where state persists (task store, checkpoints, dead letters, fire times). Default `memoryStore()`. */
+  store?: TaskStoreBackend;
+  /** Time and timers (inject a VirtualClock in tests). Default: the system clock. */
+  clock?: Clock;
+  logger?: Logger;
+  /** A prom-client Registry for the metrics (default: a new one, at `scheduler.metrics.registry`). */
+  metrics?: Registry;
+  /** Events buffered per `events()` consumer before the oldest are dropped. Default 10,000. */
+  eventBuffer?: number;
+  /** Catch-up fires per trigger at most (`catchUp: 'all'`). Default 1,000. */
+  maxCatchUp?: number;
+}
+
+/** Internal: thrown by proceed() in the run picked for preemption. */
+class Preempted extends Error {}
+
+/**
+ * The scheduler (DESIGN.md section 7): hosts tasks and stream tasks with one-shot and repeatable
+ * triggers, regular or preemptive priority scheduling, retries, a persisted dead-letter queue, a
+ * transactional task store, checkpoints, progress and lifecycle events, and prom-client metrics.
+ * It is a service with the `READY -> STARTING -> STARTED -> STOPPING -> STOPPED` lifecycle.
+ *
+ * ```ts
+ * const scheduler = new Scheduler({ concurrency: 4, store: fileStore("state") });
+ * scheduler.spawnTask(SendReport, { retry: { attempts: 3 } }).atEvery("0 9 * * *", { tz: "Europe/Paris" });
+ * await scheduler.start();
+ * ```
+ */
+export class Scheduler extends Startable implements HandleHost {
+  /** The dead-letter queue (persisted). */
+  readonly deadLetters: DeadLetterQueue;
+  /** Prometheus metrics. */
+  readonly metrics: SchedulerMetrics;
+  readonly concurrency: number;
+  readonly mode: "regular" | "preemptive";
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly backend: TaskStoreBackend;
+  private store: StoreState = emptyState();
+  private readonly defs = new Map<string, TaskDef>();
+  private readonly queue = new RunQueue<TaskRun>();
+  private readonly running = new Set<TaskRun>();
+  private readonly emitter = new EventEmitter();
+  private readonly buffers = new Set<EventBuffer>();
+  private readonly signals = new Map<string, Set<(payload: unknown) => void>>();
+  private readonly retryTimers = new Map<TaskRun, unknown>();
+  private readonly eventBuffer: number;
+  private readonly maxCatchUp: number;
+  private saving: Promise<void> = Promise.resolve();
+  private seq = 0;
+  private runCounter = 0;
+  private readonly instance = Date.now().toString(36);
+  private waiters: { cond: () => boolean; resolve: () => void }[] = [];
+  private stopTimeoutMs = 30_000;
+
+  /** @throws ConfigError for an out-of-range option. */
+  constructor(options: SchedulerOptions = {}) {
+    super();
+    this.concurrency = checkInt("scheduler options.concurrency", options.concurrency ?? 4, 1);
+    this.mode = checkOneOf("scheduler options.mode", options.mode ?? "regular", [
+      "regular",
+      "preemptive",
+    ] as const);
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? getDefaultLogger();
+    this.backend = options.store ?? memoryStore();
+    this.metrics = new SchedulerMetrics(options.metrics);
+    this.eventBuffer = checkInt("scheduler options.eventBuffer", options.eventBuffer ?? 10_000, 1);
+    this.maxCatchUp = checkInt("scheduler options.maxCatchUp", options.maxCatchUp ?? 1000, 1);
+    this.emitter.setMaxListeners(0);
+    this.deadLetters = new DeadLetterQueue({
+      entries: () => this.store.deadLetters,
+      remove: (id) => {
+        const i = this.store.deadLetters.findIndex((e) => e.id === id);
+        if (i < 0) return undefined;
+        const [e] = this.store.deadLetters.splice(i, 1);
+        this.metrics.deadLetters.set(this.store.deadLetters.length);
+        return e;
+      },
+      requeue: (e) => {
+        const def = this.defs.get(e.taskId);
+        if (def === undefined)
+          throw new TaskError(`deadLetters.replay: task "${e.taskId}" is not spawned in this scheduler`);
+        const runId = this.enqueue(def, e.input, null, "executor");
+        if (runId === null) throw new TaskError(`deadLetters.replay: task "${e.taskId}" is stopped`);
+        return runId;
+      },
+      persist: () => this.persist(),
+    });
+  }
+
+  protected get serviceName(): string {
+    return "scheduler";
+  }
+
+  // ---- public API ----------------------------------------------------------------------
+
+  /**
+   * Registers a task: a Task class (`class X extends Task`), a Task instance, or a spec object
+   * `{ executor(input, proceed, bus) {} }`.
+   * @throws ConfigError for a duplicate id or bad options.
+   */
+  spawnTask<In, Out>(
+    task: TaskClass<In, Out> | Task<In, Out> | TaskSpec<In, Out>,
+    options: TaskOptions = {},
+  ): TaskHandle {
+    let impl: Task | TaskSpec;
+    let defaultId: string;
+    if (typeof task === "function") {
+      impl = new (task as TaskClass)();
+      defaultId = task.name;
+    } else if (
+      task !== null &&
+      typeof task === "object" &&
+      typeof (task as TaskSpec).executor === "function"
+    ) {
+      impl = task as Task | TaskSpec;
+      defaultId =
+        task instanceof Task
+          ? task.constructor.name
+          : ((task as TaskSpec).name ?? `task${this.defs.size + 1}`);
+    } else {
+      throw new ConfigError(
+        "spawnTask(task): expected a Task class, a Task instance or { executor(input, proceed, bus) }",
+      );
+    }
+    const o = resolveTaskOptions(defaultId, options);
+    if (this.defs.has(o.id))
+      throw new ConfigError(`spawnTask: a task with id "${o.id}" exists already; give options.id`);
+    const def: TaskDef = {
+      task: impl,
+      options: o,
+      paused: false,
+      stopped: false,
+      active: 0,
+      runningCount: 0,
+      parked: [],
+      triggers: [],
+      latest: null,
+    };
+    this.defs.set(o.id, def);
+    return new TaskHandle(this, def);
+  }
+
+  /**
+   * Fires the named signal: every task `on(name)` gets a run with `payload` as input.
+   * @returns how many runs were queued.
+   * @throws LifecycleError unless the scheduler is STARTED.
+   */
+  signal(name: string, payload?: unknown): number {
+    this.assertStarted("signal()");
+    const fns = this.signals.get(name);
+    if (fns === undefined) return 0;
+    const before = this.queue.size + this.running.size;
+    for (const fn of fns) fn(payload);
+    return this.queue.size + this.running.size - before;
+  }
+
+  /** Listens to events of one type (or `'*'` for all). */
+  on<T extends SchedulerEvent["type"] | "*">(
+    type: T,
+    fn: (e: T extends "*" ? SchedulerEvent : Extract<SchedulerEvent, { type: T }>) => void,
+  ): this {
+    this.emitter.on(type, fn as (e: SchedulerEvent) => void);
+    return this;
+  }
+
+  /** Stops listening. */
+  off(type: SchedulerEvent["type"] | "*", fn: (e: never) => void): this {
+    this.emitter.off(type, fn as (e: SchedulerEvent) => void);
+    return this;
+  }
+
+  /** Every event from now on, as an async iterator (bounded buffer; ends when the scheduler stops). */
+  events(): AsyncIterableIterator<SchedulerEvent> {
+    const buffer = new EventBuffer(this.eventBuffer, () => this.buffers.delete(buffer));
+    this.buffers.add(buffer);
+    if (this.state === "STOPPED") buffer.end();
+    return buffer;
+  }
+
+  /** Resolves when no run is queued, waiting for a retry, or running. */
+  idle(): Promise<void> {
+    return this.waitFor(() => this.isIdle());
+  }
+
+  /**
+   * Stops: triggers removed, queued runs dropped, running runs stopped at their next
+   * `proceed()`; waits for them up to `timeoutMs` (default 30 s), then abandons them; the store
+   * is saved last.
+   */
+  override stop(options?: Error | { timeoutMs?: number; reason?: Error }): Promise<void> {
+    if (options instanceof Error || options === undefined) return super.stop(options);
+    if (options.timeoutMs !== undefined)
+      this.stopTimeoutMs = checkInt("stop options.timeoutMs", options.timeoutMs, 0);
+    return super.stop(options.reason);
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  protected async onStarting(): Promise<void> {
+    this.store = await this.backend.load();
+    this.metrics.deadLetters.set(this.store.deadLetters.length);
+    for (const def of this.defs.values()) {
+      this.catchUp(def);
+      for (const t of def.triggers) t.arm(this.triggerContext(def));
+    }
+  }
+
+  /** Starts (see Startable): loads the store, catches up missed fires, arms triggers, runs what is queued. */
+  override async start(): Promise<void> {
+    await super.start();
+    this.pump();
+  }
+
+  protected async onStopping(reason?: Error): Promise<void> {
+    for (const def of this.defs.values()) for (const t of def.triggers) t.disarm();
+    for (const [run, timer] of this.retryTimers) {
+      this.clock.clearTimeout(timer);
+      this.dropRun(run, "scheduler stopped before the retry");
+    }
+    this.retryTimers.clear();
+    for (const run of this.queue.removeWhere(() => true))
+      this.dropRun(run, "scheduler stopped before the run started");
+    for (const def of this.defs.values())
+      for (const run of def.parked.splice(0)) this.dropRun(run, "scheduler stopped before the run started");
+    const stopping = new TaskStoppedError(`scheduler stopped${reason ? `: ${reason.message}` : ""}`, {
+      cause: reason,
+    });
+    for (const run of this.running) this.requestStop(run, stopping);
+    if (this.running.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.waitFor(() => this.running.size === 0),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.stopTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    for (const run of this.running) {
+      run.settled = true;
+      this.setStatus(run, "stopped", `abandoned: still running ${this.stopTimeoutMs} ms after the stop`);
+    }
+    this.running.clear();
+    await this.persist();
+    for (const b of this.buffers) b.end();
+    this.checkIdle();
+  }
+
+  // ---- HandleHost ------------------------------------------------------------------------
+
+  /** @internal */
+  enqueue(def: TaskDef, input: unknown, firedAt: number | null, mode: "executor" | "clean"): string | null {
+    if (def.stopped || this.state === "STOPPING" || this.state === "STOPPED") return null;
+    const runId = `${def.options.id}:${this.instance}-${++this.runCounter}`;
+    const run = new TaskRun(def, runId, input, firedAt ?? this.clock.now(), mode, ++this.seq);
+    def.active++;
+    def.latest = run;
+    this.queue.push(run);
+    this.metrics.queueDepth.set(this.queue.size);
+    this.emitLifecycle(run, "init", "queued");
+    if (this.state === "STARTED") this.pump();
+    return runId;
+  }
+
+  /** @internal */
+  addTrigger(def: TaskDef, t: Trigger): void {
+    if (def.stopped) throw new TaskError(`task "${def.options.id}" is stopped: it takes no new trigger`);
+    def.triggers.push(t);
+    if (this.state === "STARTED") t.arm(this.triggerContext(def));
+  }
+
+  /** @internal */
+  cancel(def: TaskDef): number {
+    const removed = [...this.queue.removeWhere((r) => r.def === def), ...def.parked.splice(0)];
+    for (const [run, timer] of this.retryTimers) {
+      if (run.def !== def) continue;
+      this.clock.clearTimeout(timer);
+      this.retryTimers.delete(run);
+      removed.push(run);
+    }
+    for (const run of removed) this.dropRun(run, "cancelled before it started");
+    this.metrics.queueDepth.set(this.queue.size);
+    this.checkIdle();
+    return removed.length;
+  }
+
+  /** @internal */
+  pause(def: TaskDef): void {
+    def.paused = true;
+  }
+
+  /** @internal */
+  resume(def: TaskDef): void {
+    def.paused = false;
+    for (const run of this.running) {
+      if (run.def === def && run.wake !== null) {
+        const w = run.wake;
+        run.wake = null;
+        w();
+      }
+    }
+    this.unpark(def);
+    this.pump();
+  }
+
+  /** @internal */
+  async stopTask(def: TaskDef, reason?: Error): Promise<void> {
+    def.stopped = true;
+    for (const t of def.triggers) t.disarm();
+    this.cancel(def);
+    const err = new TaskStoppedError(
+      `task "${def.options.id}" stopped${reason ? `: ${reason.message}` : ""}`,
+      {
+        task: def.options.id,
+        cause: reason,
+      },
+    );
+    const runs = [...this.running].filter((r) => r.def === def);
+    for (const run of runs) this.requestStop(run, err);
+    await this.waitFor(() => def.runningCount === 0);
+  }
+
+  // ---- triggers and catch-up -------------------------------------------------------------
+
+  private triggerContext(def: TaskDef): TriggerContext {
+    return {
+      clock: this.clock,
+      fire: (firedAt, input) => this.fire(def, firedAt, input),
+      onSignal: (name, fn) => {
+        let set = this.signals.get(name);
+        if (set === undefined) {
+          set = new Set();
+          this.signals.set(name, set);
+        }
+        set.add(fn);
+        return () => set.delete(fn);
+      },
+    };
+  }
+
+  /** A repeatable fire: follows `overlap`, records the fire time for catch-up. */
+  private fire(def: TaskDef, firedAt: number, input: unknown): void {
+    if (def.stopped || this.state !== "STARTED") return;
+    this.store.fires[def.options.id] = firedAt;
+    void this.persist();
+    if (def.paused) {
+      this.logger.debug({ task: def.options.id }, "fire skipped: task paused");
+      return;
+    }
+    if (def.options.overlap === "skip" && def.active > 0) {
+      this.logger.debug(
+        { task: def.options.id },
+        "fire skipped: a run is still queued or running (overlap: 'skip')",
+      );
+      return;
+    }
+    this.enqueue(def, input, firedAt, "executor");
+  }
+
+  private catchUp(def: TaskDef): void {
+    const last = this.store.fires[def.options.id];
+    if (last === undefined || def.options.catchUp === "none") return;
+    const now = this.clock.now();
+    let missed: number[] = [];
+    for (const t of def.triggers) if (t.missed) missed.push(...t.missed(last, now, this.maxCatchUp));
+    missed.sort((a, b) => a - b);
+    if (missed.length === 0) return;
+    if (def.options.catchUp === "last") missed = [missed[missed.length - 1]];
+    for (const at of missed) this.enqueue(def, undefined, at, "executor");
+    this.store.fires[def.options.id] = missed[missed.length - 1];
+  }
+
+  // ---- dispatch --------------------------------------------------------------------------
+
+  private eligible(run: TaskRun): boolean {
+    const def = run.def;
+    if (def.paused) return false;
+    if (def.options.overlap !== "allow" && def.runningCount > 0) return false;
+    return true;
+  }
+
+  private unpark(def: TaskDef): void {
+    for (const run of def.parked.splice(0)) this.queue.push(run);
+  }
+
+  private pump(): void {
+    if (this.state !== "STARTED") return;
+    while (this.running.size < this.concurrency) {
+      const run = this.queue.pop();
+      if (run === undefined) break;
+      if (!this.eligible(run)) {
+        run.def.parked.push(run);
+        continue;
+      }
+      void this.execute(run);
+    }
+    this.metrics.queueDepth.set(this.queue.size);
+    if (this.mode === "preemptive" && this.running.size >= this.concurrency) {
+      const top = this.queue.peek();
+      if (top !== undefined) {
+        let victim: TaskRun | null = null;
+        for (const r of this.running) {
+          if (r.preemptRequested || r.stopRequested || r.priority >= top.priority) continue;
+          if (
+            victim === null ||
+            r.priority < victim.priority ||
+            (r.priority === victim.priority && r.startTime > victim.startTime)
+          ) {
+            victim = r;
+          }
+        }
+        if (victim !== null) victim.preemptRequested = true;
+      }
+    }
+    this.checkIdle();
+  }
+
+  private async execute(run: TaskRun): Promise<void> {
+    const def = run.def;
+    const o = def.options;
+    this.running.add(run);
+    def.runningCount++;
+    this.metrics.running.set(this.running.size);
+    run.controller = new AbortController();
+    run.settled = false;
+    run.preemptRequested = false;
+    if (run.startTime === 0) run.startTime = this.clock.now();
+    this.setStatus(
+      run,
+      "running",
+      run.attempt > 1 ? `attempt ${run.attempt}` : run.preempted ? "resumed after preemption" : "started",
+    );
+    const bus = this.bus(run);
+    const proceed = this.proceed(run);
+    let timer: unknown = null;
+    let outcome: { ok: true; value: unknown } | { ok: false; err: unknown };
+    try {
+      const impl = def.task;
+      const work = Promise.resolve().then(() =>
+        run.mode === "clean"
+          ? (impl.clean?.(run.input as never, proceed, bus) ?? undefined)
+          : impl.executor(run.input as never, proceed, bus),
+      );
+      let value: unknown;
+      if (Number.isFinite(o.timeoutMs)) {
+        value = await new Promise<unknown>((resolve, reject) => {
+          timer = this.clock.setTimeout(() => {
+            const err = new TaskTimeoutError(
+              `task "${o.id}" run ${run.runId} took longer than ${o.timeoutMs} ms`,
+              { task: o.id },
+            );
+            run.controller.abort(err);
+            reject(err);
+          }, o.timeoutMs);
+          work.then(resolve, reject);
+        });
+      } else value = await work;
+      outcome = { ok: true, value };
+    } catch (err) {
+      outcome = { ok: false, err };
+    }
+    if (timer !== null) this.clock.clearTimeout(timer);
+    if (run.settled) return; // abandoned at stop
+    run.settled = true;
+    this.running.delete(run);
+    def.runningCount--;
+    this.metrics.running.set(this.running.size);
+    await this.settle(run, outcome);
+    this.unpark(def);
+    this.pump();
+    this.checkIdle();
+  }
+
+  private async settle(
+    run: TaskRun,
+    outcome: { ok: true; value: unknown } | { ok: false; err: unknown },
+  ): Promise<void> {
+    const def = run.def;
+    const id = def.options.id;
+    if (run.stopRequested) {
+      run.staged.clear();
+      this.finish(run, "stopped", describeError(run.controller.signal.reason ?? "stopped"));
+      return;
+    }
+    if (!outcome.ok && outcome.err instanceof Preempted) {
+      run.staged.clear();
+      run.preempted = true;
+      run.seq = ++this.seq;
+      this.emitLifecycle(run, "init", "preempted: re-queued, resumes from its checkpoint");
+      run.status = "init";
+      this.queue.push(run);
+      return;
+    }
+    if (outcome.ok) {
+      const before = this.store.data[id];
+      const ns = { ...before };
+      for (const [k, v] of run.staged) {
+        if (v === DELETED) delete ns[k];
+        else ns[k] = v;
+      }
+      this.store.data[id] = ns;
+      if (def.options.restore || run.preempted) delete this.store.checkpoints[id];
+      try {
+        await this.persist();
+      } catch (err) {
+        if (before === undefined) delete this.store.data[id];
+        else this.store.data[id] = before;
+        return this.failed(
+          run,
+          new TaskError(`task "${id}": committing the task store failed: ${describeError(err)}`, {
+            task: id,
+            cause: err,
+            retriable: true,
+          }),
+        );
+      }
+      run.staged.clear();
+      this.finish(run, "finished", run.mode === "clean" ? "cleaned" : "finished");
+      return;
+    }
+    run.staged.clear();
+    await this.failed(run, outcome.err);
+  }
+
+  private async failed(run: TaskRun, err: unknown): Promise<void> {
+    const def = run.def;
+    const o = def.options;
+    const now = this.clock.now();
+    if (run.firstFailureAt === 0) run.firstFailureAt = now;
+    const p = o.retry;
+    if (run.attempt < p.attempts && p.retryOn(err)) {
+      const delay = backoffDelay(p.backoff, run.attempt + 1);
+      this.emitLifecycle(
+        run,
+        "failed",
+        `attempt ${run.attempt} of ${p.attempts} failed: ${describeError(err)}; retrying in ${Math.round(delay)} ms`,
+      );
+      run.status = "init";
+      const timer = this.clock.setTimeout(() => {
+        this.retryTimers.delete(run);
+        run.attempt++;
+        run.seq = ++this.seq;
+        this.queue.push(run);
+        this.pump();
+      }, delay);
+      this.retryTimers.set(run, timer);
+      return;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    const entry: DeadLetterEntry = {
+      id: `dl:${run.runId}`,
+      taskId: o.id,
+      runId: run.runId,
+      input: toJson(run.input),
+      error: { name: e.name, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) },
+      attempts: run.attempt,
+      firstFailureAt: run.firstFailureAt,
+      lastFailureAt: now,
+    };
+    this.store.deadLetters.push(entry);
+    this.metrics.deadLetters.set(this.store.deadLetters.length);
+    try {
+      await this.persist();
+    } catch (perr) {
+      this.logger.error({ task: o.id, err: perr }, "could not persist a dead letter");
+    }
+    this.finish(
+      run,
+      "failed",
+      `failed after ${run.attempt} attempt(s): ${describeError(err)}; dead letter ${entry.id}`,
+    );
+  }
+
+  private finish(run: TaskRun, status: RunStatus, msg: string): void {
+    run.def.active--;
+    this.setStatus(run, status, msg);
+    this.metrics.runs.inc({ task: run.def.options.id, status });
+    this.metrics.duration.observe({ task: run.def.options.id }, (this.clock.now() - run.startTime) / 1000);
+    this.checkIdle();
+  }
+
+  private dropRun(run: TaskRun, msg: string): void {
+    run.def.active--;
+    this.setStatus(run, "stopped", msg);
+  }
+
+  private requestStop(run: TaskRun, err: Error): void {
+    run.stopRequested = true;
+    if (!run.controller.signal.aborted) run.controller.abort(err);
+    if (run.wake !== null) {
+      const w = run.wake;
+      run.wake = null;
+      w();
+    }
+  }
+
+  private isIdle(): boolean {
+    if (this.queue.size > 0 || this.running.size > 0 || this.retryTimers.size > 0) return false;
+    for (const d of this.defs.values()) if (d.parked.length > 0 && !d.paused) return false;
+    return true;
+  }
+
+  /** Resolves when `cond()` holds (re-checked at every change of runs). */
+  private waitFor(cond: () => boolean): Promise<void> {
+    if (cond()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ cond, resolve }));
+  }
+
+  /** Re-checks the waiters' conditions. */
+  private checkIdle(): void {
+    if (this.waiters.length === 0) return;
+    const still: { cond: () => boolean; resolve: () => void }[] = [];
+    for (const w of this.waiters) {
+      if (w.cond()) w.resolve();
+      else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  // ---- the bus ---------------------------------------------------------------------------
+
+  private bus(run: TaskRun): TaskBus {
+    const id = run.def.options.id;
+    const store: TaskStoreTx = {
+      get: <T extends Json>(key: string) => {
+        const v = run.staged.get(key);
+        if (v === DELETED) return undefined;
+        if (v !== undefined) return v as T;
+        return this.store.data[id]?.[key] as T | undefined;
+      },
+      set: (key, value) => {
+        run.staged.set(key, structuredClone(value));
+      },
+      delete: (key) => {
+        run.staged.set(key, DELETED);
+      },
+      keys: () => {
+        const ks = new Set(Object.keys(this.store.data[id] ?? {}));
+        for (const [k, v] of run.staged) {
+          if (v === DELETED) ks.delete(k);
+          else ks.add(k);
+        }
+        return [...ks];
+      },
+    };
+    return {
+      signal: run.controller.signal,
+      store,
+      checkpoint: {
+        load: <T extends Json>() =>
+          run.def.options.restore || run.preempted
+            ? (this.store.checkpoints[id] as T | undefined)
+            : undefined,
+        save: async (value) => {
+          this.store.checkpoints[id] = structuredClone(value);
+          await this.persist();
+        },
+      },
+      emit: (event, payload) => {
+        this.emit({ type: "custom", id, runId: run.runId, event, payload, occurAt: this.clock.now() });
+      },
+      attempt: run.attempt,
+      logger: this.logger,
+      taskId: id,
+      runId: run.runId,
+      firedAt: run.firedAt,
+    };
+  }
+
+  private proceed(run: TaskRun) {
+    return async (p?: { now: number; total?: number }): Promise<void> => {
+      if (run.settled) throw run.controller.signal.reason ?? new TaskStoppedError("run already ended");
+      if (p !== undefined) {
+        run.progress = { now: p.now, ...(p.total === undefined ? {} : { total: p.total }) };
+        if (
+          this.emitter.listenerCount("progress") + this.emitter.listenerCount("*") + this.buffers.size >
+          0
+        ) {
+          const usedMs = this.clock.now() - run.startTime - run.pausedMs;
+          const total = p.total;
+          this.emit({
+            type: "progress",
+            id: run.def.options.id,
+            runId: run.runId,
+            now: p.now,
+            total,
+            progress: total === undefined || total === 0 ? undefined : p.now / total,
+            startTime: run.startTime,
+            usedMs,
+            remainMs: total === undefined || p.now <= 0 ? undefined : (usedMs / p.now) * (total - p.now),
+          });
+        }
+      }
+      if (run.stopRequested) throw run.controller.signal.reason ?? new TaskStoppedError("stopped");
+      if (run.controller.signal.aborted) throw run.controller.signal.reason;
+      if (run.preemptRequested) throw new Preempted();
+      if (run.def.paused) {
+        run.pausedSince = this.clock.now();
+        this.setStatus(run, "paused", "paused at proceed()");
+        await new Promise<void>((resolve) => {
+          run.wake = resolve;
+        });
+        run.pausedMs += this.clock.now() - run.pausedSince;
+        if (run.stopRequested) throw run.controller.signal.reason ?? new TaskStoppedError("stopped");
+        this.setStatus(run, "running", "resumed");
+      }
+    };
+  }
+
+  // ---- events and persistence --------------------------------------------------------------
+
+  private setStatus(run: TaskRun, status: RunStatus, msg: string): void {
+    run.status = status;
+    this.emitLifecycle(run, status, msg);
+  }
+
+  private emitLifecycle(run: TaskRun, status: RunStatus, msg: string): void {
+    if (this.emitter.listenerCount("lifecycle") + this.emitter.listenerCount("*") + this.buffers.size === 0)
+      return;
+    const e: LifecycleEvent = {
+      type: "lifecycle",
+      id: run.def.options.id,
+      runId: run.runId,
+      status,
+      msg,
+      occurAt: this.clock.now(),
+      attempt: run.attempt,
+    };
+    this.emit(e);
+  }
+
+  private emit(e: SchedulerEvent): void {
+    this.emitter.emit(e.type, e);
+    this.emitter.emit("*", e);
+    for (const b of this.buffers) b.push(e);
+  }
+
+  /** Saves the state (serialised). */
+  private persist(): Promise<void> {
+    const p = this.saving.then(() => this.backend.save(this.store));
+    this.saving = p.catch((err) => this.logger.error({ store: this.backend.name, err }, "store save failed"));
+    return p;
+  }
+}
+
+function toJson(x: unknown): Json {
+  if (x === undefined) return null;
+  try {
+    return JSON.parse(JSON.stringify(x)) as Json;
+  } catch {
+    return String(x);
+  }
+}

@@ -1,0 +1,131 @@
+import type { EventEmitter } from "node:events";
+import { ConfigError } from "../errors.js";
+import type { Progress } from "./task.js";
+import type { RunStatus, TaskDef } from "./task-run.js";
+import {
+  AtTrigger,
+  CronTrigger,
+  EmitterTrigger,
+  EveryTrigger,
+  SignalTrigger,
+  type Trigger,
+} from "./triggers.js";
+
+/** What a handle needs from its scheduler. @internal */
+export interface HandleHost {
+  enqueue(def: TaskDef, input: unknown, firedAt: number | null, mode: "executor" | "clean"): string | null;
+  addTrigger(def: TaskDef, t: Trigger): void;
+  cancel(def: TaskDef): number;
+  pause(def: TaskDef): void;
+  resume(def: TaskDef): void;
+  stopTask(def: TaskDef, reason?: Error): Promise<void>;
+}
+
+/**
+ * What `scheduler.spawnTask()` returns: triggers (`sched`, `at`, `atEvery`, `every`, `on`,
+ * chainable), control (`cancel`, `pause`, `resume`, `stop`, `clean`) and the latest run's
+ * `status` and `progress`.
+ */
+export class TaskHandle {
+  /** @internal */
+  constructor(
+    private readonly host: HandleHost,
+    /** @internal */ readonly def: TaskDef,
+  ) {}
+
+  /** The task id. */
+  get id(): string {
+    return this.def.options.id;
+  }
+
+  /** Status of the latest run (`init` before any). */
+  get status(): RunStatus {
+    return this.def.latest?.status ?? "init";
+  }
+
+  /** Progress of the latest run. */
+  get progress(): Progress {
+    return this.def.latest?.progress ?? { now: 0 };
+  }
+
+  /**
+   * Queues a run now with `input` (one-shot).
+   * @returns the run id, or `null` when the task is stopped.
+   */
+  sched(input?: unknown): string | null {
+    return this.host.enqueue(this.def, input, null, "executor");
+  }
+
+  /** Runs once at `date` (at start if it is already past). */
+  at(date: Date | number): this {
+    const t = typeof date === "number" ? date : date.getTime();
+    if (!Number.isFinite(t)) throw new ConfigError(`at(date): not a valid date: ${String(date)}`);
+    this.host.addTrigger(this.def, new AtTrigger(t));
+    return this;
+  }
+
+  /**
+   * Runs on a cron schedule (croner syntax: 5 fields, or 6 with seconds first), in `tz` (IANA
+   * name, default the process's zone).
+   * @throws ConfigError for an invalid expression.
+   */
+  atEvery(cron: string, options: { tz?: string } = {}): this {
+    this.host.addTrigger(this.def, new CronTrigger(cron, options.tz));
+    return this;
+  }
+
+  /**
+   * Runs every `ms` milliseconds.
+   * @throws ConfigError unless `ms` is a positive integer.
+   */
+  every(ms: number): this {
+    if (!Number.isInteger(ms) || ms <= 0)
+      throw new ConfigError(`every(ms): ms must be a positive integer, got ${ms}`);
+    this.host.addTrigger(this.def, new EveryTrigger(ms));
+    return this;
+  }
+
+  /**
+   * Runs on a named scheduler signal (`on('reindex')`, fired by `scheduler.signal('reindex',
+   * payload)`), or on an EventEmitter event (`on(emitter, 'event')`, also `on(process, 'SIGHUP')`);
+   * the payload is the run's input.
+   */
+  on(signal: string): this;
+  on(emitter: EventEmitter | NodeJS.Process, event: string): this;
+  on(a: string | EventEmitter | NodeJS.Process, event?: string): this {
+    if (typeof a === "string") this.host.addTrigger(this.def, new SignalTrigger(a));
+    else {
+      if (typeof event !== "string") throw new ConfigError("on(emitter, event): event must be a string");
+      this.host.addTrigger(this.def, new EmitterTrigger(a, event));
+    }
+    return this;
+  }
+
+  /** Removes this task's runs not yet started. @returns how many. */
+  cancel(): number {
+    return this.host.cancel(this.def);
+  }
+
+  /** Pauses: no new run starts, fires are skipped, a running run waits at its next `proceed()`. */
+  pause(): void {
+    this.host.pause(this.def);
+  }
+
+  /** Resumes after `pause()`. */
+  resume(): void {
+    this.host.resume(this.def);
+  }
+
+  /**
+   * Stops the task for good: triggers removed, queued runs dropped, a running run stopped at its
+   * next `proceed()` (TaskStoppedError; its signal aborts). Resolves when no run is running.
+   */
+  stop(reason?: Error): Promise<void> {
+    return this.host.stopTask(this.def, reason);
+  }
+
+  /** Queues a run of the task's `clean(input, proceed, bus)` (the data-clean mode). */
+  clean(input?: unknown): string | null {
+    return this.host.enqueue(this.def, input, null, "clean");
+  }
+}

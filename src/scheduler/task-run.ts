@@ -1,0 +1,59 @@
+import type { Queued } from "./run-queue.js";
+import type { Json } from "./store/store-state.js";
+import type { Progress, Task, TaskSpec } from "./task.js";
+import type { ResolvedTaskOptions } from "./task-options.js";
+import type { Trigger } from "./triggers.js";
+
+/** Status of a task run (the batch-component model). */
+export type RunStatus = "init" | "running" | "paused" | "stopped" | "finished" | "failed";
+
+/** A spawned task: its implementation, options and triggers. @internal */
+export interface TaskDef {
+  readonly task: Task | TaskSpec;
+  readonly options: ResolvedTaskOptions;
+  paused: boolean;
+  stopped: boolean;
+  /** Runs queued or running (for `overlap`). */
+  active: number;
+  /** Runs started and not settled. */
+  runningCount: number;
+  /** Runs taken off the queue while the task could not run (paused, or one at a time). */
+  parked: TaskRun[];
+  readonly triggers: Trigger[];
+  latest: TaskRun | null;
+}
+
+/** Marks a staged delete. @internal */
+export const DELETED: unique symbol = Symbol("deleted");
+
+/** One run of a task, through its attempts. @internal */
+export class TaskRun implements Queued {
+  status: RunStatus = "init";
+  attempt = 1;
+  startTime = 0;
+  pausedMs = 0;
+  pausedSince = 0;
+  progress: Progress = { now: 0 };
+  controller = new AbortController();
+  stopRequested = false;
+  preemptRequested = false;
+  /** Resumes from the checkpoint after a preemption. */
+  preempted = false;
+  /** The attempt settled (or was abandoned after a timeout): late calls are ignored. */
+  settled = false;
+  wake: (() => void) | null = null;
+  staged = new Map<string, Json | typeof DELETED>();
+  firstFailureAt = 0;
+  readonly priority: number;
+
+  constructor(
+    readonly def: TaskDef,
+    readonly runId: string,
+    readonly input: unknown,
+    readonly firedAt: number,
+    readonly mode: "executor" | "clean",
+    public seq: number,
+  ) {
+    this.priority = def.options.priority;
+  }
+}
