@@ -19,6 +19,8 @@ interface Scenario {
   sizes: (number | undefined)[];
   /** The implementation the others are compared with (ratio and checksum). Default "loop". */
   reference?: string;
+  /** Extra arguments after the size. */
+  args?: string[];
 }
 
 const scenarios: Scenario[] = [
@@ -45,6 +47,22 @@ const scenarios: Scenario[] = [
     file: "bench/w3-flights-window.ts",
     impls: ["loop", "mass", "node-transform"],
     sizes: [undefined],
+  },
+  {
+    id: "sched1",
+    file: "bench/scheduler-overhead.ts",
+    impls: ["p-queue-fifo", "p-queue", "mass"],
+    sizes: [100_000],
+    reference: "p-queue",
+    args: ["1"],
+  },
+  {
+    id: "sched16",
+    file: "bench/scheduler-overhead.ts",
+    impls: ["p-queue-fifo", "p-queue", "mass"],
+    sizes: [100_000],
+    reference: "p-queue",
+    args: ["16"],
   },
   {
     id: "main",
@@ -78,7 +96,15 @@ for (const sc of wanted) {
       for (let r = 0; r < runs; r++) {
         const out = execFileSync(
           process.execPath,
-          ["--expose-gc", "--import", "tsx", sc.file, impl, ...(size === undefined ? [] : [String(size)])],
+          [
+            "--expose-gc",
+            "--import",
+            "tsx",
+            sc.file,
+            impl,
+            ...(size === undefined ? [] : [String(size)]),
+            ...(sc.args ?? []),
+          ],
           { encoding: "utf8", maxBuffer: 1 << 24 },
         );
         const m = JSON.parse(out.trim().split("\n").at(-1)!) as Measurement;

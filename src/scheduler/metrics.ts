@@ -6,7 +6,9 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
  * - `mass_scheduler_run_duration_seconds{task}`: histogram of run durations;
  * - `mass_scheduler_queue_depth`: runs waiting;
  * - `mass_scheduler_running`: runs running;
- * - `mass_scheduler_dead_letters`: dead letters held.
+ * - `mass_scheduler_dead_letters`: dead letters held;
+ * - `mass_scheduler_stream_records_total{task, direction}`: records read (`in`) and written
+ *   (`out`) by the Envs of stream tasks (from each run's RunReport), and `late_dropped`.
  */
 export class SchedulerMetrics {
   readonly runs: Counter<"task" | "status">;
@@ -14,6 +16,7 @@ export class SchedulerMetrics {
   readonly queueDepth: Gauge;
   readonly running: Gauge;
   readonly deadLetters: Gauge;
+  readonly streamRecords: Counter<"task" | "direction">;
 
   constructor(readonly registry: Registry = new Registry()) {
     const registers = [registry];
@@ -39,6 +42,12 @@ export class SchedulerMetrics {
     this.deadLetters = new Gauge({
       name: "mass_scheduler_dead_letters",
       help: "Dead letters held",
+      registers,
+    });
+    this.streamRecords = new Counter({
+      name: "mass_scheduler_stream_records_total",
+      help: "Records read (in), written (out) and late-dropped by the Envs of stream tasks",
+      labelNames: ["task", "direction"],
       registers,
     });
   }

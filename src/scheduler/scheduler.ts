@@ -18,6 +18,7 @@ import {
   type StoreState,
   type TaskStoreBackend,
 } from "./store/store-state.js";
+import { StreamTask } from "./stream-task.js";
 import { Task, type TaskBus, type TaskClass, type TaskSpec, type TaskStoreTx } from "./task.js";
 import { type HandleHost, TaskHandle } from "./task-handle.js";
 import { resolveTaskOptions, type TaskOptions } from "./task-options.js";
@@ -500,10 +501,12 @@ export class Scheduler extends Startable implements HandleHost {
     if (timer !== null) this.clock.clearTimeout(timer);
     if (run.settled) return; // abandoned at stop
     run.settled = true;
+    // the run keeps its slot until its outcome is durable (store commit, dead letter): the
+    // number of commits in flight stays bounded by `concurrency`, and idle() means settled
+    await this.settle(run, outcome);
     this.running.delete(run);
     def.runningCount--;
     this.metrics.running.set(this.running.size);
-    await this.settle(run, outcome);
     this.unpark(def);
     this.pump();
     this.checkIdle();
@@ -516,12 +519,12 @@ export class Scheduler extends Startable implements HandleHost {
     const def = run.def;
     const id = def.options.id;
     if (run.stopRequested) {
-      run.staged.clear();
+      run.staged = null;
       this.finish(run, "stopped", describeError(run.controller.signal.reason ?? "stopped"));
       return;
     }
     if (!outcome.ok && outcome.err instanceof Preempted) {
-      run.staged.clear();
+      run.staged = null;
       run.preempted = true;
       run.seq = ++this.seq;
       this.emitLifecycle(run, "init", "preempted: re-queued, resumes from its checkpoint");
@@ -532,9 +535,11 @@ export class Scheduler extends Startable implements HandleHost {
     if (outcome.ok) {
       const before = this.store.data[id];
       const ns = { ...before };
-      for (const [k, v] of run.staged) {
-        if (v === DELETED) delete ns[k];
-        else ns[k] = v;
+      if (run.staged !== null) {
+        for (const [k, v] of run.staged) {
+          if (v === DELETED) delete ns[k];
+          else ns[k] = v;
+        }
       }
       this.store.data[id] = ns;
       if (def.options.restore || run.preempted) delete this.store.checkpoints[id];
@@ -552,11 +557,22 @@ export class Scheduler extends Startable implements HandleHost {
           }),
         );
       }
-      run.staged.clear();
+      run.staged = null;
+      const report = outcome.value as {
+        recordsIn?: unknown;
+        recordsOut?: unknown;
+        lateDropped?: unknown;
+      } | null;
+      if (def.task instanceof StreamTask && report !== null && typeof report === "object") {
+        const task = def.options.id;
+        this.metrics.streamRecords.inc({ task, direction: "in" }, Number(report.recordsIn) || 0);
+        this.metrics.streamRecords.inc({ task, direction: "out" }, Number(report.recordsOut) || 0);
+        this.metrics.streamRecords.inc({ task, direction: "late_dropped" }, Number(report.lateDropped) || 0);
+      }
       this.finish(run, "finished", run.mode === "clean" ? "cleaned" : "finished");
       return;
     }
-    run.staged.clear();
+    run.staged = null;
     await this.failed(run, outcome.err);
   }
 
@@ -661,20 +677,22 @@ export class Scheduler extends Startable implements HandleHost {
     const id = run.def.options.id;
     const store: TaskStoreTx = {
       get: <T extends Json>(key: string) => {
-        const v = run.staged.get(key);
+        const v = run.staged?.get(key);
         if (v === DELETED) return undefined;
         if (v !== undefined) return v as T;
         return this.store.data[id]?.[key] as T | undefined;
       },
       set: (key, value) => {
+        run.staged ??= new Map();
         run.staged.set(key, structuredClone(value));
       },
       delete: (key) => {
+        run.staged ??= new Map();
         run.staged.set(key, DELETED);
       },
       keys: () => {
         const ks = new Set(Object.keys(this.store.data[id] ?? {}));
-        for (const [k, v] of run.staged) {
+        for (const [k, v] of run.staged ?? []) {
           if (v === DELETED) ks.delete(k);
           else ks.add(k);
         }

@@ -26,6 +26,9 @@ export interface TaskDef {
 /** Marks a staged delete. @internal */
 export const DELETED: unique symbol = Symbol("deleted");
 
+/** The controller of a run that has not started (never aborted). */
+const IDLE = new AbortController();
+
 /** One run of a task, through its attempts. @internal */
 export class TaskRun implements Queued {
   status: RunStatus = "init";
@@ -33,8 +36,9 @@ export class TaskRun implements Queued {
   startTime = 0;
   pausedMs = 0;
   pausedSince = 0;
-  progress: Progress = { now: 0 };
-  controller = new AbortController();
+  progress: Progress | null = null;
+  /** Created when an attempt starts (a queued run holds none). */
+  controller: AbortController = IDLE;
   stopRequested = false;
   preemptRequested = false;
   /** Resumes from the checkpoint after a preemption. */
@@ -42,7 +46,8 @@ export class TaskRun implements Queued {
   /** The attempt settled (or was abandoned after a timeout): late calls are ignored. */
   settled = false;
   wake: (() => void) | null = null;
-  staged = new Map<string, Json | typeof DELETED>();
+  /** Staged store writes of the current attempt (created on first write). */
+  staged: Map<string, Json | typeof DELETED> | null = null;
   firstFailureAt = 0;
   readonly priority: number;
 

@@ -91,7 +91,7 @@ describe("scheduler properties", () => {
             { id: "w", overlap: "allow", retry: { attempts, backoff: { type: "fixed", delayMs: 10 } } },
           );
           await s.start();
-          failuresBeforeSuccess.forEach((_, i) => h.sched(i));
+          for (let i = 0; i < failuresBeforeSuccess.length; i++) h.sched(i);
           await clock.advance(10_000);
           await s.idle();
           await s.stop();

@@ -165,7 +165,11 @@ describe("runs: store, checkpoints, pause/resume/stop, progress, overlap, clean"
     );
     let other: unknown;
     s.spawnTask(
-      { executor: (_i: unknown, _p: unknown, bus: TaskBus) => void (other = bus.store.keys()) },
+      {
+        executor: (_i: unknown, _p: unknown, bus: TaskBus) => {
+          other = bus.store.keys();
+        },
+      },
       { id: "other" },
     ).sched();
     await s.start();
@@ -302,7 +306,11 @@ describe("runs: store, checkpoints, pause/resume/stop, progress, overlap, clean"
     expect(h.status).toBe("stopped");
     expect(h.sched()).toBeNull();
     s.spawnTask(
-      { executor: (_i: unknown, _p: unknown, bus: TaskBus) => void (committed = bus.store.get("x")) },
+      {
+        executor: (_i: unknown, _p: unknown, bus: TaskBus) => {
+          committed = bus.store.get("x");
+        },
+      },
       { id: "stoppable-probe" },
     ).sched();
     await s.idle();
@@ -481,6 +489,87 @@ describe("stream tasks", () => {
     expect(sink.records.slice(0, 3)).toEqual([0, 1, 2]);
     await s.idle();
     expect(order).toEqual(["second"]);
+    await s.stop();
+  });
+
+  it("a finished StreamTask's records reach the prom-client metrics", async () => {
+    const s = new Scheduler();
+    class Copy extends StreamTask {
+      streamProcessExecutor(env: Env) {
+        env
+          .from([1, 2, 3, 4])
+          .filter((x) => x % 2 === 0)
+          .to(new ArraySink<number>());
+      }
+    }
+    s.spawnTask(Copy).sched();
+    await s.start();
+    await s.idle();
+    const text = await s.metrics.registry.metrics();
+    expect(text).toContain('mass_scheduler_stream_records_total{task="Copy",direction="in"} 4');
+    expect(text).toContain('mass_scheduler_stream_records_total{task="Copy",direction="out"} 2');
+    expect(text).toContain('mass_scheduler_runs_total{task="Copy",status="finished"} 1');
+    await s.stop();
+  });
+});
+
+describe("idle and slots", () => {
+  it("idle() resolves only once every run is settled and committed (a run holds its slot until then)", async () => {
+    const store = memoryStore();
+    const s = new Scheduler({ concurrency: 8, store });
+    let finished = 0;
+    let maxCommitsPending = 0;
+    let started = 0;
+    s.on("lifecycle", (e) => {
+      if (e.status === "running") started++;
+      if (e.status === "finished") finished++;
+      maxCommitsPending = Math.max(maxCommitsPending, started - finished);
+    });
+    const h = s.spawnTask(
+      { executor: (i: number, _p: unknown, bus: TaskBus) => bus.store.set(`k${i}`, i) },
+      { id: "many", overlap: "allow" },
+    );
+    await s.start();
+    for (let i = 0; i < 500; i++) h.sched(i);
+    await s.idle();
+    expect(finished).toBe(500);
+    expect(maxCommitsPending).toBeLessThanOrEqual(8);
+    expect(Object.keys((await store.load()).data.many)).toHaveLength(500);
+    await s.stop();
+  });
+});
+
+describe("dead letters", () => {
+  it("list() gives task id, run id, input, error with stack, attempts, first and last failure; discard() removes for good", async () => {
+    const clock = new VirtualClock();
+    const store = memoryStore();
+    const s = new Scheduler({ clock, store });
+    const t0 = clock.now();
+    s.spawnTask(
+      {
+        executor() {
+          throw new Error("bad payload");
+        },
+      },
+      { id: "parse", retry: { attempts: 3, backoff: { type: "fixed", delayMs: 1000 } } },
+    ).sched({ file: "a.csv" });
+    await s.start();
+    await clock.advance(5000);
+    const [d] = s.deadLetters.list();
+    expect(d).toMatchObject({
+      taskId: "parse",
+      input: { file: "a.csv" },
+      attempts: 3,
+      firstFailureAt: t0,
+      lastFailureAt: t0 + 2000,
+      error: { name: "Error", message: "bad payload" },
+    });
+    expect(d.runId).toMatch(/^parse:/);
+    expect(d.error.stack).toContain("bad payload");
+    await s.deadLetters.discard(d.id);
+    expect(s.deadLetters.list()).toEqual([]);
+    expect((await store.load()).deadLetters).toEqual([]);
+    await expect(s.deadLetters.discard(d.id)).rejects.toThrow(/no dead letter/);
     await s.stop();
   });
 });
