@@ -2,6 +2,7 @@ import { ConfigError } from "../errors.js";
 import { LATE, type WindowSpec } from "../runtime/window-node.js";
 import { aggPlan } from "../runtime/windows/agg-plan.js";
 import type { StateAggregator, StateAggregatorClass } from "../states/state-aggregator.js";
+import type { WindowTrigger } from "../states/windows/triggers.js";
 import type { WindowAssigner } from "../states/windows/window-assigner.js";
 import { checkInt } from "../util/validate.js";
 import {
@@ -38,7 +39,18 @@ export class WindowedStream<T, K = undefined> {
     /** The window assigner. */ readonly assigner: WindowAssigner,
     /** Allowed lateness in ms (default 0). */ readonly lateness = 0,
     /** @internal */ readonly lateHolder: LateHolder = { node: null, windows: [] },
+    /** When windows emit (default `onWatermark()`). */ readonly emission: WindowTrigger = {
+      kind: "watermark",
+    },
   ) {}
+
+  /**
+   * Emission control: `earlyEvery(ms)` (early results of open windows every `ms` of processing
+   * time, then the final one), `onEveryRecord()`, or `onWatermark()` (the default).
+   */
+  trigger(trigger: WindowTrigger): WindowedStream<T, K> {
+    return new WindowedStream(this.input, this.keyFn, this.assigner, this.lateness, this.lateHolder, trigger);
+  }
 
   /**
    * Keeps window state `ms` more after a window fired: a late record within it updates the
@@ -48,7 +60,7 @@ export class WindowedStream<T, K = undefined> {
    */
   allowedLateness(ms: number): WindowedStream<T, K> {
     checkInt("allowedLateness(ms)", ms, 0);
-    return new WindowedStream(this.input, this.keyFn, this.assigner, ms, this.lateHolder);
+    return new WindowedStream(this.input, this.keyFn, this.assigner, ms, this.lateHolder, this.emission);
   }
 
   /**
@@ -91,6 +103,7 @@ export class WindowedStream<T, K = undefined> {
       plan,
       allowedLateness: this.lateness,
       clock: env.options.clock,
+      trigger: this.emission,
     };
     const node = env.addNode("window", `window:${this.assigner.kind}`, ws, {}, [
       this.input as Stream<unknown>,

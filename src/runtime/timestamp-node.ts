@@ -1,3 +1,4 @@
+import type { Clock } from "../util/clock.js";
 import { type Batch, StreamStatus, Watermark } from "./envelope.js";
 import { asError, pipelineError } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
@@ -7,14 +8,18 @@ export interface TimestampSpec {
   readonly fn: (record: never) => number | Date;
   readonly maxOutOfOrderness: number;
   readonly idleTimeout: number;
+  readonly clock: Clock;
 }
 
 /**
  * `withTimestamps(fn, { maxOutOfOrderness, idleTimeout })`: gives every record its event time
  * (`fn(record)`, ms or a Date) and, after each batch, emits the bounded-out-of-orderness
  * watermark `maxSeenTs - maxOutOfOrderness - 1` when it advanced (Flink's
- * BoundedOutOfOrdernessWatermarks). When no record arrived for `idleTimeout` ms, the output is
- * marked idle so nodes downstream leave it out of their minimum watermark.
+ * BoundedOutOfOrdernessWatermarks). When no record arrived for `idleTimeout` ms (processing time,
+ * the Env's clock), the output is marked idle (nodes with several inputs leave it out of their
+ * minimum watermark) and its watermark moves on with processing time —
+ * `maxSeenTs - maxOutOfOrderness - 1 + (now - last record's arrival)` — so a quiet source still
+ * closes its windows. A record that arrives later behind that watermark is late.
  *
  * A record whose timestamp is not a finite number goes through the fault policy.
  * @internal
@@ -24,7 +29,8 @@ export class TimestampNode extends RuntimeNode {
   private emitted = Number.NEGATIVE_INFINITY;
   private lastActivity = 0;
   private idle = false;
-  private timer: NodeJS.Timeout | null = null;
+  private busy = false;
+  private timer: unknown = null;
 
   constructor(
     id: string,
@@ -39,18 +45,35 @@ export class TimestampNode extends RuntimeNode {
   override async open(): Promise<void> {
     await super.open();
     if (Number.isFinite(this.spec.idleTimeout)) {
-      this.lastActivity = performance.now();
-      const every = Math.max(1, Math.min(this.spec.idleTimeout, 1000));
-      this.timer = setInterval(() => this.checkIdle(), every);
-      this.timer.unref();
+      this.lastActivity = this.spec.clock.now();
+      this.armIdleCheck();
     }
   }
 
-  private checkIdle(): void {
-    if (this.idle || this.settled) return;
-    if (performance.now() - this.lastActivity >= this.spec.idleTimeout) {
+  private armIdleCheck(): void {
+    const every = Math.max(1, Math.min(this.spec.idleTimeout, 1000));
+    this.timer = this.spec.clock.setTimeout(() => {
+      this.timer = null;
+      if (this.settled) return;
+      void this.checkIdle().finally(() => {
+        if (!this.settled) this.armIdleCheck();
+      });
+    }, every);
+  }
+
+  private async checkIdle(): Promise<void> {
+    if (this.busy || this.settled) return;
+    const quiet = this.spec.clock.now() - this.lastActivity;
+    if (quiet < this.spec.idleTimeout) return;
+    if (!this.idle) {
       this.idle = true;
-      void this.broadcast(new StreamStatus(true));
+      await this.broadcast(new StreamStatus(true));
+    }
+    if (this.maxTs === Number.NEGATIVE_INFINITY) return;
+    const wm = this.maxTs - this.spec.maxOutOfOrderness - 1 + quiet;
+    if (wm > this.emitted) {
+      this.emitted = wm;
+      await this.broadcast(new Watermark(wm));
     }
   }
 
@@ -62,7 +85,17 @@ export class TimestampNode extends RuntimeNode {
    * results never depend on `batchSize`.
    */
   protected async process(batch: Batch): Promise<void> {
-    this.lastActivity = performance.now();
+    this.busy = true;
+    try {
+      await this.processBatch(batch);
+    } finally {
+      this.busy = false;
+      this.lastActivity = this.spec.clock.now();
+    }
+  }
+
+  private async processBatch(batch: Batch): Promise<void> {
+    this.lastActivity = this.spec.clock.now();
     if (this.idle) {
       this.idle = false;
       const w = this.broadcast(new StreamStatus(false));
@@ -167,7 +200,7 @@ export class TimestampNode extends RuntimeNode {
   }
 
   private stopTimer(): void {
-    if (this.timer !== null) clearInterval(this.timer);
+    if (this.timer !== null) this.spec.clock.clearTimeout(this.timer);
     this.timer = null;
   }
 }

@@ -1,3 +1,4 @@
+import type { WindowTrigger } from "../states/windows/triggers.js";
 import type { WindowAssigner } from "../states/windows/window-assigner.js";
 import type { Clock } from "../util/clock.js";
 import { type AckToken, releaseAll } from "./ack.js";
@@ -17,6 +18,7 @@ export interface WindowSpec {
   readonly plan: AggPlan;
   readonly allowedLateness: number;
   readonly clock: Clock;
+  readonly trigger: WindowTrigger;
 }
 
 /** Side output tag of records past allowed lateness. @internal */
@@ -43,6 +45,7 @@ export class WindowNode extends RuntimeNode implements WindowContext {
   private lateTs: number[] = [];
   private lock: Promise<void> = Promise.resolve();
   private timer: unknown = null;
+  private earlyTimer: unknown = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private keyHandler!: FaultHandler;
   private warnedLate = false;
@@ -83,6 +86,10 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     return this.spec.allowedLateness;
   }
 
+  get eachRecord(): boolean {
+    return this.spec.trigger.kind === "record";
+  }
+
   /** Event-time watermark, or the clock in processing-time mode. */
   override get watermark(): number {
     return this.processingTime === true ? this.now : super.watermark;
@@ -91,6 +98,29 @@ export class WindowNode extends RuntimeNode implements WindowContext {
   /** (key, window) states held. */
   get stateCount(): number {
     return this.strategy.stateCount();
+  }
+
+  override async open(): Promise<void> {
+    await super.open();
+    const t = this.spec.trigger;
+    if (t.kind === "early") this.armEarly(t.everyMs);
+  }
+
+  /** `earlyEvery(ms)`: emit the open windows' current results every `ms` (processing time). */
+  private armEarly(ms: number): void {
+    this.earlyTimer = this.spec.clock.setTimeout(() => {
+      this.earlyTimer = null;
+      if (this.settled) return;
+      void this.withLock(async () => {
+        if (this.settled) return;
+        this.strategy.fireOpen();
+        await this.flush(null);
+      })
+        .then(() => {
+          if (!this.settled) this.armEarly(ms);
+        })
+        .catch((err) => this.fail(err));
+    }, ms);
   }
 
   override compile(): void {
@@ -233,5 +263,7 @@ export class WindowNode extends RuntimeNode implements WindowContext {
   private stopTimer(): void {
     if (this.timer !== null) this.spec.clock.clearTimeout(this.timer);
     this.timer = null;
+    if (this.earlyTimer !== null) this.spec.clock.clearTimeout(this.earlyTimer);
+    this.earlyTimer = null;
   }
 }

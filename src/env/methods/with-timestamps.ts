@@ -7,8 +7,9 @@ export interface WithTimestampsOptions {
   /** Largest expected disorder in ms: watermark = max timestamp seen - maxOutOfOrderness - 1. Default 0. */
   maxOutOfOrderness?: number;
   /**
-   * After this many ms without records, this input is idle: nodes with several inputs leave it
-   * out of their minimum watermark (Flink's withIdleness). Default: never idle.
+   * After this many ms (processing time) without records, this input is idle: nodes with several
+   * inputs leave it out of their minimum watermark (Flink's withIdleness), and its watermark moves
+   * on with processing time so its windows still close. Default: never idle.
    */
   idleTimeout?: number;
 }
@@ -34,6 +35,7 @@ Stream.prototype.withTimestamps = function withTimestamps_<T>(
   checkFunction("withTimestamps(fn)", fn);
   const spec: TimestampSpec = {
     fn: fn as TimestampSpec["fn"],
+    clock: this.env.options.clock,
     maxOutOfOrderness: checkNumber(
       "withTimestamps options.maxOutOfOrderness",
       options.maxOutOfOrderness ?? 0,

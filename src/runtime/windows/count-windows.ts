@@ -34,6 +34,7 @@ export class CountWindows implements WindowStrategy {
     collectInto(this.plan, c.st, record, acks);
     c.n++;
     if (ts > c.maxTs) c.maxTs = ts;
+    if (c.n < this.size && this.ctx.eachRecord) this.ctx.fire(key, this.partial(c), c.st.acc, c.maxTs);
     if (c.n === this.size) {
       handOver(c.st, this.ctx);
       this.ctx.fire(key, bounds(c.seq * this.size, (c.seq + 1) * this.size), c.st.acc, c.maxTs);
@@ -60,6 +61,16 @@ export class CountWindows implements WindowStrategy {
       releaseState(c.st);
     }
     this.perKey.clear();
+  }
+
+  private partial(c: Counter): Readonly<{ start: number; end: number }> {
+    return Number.isFinite(this.size)
+      ? bounds(c.seq * this.size, c.seq * this.size + c.n)
+      : bounds(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+  }
+
+  fireOpen(): void {
+    for (const [key, c] of this.perKey) if (c.n > 0) this.ctx.fire(key, this.partial(c), c.st.acc, c.maxTs);
   }
 
   nextFireTime(): number {

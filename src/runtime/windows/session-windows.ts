@@ -96,6 +96,9 @@ export class SessionWindows implements WindowStrategy {
     }
     collectInto(this.plan, target.st, record, acks);
     this.timers.push(end - 1, { key, s: target, end, cleanup: false });
+    if (this.ctx.eachRecord && !(end - 1 <= wm)) {
+      this.ctx.fire(key, bounds(target.start, target.end), target.st.acc, target.end - 1);
+    }
     if (end - 1 <= wm) {
       // late but within lateness: fire the updated (possibly merged) session now
       target.fired = true;
@@ -145,6 +148,12 @@ export class SessionWindows implements WindowStrategy {
     this.perKey.clear();
     this.timers.clear();
     this.states = 0;
+  }
+
+  fireOpen(): void {
+    for (const [key, list] of this.perKey) {
+      for (const s of list) if (!s.fired) this.ctx.fire(key, bounds(s.start, s.end), s.st.acc, s.end - 1);
+    }
   }
 
   nextFireTime(): number {

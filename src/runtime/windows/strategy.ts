@@ -15,6 +15,8 @@ export interface WindowContext {
   ackWith(tokens: AckToken[]): void;
   /** A record past allowed lateness: side output or counted. */
   late(record: unknown, ts: number): void;
+  /** `onEveryRecord()`: emit a window's updated result after each record. */
+  readonly eachRecord: boolean;
 }
 
 /**
@@ -32,4 +34,6 @@ export interface WindowStrategy {
   nextFireTime(): number;
   /** Number of (key, window) states held. */
   stateCount(): number;
+  /** Emits the current result of every window not fired yet (early firing; no acks). */
+  fireOpen(): void;
 }

@@ -73,13 +73,16 @@ export class TimeWindows implements WindowStrategy {
           this.ctx.ackWith(acks);
         }
         this.ctx.fire(key, b.window, st, end - 1);
-      } else if (acks !== null && b.lastAcks !== acks) {
-        b.lastAcks = acks;
-        b.toks ??= [];
-        for (const t of acks) {
-          t.refs++;
-          b.toks.push(t);
+      } else {
+        if (acks !== null && b.lastAcks !== acks) {
+          b.lastAcks = acks;
+          b.toks ??= [];
+          for (const t of acks) {
+            t.refs++;
+            b.toks.push(t);
+          }
         }
+        if (this.ctx.eachRecord) this.ctx.fire(key, b.window, st, end - 1);
       }
     }
     if (!kept) this.ctx.late(record, ts);
@@ -152,6 +155,18 @@ export class TimeWindows implements WindowStrategy {
       this.drop(b);
     }
     this.order.length = 0;
+  }
+
+  fireOpen(): void {
+    const ctx = this.ctx;
+    for (const b of this.order) {
+      if (b.fired) continue;
+      const w = b.window;
+      const ts = b.end - 1;
+      b.states.forEach((st, key) => {
+        ctx.fire(key, w, st, ts);
+      });
+    }
   }
 
   nextFireTime(): number {
