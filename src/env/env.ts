@@ -11,9 +11,11 @@ import type { Sink } from "../operators/sink.js";
 import { Source } from "../operators/source.js";
 import type { ChainBranch } from "../runtime/chain.js";
 import { Job } from "../runtime/job.js";
+import { JoinNode, type JoinSpec } from "../runtime/join-node.js";
 import { KeyedAggNode, type KeyedAggSpec } from "../runtime/keyed-agg-node.js";
 import { MapAsyncNode } from "../runtime/map-async-node.js";
 import { MAIN, type NodeSettings, type RuntimeNode } from "../runtime/node.js";
+import type { InputPort } from "../runtime/port.js";
 import { SinkNode } from "../runtime/sink-node.js";
 import { SourceNode } from "../runtime/source-node.js";
 import { TimestampNode, type TimestampSpec } from "../runtime/timestamp-node.js";
@@ -260,7 +262,13 @@ export class Env {
         o.logger.warn({ node: n.name }, "node has no consumer: its output is discarded (add .to(sink))");
       }
     }
-    for (const n of pending) wire(n, map);
+    // input ports in the order of each node's logical inputs (a join's left input is port 0)
+    const ports = new Map<LogicalEdge, InputPort>();
+    for (const n of pending) {
+      const rn = map.get(n)!;
+      for (const e of n.inputs) ports.set(e, rn.addInput(rn.settings.highWaterMark));
+    }
+    for (const n of pending) wire(n, map, ports);
     const state: RunState = {
       index,
       job,
@@ -324,11 +332,13 @@ function runtimeNode(n: LogicalNode, job: Job, settings: NodeSettings): RuntimeN
     }
     case "keyedAgg":
       return new KeyedAggNode(n.id, n.name, job, settings, n.operator as KeyedAggSpec);
+    case "join":
+      return new JoinNode(n.id, n.name, job, settings, n.operator as JoinSpec);
   }
 }
 
 /** Creates ports for the outputs of `n` and its stage tree (shared prefixes shared). */
-function wire(n: LogicalNode, map: Map<LogicalNode, RuntimeNode>): void {
+function wire(n: LogicalNode, map: Map<LogicalNode, RuntimeNode>, ports: Map<LogicalEdge, InputPort>): void {
   const rn = map.get(n)!;
   const branches = new Map<StageLink, ChainBranch>();
   const rootsByTag = new Map<string, ChainBranch[]>();
@@ -351,7 +361,7 @@ function wire(n: LogicalNode, map: Map<LogicalNode, RuntimeNode>): void {
   };
   n.outputs.forEach((e, j) => {
     const target = map.get(e.to)!;
-    rn.outputs.push(target.addInput(target.settings.highWaterMark));
+    rn.outputs.push(ports.get(e)!);
     if (!rn.downstream.includes(target)) rn.downstream.push(target);
     if (!target.upstream.includes(rn)) target.upstream.push(rn);
     const leaf: ChainBranch = { stage: null, out: j, children: [] };

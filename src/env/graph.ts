@@ -3,6 +3,7 @@ import type { MapAsyncSpec } from "../operators/map-async.js";
 import type { Sink } from "../operators/sink.js";
 import type { Source } from "../operators/source.js";
 import type { StageSpec } from "../operators/stage.js";
+import type { JoinSpec } from "../runtime/join-node.js";
 import type { KeyedAggSpec } from "../runtime/keyed-agg-node.js";
 import type { TimestampSpec } from "../runtime/timestamp-node.js";
 import type { WindowSpec } from "../runtime/window-node.js";
@@ -17,7 +18,8 @@ export type LogicalKind =
   | "sink"
   | "timestamps"
   | "window"
-  | "keyedAgg";
+  | "keyedAgg"
+  | "join";
 
 /** A stage appended to a stream; shared prefixes are shared links (fan-out runs them once). @internal */
 export class StageLink {
@@ -43,6 +45,7 @@ export type NodeOperator =
   | TimestampSpec
   | WindowSpec
   | KeyedAggSpec
+  | JoinSpec
   | null;
 
 /** A node of the job graph as the user built it. @internal */

@@ -12,6 +12,7 @@ import "./methods/with-timestamps.js";
 
 export * from "./agg-spec.js";
 export * from "./env.js";
+export * from "./joined-streams.js";
 export * from "./keyed-stream.js";
 export type { WithTimestampsOptions } from "./methods/with-timestamps.js";
 export * from "./options.js";

@@ -3,6 +3,7 @@ import { aggPlan } from "../runtime/windows/agg-plan.js";
 import type { StateAggregator, StateAggregatorClass } from "../states/state-aggregator.js";
 import type { WindowAssigner } from "../states/windows/window-assigner.js";
 import { type AggFields, type AggSpec, isStateAggregator, toAggregatorOrSpec } from "./agg-spec.js";
+import { JoinedStreams } from "./joined-streams.js";
 import { Stream } from "./stream.js";
 import { WindowedStream } from "./windowed-stream.js";
 
@@ -18,6 +19,11 @@ export class KeyedStream<K, T> {
     /** @internal */ readonly input: Stream<T>,
     /** The key selector. */ readonly keyFn: (record: T) => K,
   ) {}
+
+  /** Joins with another keyed stream (same key type); see {@link JoinedStreams}. */
+  join<B>(other: KeyedStream<K, B>): JoinedStreams<K, T, B> {
+    return new JoinedStreams<K, T, B>(this, other);
+  }
 
   /** Cuts each key's records into windows; see {@link WindowedStream}. */
   window(assigner: WindowAssigner): WindowedStream<T, K> {

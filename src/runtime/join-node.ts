@@ -1,0 +1,253 @@
+import type { SlidingAssigner, TumblingAssigner } from "../states/windows/window-assigner.js";
+import type { Clock } from "../util/clock.js";
+import { MinHeap } from "../util/min-heap.js";
+import type { Batch } from "./envelope.js";
+import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
+
+/** How two keyed streams are joined. @internal */
+export type JoinMode =
+  | { readonly kind: "window"; readonly assigner: TumblingAssigner | SlidingAssigner }
+  | { readonly kind: "interval"; readonly lower: number; readonly upper: number }
+  | { readonly kind: "ttl"; readonly ttlMs: number };
+
+/** Settings of a join node. @internal */
+export interface JoinSpec {
+  readonly leftKey: (r: never) => unknown;
+  readonly rightKey: (r: never) => unknown;
+  readonly mode: JoinMode;
+  readonly apply: (left: never, right: never, key: never) => unknown;
+  readonly clock: Clock;
+}
+
+interface Entry {
+  readonly v: unknown;
+  readonly ts: number;
+  dead: boolean;
+}
+
+interface Side {
+  readonly byKey: Map<unknown, Entry[]>;
+  dead: number;
+}
+
+interface Bucket {
+  readonly start: number;
+  readonly end: number;
+  readonly left: Map<unknown, unknown[]>;
+  readonly right: Map<unknown, unknown[]>;
+}
+
+/**
+ * Inner join of two keyed streams (port 0 = left, port 1 = right), with Flink's semantics:
+ *
+ * - **window** (JoinedStreams.window): both sides in the same tumbling/sliding windows; when the
+ *   watermark reaches `end - 1`, `apply(a, b, key)` for every pair of the key in the window; the
+ *   result's timestamp is `end - 1`; the window's state is then dropped.
+ * - **interval** (IntervalJoin.between): pairs with `a.ts + lower <= b.ts <= a.ts + upper`
+ *   (bounds inclusive), emitted as soon as both are there, timestamp `max(a.ts, b.ts)`; a left
+ *   record is dropped once the watermark passes `a.ts + upper`, a right one once it passes
+ *   `b.ts - lower`.
+ * - **ttl** (an unbounded keyed join, as for Nexmark q3): every pair of the key, each record kept
+ *   `ttlMs` after its timestamp (event time; processing time without timestamps).
+ *
+ * Records behind the watermark whose state is gone are late: dropped and counted (`lateDropped`).
+ * Acks: a record is acknowledged once processed (join state is not checkpointed yet).
+ * @internal
+ */
+export class JoinNode extends RuntimeNode {
+  private readonly buckets = new Map<number, Bucket>();
+  private readonly order: Bucket[] = [];
+  private readonly sides: [Side, Side] = [
+    { byKey: new Map(), dead: 0 },
+    { byKey: new Map(), dead: 0 },
+  ];
+  private readonly expiry = new MinHeap<{ side: 0 | 1; key: unknown; e: Entry }>();
+  private live = 0;
+
+  constructor(
+    id: string,
+    name: string,
+    job: JobContext,
+    settings: NodeSettings,
+    private readonly spec: JoinSpec,
+  ) {
+    super(id, name, "join", job, settings, null, `join:${spec.mode.kind}`);
+  }
+
+  /** Records (or window entries) held in state. */
+  get stateCount(): number {
+    if (this.spec.mode.kind === "window") {
+      let n = 0;
+      for (const b of this.order) {
+        for (const xs of b.left.values()) n += xs.length;
+        for (const xs of b.right.values()) n += xs.length;
+      }
+      return n;
+    }
+    return this.live;
+  }
+
+  protected async process(batch: Batch, index: number): Promise<void> {
+    const side = (index === 0 ? 0 : 1) as 0 | 1;
+    const mode = this.spec.mode;
+    let ts = batch.timestamps;
+    if (ts === null) {
+      if (mode.kind !== "ttl") {
+        throw new Error(
+          `a ${mode.kind} join needs event time: call withTimestamps(...) on both inputs before keyBy`,
+        );
+      }
+      const now = this.spec.clock.now();
+      ts = new Array<number>(batch.records.length).fill(now);
+      this.expire(now - mode.ttlMs);
+    }
+    const keyFn = (side === 0 ? this.spec.leftKey : this.spec.rightKey) as (r: unknown) => unknown;
+    const out: unknown[] = [];
+    const outTs: number[] = [];
+    const records = batch.records;
+    for (let i = 0; i < records.length; i++) {
+      const key = keyFn(records[i]);
+      if (mode.kind === "window") this.addWindowed(side, key, records[i], ts[i], mode.assigner);
+      else this.addMatched(side, key, records[i], ts[i], out, outTs);
+    }
+    if (out.length > 0) await this.emit(out, batch.acks, outTs);
+    this.release(batch.acks);
+  }
+
+  private addWindowed(
+    side: 0 | 1,
+    key: unknown,
+    v: unknown,
+    t: number,
+    a: TumblingAssigner | SlidingAssigner,
+  ): void {
+    const step = a.kind === "tumbling" ? a.size : a.slide;
+    const r = (t - a.offset) % step;
+    let kept = false;
+    for (let start = t - (r < 0 ? r + step : r); start > t - a.size; start -= step) {
+      const end = start + a.size;
+      if (end - 1 <= this.watermark) continue;
+      kept = true;
+      let b = this.buckets.get(start);
+      if (b === undefined) {
+        b = { start, end, left: new Map(), right: new Map() };
+        this.buckets.set(start, b);
+        let at = this.order.length;
+        while (at > 0 && this.order[at - 1].start > start) at--;
+        this.order.splice(at, 0, b);
+      }
+      const m = side === 0 ? b.left : b.right;
+      const xs = m.get(key);
+      if (xs === undefined) m.set(key, [v]);
+      else xs.push(v);
+    }
+    if (!kept) this.stats.lateDropped++;
+  }
+
+  private addMatched(
+    side: 0 | 1,
+    key: unknown,
+    v: unknown,
+    t: number,
+    out: unknown[],
+    outTs: number[],
+  ): void {
+    const mode = this.spec.mode;
+    const wm = this.watermark;
+    if (mode.kind === "interval" && t <= wm) {
+      this.stats.lateDropped++;
+      return;
+    }
+    // the range of the other side's timestamps this record matches
+    let lo = Number.NEGATIVE_INFINITY;
+    let hi = Number.POSITIVE_INFINITY;
+    if (mode.kind === "interval") {
+      lo = side === 0 ? t + mode.lower : t - mode.upper;
+      hi = side === 0 ? t + mode.upper : t - mode.lower;
+    }
+    const apply = this.spec.apply as (a: unknown, b: unknown, k: unknown) => unknown;
+    const other = this.sides[side === 0 ? 1 : 0].byKey.get(key);
+    if (other !== undefined) {
+      for (const e of other) {
+        if (e.dead || e.ts < lo || e.ts > hi) continue;
+        out.push(side === 0 ? apply(v, e.v, key) : apply(e.v, v, key));
+        outTs.push(Math.max(t, e.ts));
+      }
+    }
+    const mine = this.sides[side];
+    const entry: Entry = { v, ts: t, dead: false };
+    let list = mine.byKey.get(key);
+    if (list === undefined) {
+      list = [];
+      mine.byKey.set(key, list);
+    }
+    list.push(entry);
+    this.live++;
+    const until =
+      mode.kind === "interval"
+        ? side === 0
+          ? t + mode.upper
+          : t - mode.lower
+        : t + (mode as { ttlMs: number }).ttlMs;
+    this.expiry.push(until, { side, key, e: entry });
+  }
+
+  /** Drops matched-join entries whose time is up (`until < limit`). */
+  private expire(limit: number): void {
+    while (this.expiry.peekKey() < limit) {
+      const { side, key, e } = this.expiry.pop()!;
+      e.dead = true;
+      this.live--;
+      const s = this.sides[side];
+      const list = s.byKey.get(key)!;
+      if (++s.dead > 1024 && s.dead > this.live) this.compact(s);
+      else if (list.every((x) => x.dead)) {
+        s.dead -= list.length;
+        s.byKey.delete(key);
+      }
+    }
+  }
+
+  private compact(s: Side): void {
+    for (const [k, list] of s.byKey) {
+      const keep = list.filter((x) => !x.dead);
+      if (keep.length === 0) s.byKey.delete(k);
+      else s.byKey.set(k, keep);
+    }
+    s.dead = 0;
+  }
+
+  protected override async onWatermark(wm: number): Promise<void> {
+    if (this.spec.mode.kind === "window") await this.fireWindows(wm);
+    else this.expire(wm);
+  }
+
+  private async fireWindows(wm: number): Promise<void> {
+    const out: unknown[] = [];
+    const outTs: number[] = [];
+    const apply = this.spec.apply as (a: unknown, b: unknown, k: unknown) => unknown;
+    let n = 0;
+    while (n < this.order.length && this.order[n].end - 1 <= wm) {
+      const b = this.order[n++];
+      for (const [key, as] of b.left) {
+        const bs = b.right.get(key);
+        if (bs === undefined) continue;
+        for (const a of as)
+          for (const x of bs) {
+            out.push(apply(a, x, key));
+            outTs.push(b.end - 1);
+          }
+      }
+      this.buckets.delete(b.start);
+    }
+    if (n > 0) this.order.splice(0, n);
+    if (out.length > 0) await this.emit(out, null, outTs);
+  }
+
+  protected override async onInputsEnded(): Promise<void> {
+    if (this.spec.mode.kind === "window") await this.fireWindows(Number.POSITIVE_INFINITY);
+    this.expiry.clear();
+    for (const s of this.sides) s.byKey.clear();
+    this.live = 0;
+  }
+}
