@@ -1,3 +1,5 @@
+import { Readable } from "node:stream";
+
 /**
  * Shared helpers of the benchmark scenarios: each scenario file runs ONE implementation in
  * its own process (`node --import tsx bench/<scenario>.ts <impl> [size]`) and prints one JSON
@@ -47,4 +49,21 @@ export function args(defaultSize: number): { impl: string; size: number } {
   if (!impl) throw new Error("usage: <scenario>.ts <impl> [records]");
   const size = process.argv[3] ? Number(process.argv[3]) : defaultSize;
   return { impl, size };
+}
+
+/** An objectMode Readable of `make(0) .. make(n - 1)`, one record per push, honouring backpressure. */
+export function recordReadable<T>(n: number, make: (i: number) => T): Readable {
+  let i = 0;
+  return new Readable({
+    objectMode: true,
+    read() {
+      for (;;) {
+        if (i >= n) {
+          this.push(null);
+          return;
+        }
+        if (!this.push(make(i++))) return;
+      }
+    },
+  });
 }

@@ -1,3 +1,5 @@
+import { Transform } from "node:stream";
+
 /**
  * The plain-loop reference implementation of keyed tumbling event-time windows used by W2 and
  * W3: buckets by window start, a watermark `maxTs - ooo - 1`, firing buckets whose end - 1 is
@@ -65,4 +67,31 @@ export class WindowChecksum {
   toString(): string {
     return `${this.results}:${this.sums}:${this.counts}`;
   }
+}
+
+/** The node:stream baseline: a stateful objectMode Transform running the same plain windows. */
+export function windowTransform<R>(
+  size: number,
+  key: (r: R) => unknown,
+  ts: (r: R) => number,
+  value: (r: R) => number,
+): Transform {
+  let w!: PlainTumbling<R>;
+  return new Transform({
+    objectMode: true,
+    construct(cb) {
+      w = new PlainTumbling<R>(size, key, ts, value, (k, start, sum, count) =>
+        this.push({ key: k, start, s: sum, n: count }),
+      );
+      cb();
+    },
+    transform(r: R, _e, cb) {
+      w.add(r);
+      cb();
+    },
+    flush(cb) {
+      w.end();
+      cb();
+    },
+  });
 }

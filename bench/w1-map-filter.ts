@@ -8,7 +8,7 @@ import { pipeline } from "node:stream/promises";
 import highland from "highland";
 import { range, filter as rxFilter, map as rxMap } from "rxjs";
 import { Env, Sink, Source } from "../src/index.js";
-import { args, measure } from "./lib.js";
+import { args, measure, recordReadable } from "./lib.js";
 
 interface Rec {
   id: number;
@@ -77,19 +77,10 @@ const impls: Record<string, () => Promise<string> | string> = {
     return `${sink.count}:${sink.sum}`;
   },
   async "node-transform"() {
-    let i = 0;
     let count = 0;
     let sum = 0;
     await pipeline(
-      new Readable({
-        objectMode: true,
-        read() {
-          for (;;) {
-            if (i >= N) return void this.push(null);
-            if (!this.push(make(i++))) return;
-          }
-        },
-      }),
+      recordReadable(N, make),
       new Transform({ objectMode: true, transform: (r, _e, cb) => cb(null, double(r)) }),
       new Transform({ objectMode: true, transform: (r, _e, cb) => (even(r) ? cb(null, r) : cb()) }),
       new Writable({

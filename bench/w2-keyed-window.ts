@@ -3,7 +3,7 @@
  * 1-second windows, sum and count per (key, window). One record per (key, window): this
  * measures window state churn. Checksum: results, total of sums, total of counts.
  */
-import { Readable, Transform, Writable } from "node:stream";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   groupBy,
@@ -16,8 +16,8 @@ import {
   Subject,
 } from "rxjs";
 import { count, Env, Sink, Source, sum, tumbling } from "../src/index.js";
-import { args, measure } from "./lib.js";
-import { PlainTumbling, WindowChecksum } from "./plain-windows.js";
+import { args, measure, recordReadable } from "./lib.js";
+import { PlainTumbling, WindowChecksum, windowTransform } from "./plain-windows.js";
 
 interface Rec {
   id: number;
@@ -70,39 +70,14 @@ const impls: Record<string, () => Promise<string> | string> = {
   },
   async "node-transform"() {
     const c = new WindowChecksum();
-    let i = 0;
-    let w!: PlainTumbling<Rec>;
     await pipeline(
-      new Readable({
-        objectMode: true,
-        read() {
-          for (;;) {
-            if (i >= N) return void this.push(null);
-            if (!this.push(make(i++))) return;
-          }
-        },
-      }),
-      new Transform({
-        objectMode: true,
-        construct(cb) {
-          w = new PlainTumbling<Rec>(
-            1000,
-            (r) => r.key,
-            (r) => r.ts,
-            (r) => r.value,
-            (key, start, s, n) => this.push({ key, start, s, n }),
-          );
-          cb();
-        },
-        transform(r: Rec, _e, cb) {
-          w.add(r);
-          cb();
-        },
-        flush(cb) {
-          w.end();
-          cb();
-        },
-      }),
+      recordReadable(N, make),
+      windowTransform<Rec>(
+        1000,
+        (r) => r.key,
+        (r) => r.ts,
+        (r) => r.value,
+      ),
       new Writable({
         objectMode: true,
         write(r: { s: number; n: number }, _e, cb) {

@@ -3,12 +3,12 @@
  * first (untimed), then per origin 1-hour tumbling event-time windows, mean delay and count.
  * Checksum: results, total of delay sums, total of counts.
  */
-import { Readable, Transform, Writable } from "node:stream";
+import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { datasetPath } from "../examples/shared/datasets.js";
 import { count, Env, mean, ParquetSource, Sink, tumbling } from "../src/index.js";
 import { args, measure } from "./lib.js";
-import { PlainTumbling, WindowChecksum } from "./plain-windows.js";
+import { PlainTumbling, WindowChecksum, windowTransform } from "./plain-windows.js";
 
 interface Flight {
   t: number;
@@ -66,30 +66,14 @@ const impls: Record<string, () => Promise<string> | string> = {
   },
   async "node-transform"() {
     const c = new WindowChecksum();
-    let w!: PlainTumbling<Flight>;
     await pipeline(
       Readable.from(flights),
-      new Transform({
-        objectMode: true,
-        construct(cb) {
-          w = new PlainTumbling<Flight>(
-            HOUR,
-            (r) => r.origin,
-            (r) => r.t,
-            (r) => r.delay,
-            (key, start, s, n) => this.push({ key, start, s, n }),
-          );
-          cb();
-        },
-        transform(r: Flight, _e, cb) {
-          w.add(r);
-          cb();
-        },
-        flush(cb) {
-          w.end();
-          cb();
-        },
-      }),
+      windowTransform<Flight>(
+        HOUR,
+        (r) => r.origin,
+        (r) => r.t,
+        (r) => r.delay,
+      ),
       new Writable({
         objectMode: true,
         write(r: { s: number; n: number }, _e, cb) {

@@ -4,11 +4,11 @@
  * whatever N; one that queues the source (RxJS with a sync producer) grows with N.
  * Checksum: count and the sum of the first byte of every buffer.
  */
-import { Readable, Writable } from "node:stream";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { bufferCount, concatMap, range, map as rxMap } from "rxjs";
 import { Env, Sink, Source } from "../src/index.js";
-import { args, measure } from "./lib.js";
+import { args, measure, recordReadable } from "./lib.js";
 
 interface Rec {
   id: number;
@@ -62,17 +62,8 @@ const impls: Record<string, () => Promise<string>> = {
   },
   async "node-transform"() {
     const s = new SlowSink();
-    let i = 0;
     await pipeline(
-      new Readable({
-        objectMode: true,
-        read() {
-          for (;;) {
-            if (i >= N) return void this.push(null);
-            if (!this.push(make(i++))) return;
-          }
-        },
-      }),
+      recordReadable(N, make),
       new Writable({
         objectMode: true,
         write(r: Rec, _e, cb) {

@@ -429,7 +429,14 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     void this.runFinalHooks(reason, false);
   }
 
+  /**
+   * Releases what the node itself holds (timers), on every path: called when the inputs ended,
+   * and when the node fails or is cancelled. Subclasses with timers override it.
+   */
+  protected releaseResources(): void {}
+
   private stopInputs(reason: Error): void {
+    this.releaseResources();
     this.abort.abort(reason);
     for (const port of this.inputs) port.kill();
   }

@@ -186,20 +186,10 @@ export class TimestampNode extends RuntimeNode {
   }
 
   protected override onInputsEnded(): void {
-    this.stopTimer();
+    this.releaseResources();
   }
 
-  override cancel(reason: Error): void {
-    this.stopTimer();
-    super.cancel(reason);
-  }
-
-  override fail(err: unknown): void {
-    this.stopTimer();
-    super.fail(err);
-  }
-
-  private stopTimer(): void {
+  protected override releaseResources(): void {
     if (this.timer !== null) this.spec.clock.clearTimeout(this.timer);
     this.timer = null;
   }

@@ -244,23 +244,13 @@ export class WindowNode extends RuntimeNode implements WindowContext {
 
   protected override onInputsEnded(): Promise<void> {
     return this.withLock(async () => {
-      this.stopTimer();
+      this.releaseResources();
       this.strategy.fireAll();
       await this.flush(null);
     });
   }
 
-  override cancel(reason: Error): void {
-    this.stopTimer();
-    super.cancel(reason);
-  }
-
-  override fail(err: unknown): void {
-    this.stopTimer();
-    super.fail(err);
-  }
-
-  private stopTimer(): void {
+  protected override releaseResources(): void {
     if (this.timer !== null) this.spec.clock.clearTimeout(this.timer);
     this.timer = null;
     if (this.earlyTimer !== null) this.spec.clock.clearTimeout(this.earlyTimer);

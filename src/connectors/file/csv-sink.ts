@@ -1,6 +1,5 @@
 import { stringify } from "csv-stringify/sync";
-import { Sink } from "../../operators/sink.js";
-import { TextWriter } from "./file-writer.js";
+import { TextFileSink } from "./file-writer.js";
 
 /** Options of {@link CsvSink}. */
 export interface CsvSinkOptions {
@@ -17,45 +16,28 @@ export interface CsvSinkOptions {
  * backpressure; the header once, from `columns` or the first record's keys.
  * @typeParam T - record type (objects, or arrays of fields).
  */
-export class CsvSink<T = Record<string, unknown>> extends Sink<T> {
+export class CsvSink<T = Record<string, unknown>> extends TextFileSink<T> {
   override name = "csv";
-  private writer: TextWriter | null = null;
   private columns: string[] | undefined;
   private first = true;
 
   constructor(
-    readonly path: string,
+    path: string,
     private readonly options: CsvSinkOptions = {},
   ) {
-    super();
+    super(path, "csv");
     this.columns = options.columns;
   }
 
-  override async open(): Promise<void> {
-    this.writer = await TextWriter.toFile(this.path, "csv");
-  }
-
-  async produce(elems: T[]): Promise<void> {
-    if (elems.length === 0) return;
-    if (this.columns === undefined && !Array.isArray(elems[0]))
-      this.columns = Object.keys(elems[0] as object);
+  protected format(elems: T[]): string {
+    if (this.columns === undefined && !Array.isArray(elems[0])) this.columns = Object.keys(elems[0] as object);
     const text = stringify(elems as unknown as Record<string, unknown>[], {
       header: this.first && (this.options.header ?? true) && this.columns !== undefined,
       columns: this.columns,
       delimiter: this.options.delimiter ?? ",",
     });
     this.first = false;
-    await this.writer!.write(text);
-  }
-
-  override async done(): Promise<void> {
-    await this.writer?.end();
-    this.writer = null;
-  }
-
-  override cleanup(): void {
-    this.writer?.destroy();
-    this.writer = null;
+    return text;
   }
 }
 

@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Writable } from "node:stream";
 import { ConnectorError } from "../../errors.js";
+import { Sink } from "../../operators/sink.js";
 
 /**
  * Writes text to a Node Writable with backpressure (awaits `drain` when `write` returns false)
@@ -79,5 +80,45 @@ export class TextWriter {
         cause: err,
       },
     );
+  }
+}
+
+/**
+ * Base of the sinks that write text to a file (JSON Lines, CSV): opens the file in `open`
+ * (creating its directory), writes what `format(batch)` returns with backpressure, flushes and
+ * closes in `done`, destroys the stream in `cleanup` on failure paths.
+ * @internal
+ */
+export abstract class TextFileSink<T> extends Sink<T> {
+  private writer: TextWriter | null = null;
+
+  constructor(
+    readonly path: string,
+    private readonly connector: string,
+    private readonly append = false,
+  ) {
+    super();
+  }
+
+  /** The text of one batch. */
+  protected abstract format(elems: T[]): string;
+
+  override async open(): Promise<void> {
+    this.writer = await TextWriter.toFile(this.path, this.connector, this.append);
+  }
+
+  async produce(elems: T[]): Promise<void> {
+    if (elems.length === 0) return;
+    await this.writer!.write(this.format(elems));
+  }
+
+  override async done(): Promise<void> {
+    await this.writer?.end();
+    this.writer = null;
+  }
+
+  override cleanup(): void {
+    this.writer?.destroy();
+    this.writer = null;
   }
 }

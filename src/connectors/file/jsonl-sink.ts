@@ -1,5 +1,4 @@
-import { Sink } from "../../operators/sink.js";
-import { TextWriter } from "./file-writer.js";
+import { TextFileSink } from "./file-writer.js";
 
 /** Options of {@link JsonLinesSink}. */
 export interface JsonLinesSinkOptions {
@@ -12,35 +11,17 @@ export interface JsonLinesSinkOptions {
  * directory. One `write` per batch, with backpressure; flushed and closed in `done`.
  * @typeParam T - record type.
  */
-export class JsonLinesSink<T = unknown> extends Sink<T> {
+export class JsonLinesSink<T = unknown> extends TextFileSink<T> {
   override name = "jsonl";
-  private writer: TextWriter | null = null;
 
-  constructor(
-    readonly path: string,
-    private readonly options: JsonLinesSinkOptions = {},
-  ) {
-    super();
+  constructor(path: string, options: JsonLinesSinkOptions = {}) {
+    super(path, "jsonl", options.append ?? false);
   }
 
-  override async open(): Promise<void> {
-    this.writer = await TextWriter.toFile(this.path, "jsonl", this.options.append);
-  }
-
-  async produce(elems: T[]): Promise<void> {
+  protected format(elems: T[]): string {
     let text = "";
     for (let i = 0; i < elems.length; i++) text += `${JSON.stringify(elems[i])}\n`;
-    await this.writer!.write(text);
-  }
-
-  override async done(): Promise<void> {
-    await this.writer?.end();
-    this.writer = null;
-  }
-
-  override cleanup(): void {
-    this.writer?.destroy();
-    this.writer = null;
+    return text;
   }
 }
 
