@@ -30,7 +30,8 @@ export class CsvSink<T = Record<string, unknown>> extends TextFileSink<T> {
   }
 
   protected format(elems: T[]): string {
-    if (this.columns === undefined && !Array.isArray(elems[0])) this.columns = Object.keys(elems[0] as object);
+    if (this.columns === undefined && !Array.isArray(elems[0]))
+      this.columns = Object.keys(elems[0] as object);
     const text = stringify(elems as unknown as Record<string, unknown>[], {
       header: this.first && (this.options.header ?? true) && this.columns !== undefined,
       columns: this.columns,
