@@ -1,4 +1,4 @@
-import type { PipelineError } from "../errors.js";
+import { describeError, PipelineError } from "../errors.js";
 import type { DeadLetter } from "../operators/dead-letter.js";
 import type { FaultPolicy } from "../operators/fault-policy.js";
 import type { Sink } from "../operators/sink.js";
@@ -91,8 +91,12 @@ export class Job implements JobContext {
     for (const n of this.nodes) if (n.status === "failed" && n.error !== undefined) out.push(n.error);
     for (const n of this.nodes) {
       if (n instanceof SourceNode && n.acks?.error !== undefined && n.status !== "failed") {
-        n.fail(n.acks.error);
-        if (n.error !== undefined) out.push(n.error);
+        out.push(
+          new PipelineError(
+            `node "${n.name}": ack(position) failed: ${describeError(n.acks.error)}; nothing past the last successful ack was acknowledged`,
+            { node: n.name, operator: n.operatorName, cause: n.acks.error },
+          ),
+        );
       }
     }
     return out;

@@ -85,3 +85,22 @@ describe("source acknowledgements", () => {
     expect(source.acks).toEqual([...source.acks].sort((a, b) => a - b));
   });
 });
+
+describe("ack failures", () => {
+  it("an ack() that throws fails the run with a PipelineError naming the source, even after the source finished", async () => {
+    class BadAcker extends AckingSource<number> {
+      override ack(position: number): void {
+        super.ack(position);
+        if (position >= 4) throw new Error("commit rejected by broker");
+      }
+    }
+    const source = new BadAcker([1, 2, 3, 4, 5, 6], 2);
+    const env = new Env({ batchSize: 2 });
+    env.from(source, { name: "kafka" }).to(arraySink());
+    const err = (await env.run().catch((e) => e)) as AggregateError;
+    expect(err).toBeInstanceOf(AggregateError);
+    expect(err.errors[0].message).toMatch(/node "kafka": ack\(position\) failed: commit rejected by broker/);
+    // acks stop at the failure: 2 and 4 were called, nothing after
+    expect(source.acks).toEqual([2, 4]);
+  });
+});
