@@ -232,6 +232,14 @@ export class Env {
     return nodeReport(rn);
   }
 
+  /**
+   * The physical nodes of the current (or last) run, for test kits and introspection.
+   * @internal
+   */
+  runtimeNodes(): readonly RuntimeNode[] {
+    return this.runs.at(-1)?.job.nodes ?? [];
+  }
+
   /** The job graph: nodes and edges, each edge with the stages fused onto it. */
   topology(): Topology {
     return topologyOf(this.nodes);

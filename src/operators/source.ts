@@ -35,6 +35,13 @@ export abstract class Source<T> implements LifecycleHooks<unknown> {
   /** Optional: every record before `position` is handled (see class docs). */
   ack?(position: number): void | Promise<void>;
 
+  /**
+   * Optional: the source's event-time watermark after the batch it just returned (epoch ms;
+   * e.g. from a broker's timestamps, or a test harness). The runtime asks after every batch and
+   * forwards it downstream when it advanced. Most sources leave this to `withTimestamps`.
+   */
+  currentWatermark?(): number | undefined;
+
   open?(ctx: OperatorContext): void | Promise<void>;
   /** Called once when `consume` returned `null` and every batch left the node. */
   done?(): void | Promise<void>;

@@ -75,7 +75,7 @@ export class JoinNode extends RuntimeNode {
   }
 
   /** Records (or window entries) held in state. */
-  get stateCount(): number {
+  override get stateCount(): number {
     if (this.spec.mode.kind === "window") {
       let n = 0;
       for (const b of this.order) {

@@ -34,6 +34,11 @@ export class KeyedAggNode extends RuntimeNode {
     super(id, name, "keyedAgg", job, settings, null, spec.plan === null ? "reduce" : "agg");
   }
 
+  /** Keys held. */
+  override get stateCount(): number {
+    return this.store.size;
+  }
+
   override compile(): void {
     super.compile();
     this.keyHandler = faultHandler(

@@ -101,6 +101,11 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     return this.abort.signal;
   }
 
+  /** Keys, windows or records held in state (0 for stateless nodes). */
+  get stateCount(): number {
+    return 0;
+  }
+
   /** The node's current (combined) event-time watermark. */
   get watermark(): number {
     return this.wm;

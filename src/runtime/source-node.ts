@@ -2,7 +2,7 @@ import { REJECT, type Source } from "../operators/source.js";
 import { abortable } from "../util/abortable.js";
 import { sleep } from "../util/sleep.js";
 import { AckTracker } from "./ack.js";
-import type { Batch } from "./envelope.js";
+import { type Batch, Watermark } from "./envelope.js";
 import { faultHandler } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
 
@@ -76,6 +76,7 @@ export class SourceNode extends RuntimeNode {
         if (got instanceof Promise) got = await abortable(got, this.signal, null);
         if (this.settled) return;
         if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
+        await this.forwardSourceWatermark();
         if (got === null) break;
         if (got.length === 0) {
           await sleep(Math.max(1, lingerMs), this.signal).catch(() => {});
@@ -85,6 +86,7 @@ export class SourceNode extends RuntimeNode {
         const acks = this.tracker === null ? null : [this.tracker.next(got.length)];
         await this.emit(got, acks);
         this.release(acks);
+        await this.forwardSourceWatermark();
         if (this.outputs.length > 0 && this.outputs.every((p) => p.dead)) return;
       }
       if (this.settled) return;
@@ -93,6 +95,17 @@ export class SourceNode extends RuntimeNode {
     } catch (err) {
       this.fail(err);
     }
+  }
+
+  private sourceWatermark = Number.NEGATIVE_INFINITY;
+
+  /** Forwards `source.currentWatermark()` when it advanced. */
+  private async forwardSourceWatermark(): Promise<void> {
+    const wm = this.source.currentWatermark?.();
+    if (wm === undefined || !(wm > this.sourceWatermark)) return;
+    this.sourceWatermark = wm;
+    const w = this.broadcast(new Watermark(wm));
+    if (w !== undefined) await w;
   }
 
   protected override async callDone(): Promise<void> {

@@ -96,7 +96,7 @@ export class WindowNode extends RuntimeNode implements WindowContext {
   }
 
   /** (key, window) states held. */
-  get stateCount(): number {
+  override get stateCount(): number {
     return this.strategy.stateCount();
   }
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError, countWindow, Env, Sink, session, sliding, tumbling } from "../../src/index.js";
+import { referenceIntervalJoin, referenceWindowJoin } from "../../src/testing/index.js";
 
 interface L {
   id: number;
@@ -69,14 +70,14 @@ describe("joins equal a nested-loop reference (property)", () => {
           const ls = l0.map((x, id) => ({ ...x, id }));
           const rs = r0.map((x, rid) => ({ ...x, rid }));
           const got = await join(ls, rs, s, size === slide ? "window" : "sliding", size, slide);
-          const expected: [number, number][] = [];
-          for (let start = -size; start <= 3000; start += slide) {
-            for (const l of ls) {
-              if (l.t < start || l.t >= start + size) continue;
-              for (const r of rs)
-                if (r.k === l.k && r.t >= start && r.t < start + size) expected.push([l.id, r.rid]);
-            }
-          }
+          const expected = referenceWindowJoin(ls, rs, {
+            leftKey: (l) => l.k,
+            rightKey: (r) => r.k,
+            leftTs: (l) => l.t,
+            rightTs: (r) => r.t,
+            size,
+            slide,
+          }).map(([l, r]) => [l.id, r.rid] as [number, number]);
           expect(sortPairs(got)).toEqual(sortPairs(expected));
         },
       ),
@@ -96,11 +97,14 @@ describe("joins equal a nested-loop reference (property)", () => {
           const ls = l0.map((x, id) => ({ ...x, id }));
           const rs = r0.map((x, rid) => ({ ...x, rid }));
           const got = await join(ls, rs, s, "interval", lower, lower + width);
-          const expected: [number, number][] = [];
-          for (const l of ls)
-            for (const r of rs)
-              if (r.k === l.k && r.t >= l.t + lower && r.t <= l.t + lower + width)
-                expected.push([l.id, r.rid]);
+          const expected = referenceIntervalJoin(ls, rs, {
+            leftKey: (l) => l.k,
+            rightKey: (r) => r.k,
+            leftTs: (l) => l.t,
+            rightTs: (r) => r.t,
+            lower,
+            upper: lower + width,
+          }).map(([l, r]) => [l.id, r.rid] as [number, number]);
           expect(sortPairs(got)).toEqual(sortPairs(expected));
         },
       ),

@@ -19,6 +19,7 @@ import {
   sum,
   tumbling,
 } from "../../src/index.js";
+import { referenceSessions as kitSessions, referenceTimeWindows } from "../../src/testing/index.js";
 
 interface Rec {
   id: number;
@@ -61,67 +62,34 @@ const norm = (rs: Res[]) =>
     .map((r) => ({ ...r, ids: [...r.ids].sort((a, b) => a - b) }))
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
-/**
- * Reference model of tumbling/sliding windows with bounded out-of-orderness and allowed
- * lateness, as a plain loop: the watermark after each record is max(ts) - ooo - 1; a record
- * is assigned against the watermark of the records before it; windows fire when the watermark
- * reaches end - 1, re-fire on each allowed late record, and vanish at end - 1 + lateness.
- */
+/** The kit's reference models, mapped to ids. */
 function referenceTime(recs: Rec[], size: number, slide: number, ooo: number, lateness: number) {
-  const results: Res[] = [];
-  const late: number[] = [];
-  const wins = new Map<string, Res & { fired: boolean }>();
-  let maxTs = Number.NEGATIVE_INFINITY;
-  const advance = (wm: number) => {
-    for (const [id, w] of wins) {
-      if (!w.fired && w.end - 1 <= wm) {
-        w.fired = true;
-        results.push({ key: w.key, start: w.start, end: w.end, ids: [...w.ids] });
-      }
-      if (w.end - 1 + lateness <= wm) wins.delete(id);
-    }
+  const r = referenceTimeWindows(recs, {
+    key: (x) => x.k,
+    ts: (x) => x.t,
+    size,
+    slide,
+    maxOutOfOrderness: ooo,
+    allowedLateness: lateness,
+  });
+  return {
+    results: r.results.map((w) => ({
+      key: w.key,
+      start: w.start,
+      end: w.end,
+      ids: w.records.map((x) => x.id),
+    })),
+    late: r.late.map((x) => x.id),
   };
-  for (const r of recs) {
-    const wm = maxTs - ooo - 1;
-    let kept = false;
-    for (let start = Math.floor(r.t / slide) * slide; start > r.t - size; start -= slide) {
-      const end = start + size;
-      if (end - 1 + lateness <= wm) continue;
-      kept = true;
-      const id = `${r.k}|${start}`;
-      let w = wins.get(id);
-      if (w === undefined) {
-        w = { key: r.k, start, end, ids: [], fired: false };
-        wins.set(id, w);
-      }
-      w.ids.push(r.id);
-      if (w.fired) results.push({ key: w.key, start, end, ids: [...w.ids] });
-    }
-    if (!kept) late.push(r.id);
-    maxTs = Math.max(maxTs, r.t);
-    advance(maxTs - ooo - 1);
-  }
-  for (const w of wins.values())
-    if (!w.fired) results.push({ key: w.key, start: w.start, end: w.end, ids: [...w.ids] });
-  return { results, late };
 }
 
-/** Reference sessions with nothing late: per key, sort by time, split where t > session end (inclusive merge, as Flink). */
 function referenceSessions(recs: Rec[], gap: number): Res[] {
-  const out: Res[] = [];
-  for (const k of new Set(recs.map((r) => r.k))) {
-    const rs = recs.filter((r) => r.k === k).sort((a, b) => a.t - b.t);
-    let cur: Res | null = null;
-    for (const r of rs) {
-      if (cur === null || r.t > cur.end) {
-        cur = { key: k, start: r.t, end: r.t + gap, ids: [] };
-        out.push(cur);
-      }
-      cur.ids.push(r.id);
-      cur.end = Math.max(cur.end, r.t + gap);
-    }
-  }
-  return out;
+  return kitSessions(recs, { key: (x) => x.k, ts: (x) => x.t, gap }).map((w) => ({
+    key: w.key,
+    start: w.start,
+    end: w.end,
+    ids: w.records.map((x) => x.id),
+  }));
 }
 
 const toRes = (r: { key: unknown; window: { start: number; end: number }; ids: number[] }): Res => ({
