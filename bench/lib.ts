@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { measureOnce } from "../src/bench/measure.js";
 
 /**
  * Shared helpers of the benchmark scenarios: each scenario file runs ONE implementation in
@@ -6,40 +7,16 @@ import { Readable } from "node:stream";
  * line `{ scenario, impl, records, ms, rps, peakRssMB, baseRssMB, checksum }`. bench/run.ts
  * spawns the processes, takes medians and prints the table.
  */
-export interface Measurement {
-  scenario: string;
-  impl: string;
-  records: number;
-  ms: number;
-  rps: number;
-  peakRssMB: number;
-  baseRssMB: number;
-  checksum: string;
-}
+export type { Measurement } from "../src/bench/measure.js";
 
-/** Runs `job` once, timing it and reading peak RSS (getrusage maxrss) afterwards. */
+/** Runs `job` once (mass/bench's measureOnce) and prints the measurement as one JSON line. */
 export async function measure(
   scenario: string,
   impl: string,
   records: number,
   job: () => Promise<string> | string,
 ): Promise<void> {
-  if (typeof globalThis.gc === "function") globalThis.gc();
-  const baseRssMB = process.memoryUsage().rss / 2 ** 20;
-  const t0 = performance.now();
-  const checksum = await job();
-  const ms = performance.now() - t0;
-  const peakRssMB = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
-  const m: Measurement = {
-    scenario,
-    impl,
-    records,
-    ms,
-    rps: records / (ms / 1000),
-    peakRssMB,
-    baseRssMB,
-    checksum,
-  };
+  const m = await measureOnce(scenario, impl, records, job);
   process.stdout.write(`${JSON.stringify(m)}\n`);
 }
 
