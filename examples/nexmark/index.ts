@@ -1,0 +1,10 @@
+export { q0 } from "./q0.js";
+export { q1 } from "./q1.js";
+export { q2 } from "./q2.js";
+export { q3 } from "./q3.js";
+export { q4 } from "./q4.js";
+export { q5 } from "./q5.js";
+export { q7 } from "./q7.js";
+export { q8 } from "./q8.js";
+export { q11 } from "./q11.js";
+export { q12 } from "./q12.js";

@@ -1,0 +1,3 @@
+export * from "./generator.js";
+export * from "./model.js";
+export * from "./nexmark-source.js";
