@@ -186,5 +186,3 @@ describe("Nexmark queries against plain-loop references", () => {
     expect(got.every((r) => r.start === 1_000_000 && r.end === 1_010_000)).toBe(true);
   });
 });
-
-export type { Auction, Person };
