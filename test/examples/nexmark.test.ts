@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { q0, q1, q2, q3, q4, q5, q7, q8, q11, q12 } from "../../examples/nexmark/index.js";
 import {
-  type Auction,
   type Bid,
   type NexmarkEvent,
   NexmarkGenerator,
-  type Person,
 } from "../../src/connectors/generator/nexmark/index.js";
 import { Env, type Stream } from "../../src/index.js";
 import { referenceSessions, VirtualClock } from "../../src/testing/index.js";
