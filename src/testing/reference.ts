@@ -154,3 +154,75 @@ export function referenceWindowJoin<L, R>(
   }
   return out;
 }
+
+/**
+ * Count windows: per key, arrival order, chunks of `size` records; the last partial chunk too
+ * (it fires at the end of input). `start`/`end` count records of the key, as Mass reports them.
+ */
+export function referenceCountWindows<T>(
+  records: T[],
+  o: { key: (r: T) => unknown; size: number },
+): RefWindow<T>[] {
+  const out: RefWindow<T>[] = [];
+  for (const k of [...new Set(records.map(o.key))]) {
+    const rs = records.filter((r) => o.key(r) === k);
+    for (let i = 0; i < rs.length; i += o.size) {
+      out.push({ key: k, start: i, end: Math.min(i + o.size, rs.length), records: rs.slice(i, i + o.size) });
+    }
+  }
+  return out;
+}
+
+/** The global window: per key, all its records, `{ start: -Infinity, end: Infinity }`. */
+export function referenceGlobalWindow<T>(records: T[], o: { key: (r: T) => unknown }): RefWindow<T>[] {
+  return [...new Set(records.map(o.key))].map((k) => ({
+    key: k,
+    start: Number.NEGATIVE_INFINITY,
+    end: Number.POSITIVE_INFINITY,
+    records: records.filter((r) => o.key(r) === k),
+  }));
+}
+
+/**
+ * Plain-loop models of the built-in aggregators over a list of values (arrival order), for
+ * `checkAggregatorLaws` or window properties: the same definitions as Mass's aggregators.
+ */
+export const referenceAggregators = {
+  sum: (xs: number[]) => xs.reduce((a, b) => a + b, 0),
+  count: (xs: unknown[]) => xs.length,
+  mean: (xs: number[]) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length),
+  min: (xs: number[]) => xs.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY),
+  max: (xs: number[]) => xs.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY),
+  first: <V>(xs: V[]) => xs[0],
+  last: <V>(xs: V[]) => xs[xs.length - 1],
+  list: <V>(xs: V[]) => [...xs],
+  distinct: <V>(xs: V[]) => [...new Set(xs)],
+  /** The `n` largest, largest first, ties in arrival order. */
+  topN: (n: number) => (xs: number[]) =>
+    xs
+      .map((x, i) => [x, i] as const)
+      .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+      .slice(0, n)
+      .map(([x]) => x),
+  /** Sample variance (n - 1), or population (n). */
+  variance:
+    (population = false) =>
+    (xs: number[]) => {
+      const div = population ? xs.length : xs.length - 1;
+      if (div <= 0) return Number.NaN;
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+      return xs.reduce((a, x) => a + (x - m) ** 2, 0) / div;
+    },
+  stddev:
+    (population = false) =>
+    (xs: number[]) =>
+      Math.sqrt(referenceAggregators.variance(population)(xs)),
+  /** Linear interpolation between closest ranks (R-7), p in 0..100. */
+  percentile: (p: number) => (xs: number[]) => {
+    if (xs.length === 0) return Number.NaN;
+    const v = [...xs].sort((a, b) => a - b);
+    const h = ((v.length - 1) * p) / 100;
+    const lo = Math.floor(h);
+    return lo + 1 < v.length ? v[lo] + (h - lo) * (v[lo + 1] - v[lo]) : v[lo];
+  },
+};

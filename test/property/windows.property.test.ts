@@ -19,7 +19,11 @@ import {
   sum,
   tumbling,
 } from "../../src/index.js";
-import { referenceSessions as kitSessions, referenceTimeWindows } from "../../src/testing/index.js";
+import {
+  referenceSessions as kitSessions,
+  referenceCountWindows,
+  referenceTimeWindows,
+} from "../../src/testing/index.js";
 
 interface Rec {
   id: number;
@@ -154,13 +158,12 @@ describe("windows equal a plain-loop reference (property)", () => {
           .window(countWindow(n))
           .agg({ ids: list((r: Rec) => r.id) })
           .toArray();
-        const ref: Res[] = [];
-        for (const k of new Set(recs.map((r) => r.k))) {
-          const ids = recs.filter((r) => r.k === k).map((r) => r.id);
-          for (let i = 0; i < ids.length; i += n) {
-            ref.push({ key: k, start: i, end: Math.min(i + n, ids.length), ids: ids.slice(i, i + n) });
-          }
-        }
+        const ref: Res[] = referenceCountWindows(recs, { key: (r) => r.k, size: n }).map((w) => ({
+          key: w.key,
+          start: w.start,
+          end: w.end,
+          ids: w.records.map((r) => r.id),
+        }));
         expect(norm(counts.map(toRes))).toEqual(norm(ref));
         const global = await new Env(s)
           .from(recs)
