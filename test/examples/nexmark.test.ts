@@ -1,9 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { q0, q1, q2, q3, q4, q5, q7, q8, q11, q12 } from "../../examples/nexmark/index.js";
 import {
   type Bid,
   type NexmarkEvent,
   NexmarkGenerator,
+  NexmarkSource,
 } from "../../src/connectors/generator/nexmark/index.js";
 import { Env, type Stream } from "../../src/index.js";
 import { referenceSessions, VirtualClock } from "../../src/testing/index.js";
@@ -61,6 +62,24 @@ describe("Nexmark generator", () => {
     const perAuction = new Map<number, number>();
     for (const b of bids) perAuction.set(b.auction, (perAuction.get(b.auction) ?? 0) + 1);
     expect(Math.max(...perAuction.values())).toBeGreaterThan(50);
+  });
+});
+
+describe("Nexmark source rate limit", () => {
+  it("hands out no more events than eventsPerSecond allows for the time elapsed", async () => {
+    let now = 1000;
+    const spy = vi.spyOn(performance, "now").mockImplementation(() => now);
+    try {
+      const src = new NexmarkSource({ events: 1000, eventsPerSecond: 10 });
+      expect(await src.consume(500)).toHaveLength(1); // t = 0 s: 1 event allowed
+      expect(await src.consume(500)).toEqual([]); // ahead of the rate: waits, hands out nothing
+      now = 1500;
+      expect(await src.consume(500)).toHaveLength(5); // t = 0.5 s: 6 events in all
+      now = 11_000;
+      expect(await src.consume(500)).toHaveLength(95); // t = 10 s: 101 in all
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
