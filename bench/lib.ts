@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { measureOnce } from "../src/bench/measure.js";
+import { Source } from "../src/index.js";
 
 /**
  * Shared helpers of the benchmark scenarios: each scenario file runs ONE implementation in
@@ -43,4 +44,18 @@ export function recordReadable<T>(n: number, make: (i: number) => T): Readable {
       }
     },
   });
+}
+
+/** A Mass Source handing out `make(0) .. make(n - 1)` in batches (built in place, no copy). */
+export function recordSource<T>(n: number, make: (i: number) => T): Source<T> {
+  return new (class extends Source<T> {
+    private i = 0;
+    consume(size: number): T[] | null {
+      if (this.i >= n) return null;
+      const end = Math.min(n, this.i + size);
+      const out = new Array<T>(end - this.i);
+      for (let k = 0; this.i < end; k++) out[k] = make(this.i++);
+      return out;
+    }
+  })();
 }

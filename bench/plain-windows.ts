@@ -1,4 +1,4 @@
-import { Transform } from "node:stream";
+import { Transform, Writable } from "node:stream";
 
 /**
  * The plain-loop reference implementation of keyed tumbling event-time windows used by W2 and
@@ -66,6 +66,16 @@ export class WindowChecksum {
   }
   toString(): string {
     return `${this.results}:${this.sums}:${this.counts}`;
+  }
+  /** An objectMode Writable adding `{ s, n }` window results to this checksum. */
+  writable(): Writable {
+    return new Writable({
+      objectMode: true,
+      write: (r: { s: number; n: number }, _e, cb) => {
+        this.add(r.s, r.n);
+        cb();
+      },
+    });
   }
 }
 

@@ -7,8 +7,8 @@ import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import highland from "highland";
 import { range, filter as rxFilter, map as rxMap } from "rxjs";
-import { Env, Sink, Source } from "../src/index.js";
-import { args, measure, recordReadable } from "./lib.js";
+import { Env, Sink } from "../src/index.js";
+import { args, measure, recordReadable, recordSource } from "./lib.js";
 
 interface Rec {
   id: number;
@@ -21,16 +21,6 @@ const even = (r: Rec) => r.id % 2 === 0;
 
 const { impl, size: N } = args(5_000_000);
 
-class Gen extends Source<Rec> {
-  private i = 0;
-  consume(size: number): Rec[] | null {
-    if (this.i >= N) return null;
-    const end = Math.min(N, this.i + size);
-    const out = new Array<Rec>(end - this.i);
-    for (let k = 0; this.i < end; k++) out[k] = make(this.i++);
-    return out;
-  }
-}
 class SumSink extends Sink<Rec> {
   count = 0;
   sum = 0;
@@ -73,7 +63,7 @@ const impls: Record<string, () => Promise<string> | string> = {
   },
   async mass() {
     const sink = new SumSink();
-    await new Env().from(new Gen()).map(double).filter(even).to(sink);
+    await new Env().from(recordSource(N, make)).map(double).filter(even).to(sink);
     return `${sink.count}:${sink.sum}`;
   },
   async "node-transform"() {

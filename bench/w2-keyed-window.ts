@@ -1,9 +1,3 @@
-/**
- * W2 keyed tumbling window: N records, ts = id * 10 ms, key = id % 1000, value = id % 97,
- * 1-second windows, sum and count per (key, window). One record per (key, window): this
- * measures window state churn. Checksum: results, total of sums, total of counts.
- */
-import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   groupBy,
@@ -15,8 +9,8 @@ import {
   tap as rxTap,
   Subject,
 } from "rxjs";
-import { count, Env, Sink, Source, sum, tumbling } from "../src/index.js";
-import { args, measure, recordReadable } from "./lib.js";
+import { count, Env, Sink, sum, tumbling } from "../src/index.js";
+import { args, measure, recordReadable, recordSource } from "./lib.js";
 import { PlainTumbling, WindowChecksum, windowTransform } from "./plain-windows.js";
 
 interface Rec {
@@ -44,23 +38,13 @@ const impls: Record<string, () => Promise<string> | string> = {
   },
   async mass() {
     const c = new WindowChecksum();
-    class Gen extends Source<Rec> {
-      i = 0;
-      consume(size: number): Rec[] | null {
-        if (this.i >= N) return null;
-        const end = Math.min(N, this.i + size);
-        const out = new Array<Rec>(end - this.i);
-        for (let k = 0; this.i < end; k++) out[k] = make(this.i++);
-        return out;
-      }
-    }
     class Out extends Sink<{ s: number; n: number }> {
       produce(e: { s: number; n: number }[]) {
         for (let i = 0; i < e.length; i++) c.add(e[i].s, e[i].n);
       }
     }
     await new Env()
-      .from(new Gen())
+      .from(recordSource(N, make))
       .withTimestamps((r) => r.ts)
       .keyBy((r) => r.key)
       .window(tumbling(1000))
@@ -78,13 +62,7 @@ const impls: Record<string, () => Promise<string> | string> = {
         (r) => r.ts,
         (r) => r.value,
       ),
-      new Writable({
-        objectMode: true,
-        write(r: { s: number; n: number }, _e, cb) {
-          c.add(r.s, r.n);
-          cb();
-        },
-      }),
+      c.writable(),
     );
     return c.toString();
   },

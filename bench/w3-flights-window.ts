@@ -3,7 +3,7 @@
  * first (untimed), then per origin 1-hour tumbling event-time windows, mean delay and count.
  * Checksum: results, total of delay sums, total of counts.
  */
-import { Readable, Writable } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { datasetPath } from "../examples/shared/datasets.js";
 import { count, Env, mean, ParquetSource, Sink, tumbling } from "../src/index.js";
@@ -74,13 +74,7 @@ const impls: Record<string, () => Promise<string> | string> = {
         (r) => r.t,
         (r) => r.delay,
       ),
-      new Writable({
-        objectMode: true,
-        write(r: { s: number; n: number }, _e, cb) {
-          c.add(r.s, r.n);
-          cb();
-        },
-      }),
+      c.writable(),
     );
     return c.toString();
   },

@@ -1,6 +1,6 @@
 import { KeyedStateStore } from "../states/keyed-state-store.js";
 import type { Batch } from "./envelope.js";
-import { type FaultHandler, faultHandler, SKIP } from "./fault.js";
+import { faultHandler, SKIP } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
 import type { AggPlan } from "./windows/agg-plan.js";
 
@@ -22,7 +22,6 @@ export interface KeyedAggSpec {
  */
 export class KeyedAggNode extends RuntimeNode {
   readonly store = new KeyedStateStore<unknown, unknown>();
-  private keyHandler!: FaultHandler;
 
   constructor(
     id: string,
@@ -39,16 +38,6 @@ export class KeyedAggNode extends RuntimeNode {
     return this.store.size;
   }
 
-  override compile(): void {
-    super.compile();
-    this.keyHandler = faultHandler(
-      this,
-      "keyBy",
-      this.settings.onError,
-      this.spec.keyFn as (r: unknown) => unknown,
-    );
-  }
-
   protected async process(batch: Batch): Promise<void> {
     const records = batch.records;
     const ts = batch.timestamps;
@@ -63,8 +52,7 @@ export class KeyedAggNode extends RuntimeNode {
       try {
         key = keyFn(r);
       } catch (err) {
-        key = this.keyHandler(err, r);
-        if (key instanceof Promise) key = await key;
+        key = await this.keyAfterError(keyFn, err, r);
         if (key === SKIP) continue;
       }
       if (plan !== null) {

@@ -154,6 +154,22 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     return r;
   }
 
+  private keyHandler: FaultHandler | null = null;
+
+  /**
+   * For nodes that key records: the node's fault policy for a record whose key selector threw.
+   * Resolves with a key (a retry that succeeded) or {@link SKIP} (skipped or dead-lettered);
+   * rejects under `'fail'`.
+   */
+  protected async keyAfterError(
+    keyFn: (r: unknown) => unknown,
+    err: unknown,
+    record: unknown,
+  ): Promise<unknown> {
+    this.keyHandler ??= faultHandler(this, "keyBy", this.settings.onError, keyFn);
+    return this.keyHandler(err, record);
+  }
+
   /** Builds the fault handler of a stage. */
   protected handlerFor(s: StageSpec): FaultHandler {
     const policy = s.onError ?? this.settings.onError;

@@ -3,7 +3,7 @@ import type { WindowAssigner } from "../states/windows/window-assigner.js";
 import type { Clock } from "../util/clock.js";
 import { type AckToken, releaseAll } from "./ack.js";
 import type { Batch } from "./envelope.js";
-import { type FaultHandler, faultHandler, SKIP } from "./fault.js";
+import { SKIP } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
 import type { AggPlan } from "./windows/agg-plan.js";
 import { CountWindows } from "./windows/count-windows.js";
@@ -47,7 +47,6 @@ export class WindowNode extends RuntimeNode implements WindowContext {
   private timer: unknown = null;
   private earlyTimer: unknown = null;
   private timerAt = Number.POSITIVE_INFINITY;
-  private keyHandler!: FaultHandler;
   private warnedLate = false;
   /** Whether a `lateRecords()` stream listens. */
   hasLateOutput = false;
@@ -123,14 +122,6 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     }, ms);
   }
 
-  override compile(): void {
-    super.compile();
-    const keyFn = this.spec.keyFn as ((r: unknown) => unknown) | null;
-    this.keyHandler = faultHandler(this, "keyBy", this.settings.onError, (r) =>
-      keyFn === null ? undefined : keyFn(r),
-    );
-  }
-
   fire(key: unknown, window: Readonly<{ start: number; end: number }>, state: unknown, ts: number): void {
     this.out.push(this.spec.plan.windowResult(key, window, state));
     this.outTs.push(ts);
@@ -181,8 +172,7 @@ export class WindowNode extends RuntimeNode implements WindowContext {
           try {
             key = keyFn(r);
           } catch (err) {
-            key = this.keyHandler(err, r);
-            if (key instanceof Promise) key = await key;
+            key = await this.keyAfterError(keyFn, err, r);
             if (key === SKIP) continue;
           }
         }

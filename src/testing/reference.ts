@@ -104,18 +104,19 @@ export function referenceSessions<T>(
   return out;
 }
 
+/** Keys and event times of the two sides of a reference join. */
+export interface RefJoinSides<L, R> {
+  leftKey: (l: L) => unknown;
+  rightKey: (r: R) => unknown;
+  leftTs: (l: L) => number;
+  rightTs: (r: R) => number;
+}
+
 /** Interval join when nothing is late: every same-key pair with `l.ts + lower <= r.ts <= l.ts + upper`. */
 export function referenceIntervalJoin<L, R>(
   left: L[],
   right: R[],
-  o: {
-    leftKey: (l: L) => unknown;
-    rightKey: (r: R) => unknown;
-    leftTs: (l: L) => number;
-    rightTs: (r: R) => number;
-    lower: number;
-    upper: number;
-  },
+  o: RefJoinSides<L, R> & { lower: number; upper: number },
 ): [L, R][] {
   const out: [L, R][] = [];
   for (const l of left) {
@@ -131,14 +132,7 @@ export function referenceIntervalJoin<L, R>(
 export function referenceWindowJoin<L, R>(
   left: L[],
   right: R[],
-  o: {
-    leftKey: (l: L) => unknown;
-    rightKey: (r: R) => unknown;
-    leftTs: (l: L) => number;
-    rightTs: (r: R) => number;
-    size: number;
-    slide?: number;
-  },
+  o: RefJoinSides<L, R> & { size: number; slide?: number },
 ): [L, R][] {
   const slide = o.slide ?? o.size;
   const out: [L, R][] = [];

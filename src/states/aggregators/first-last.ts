@@ -1,71 +1,60 @@
 import { identity, type Selector, StateAggregator } from "../state-aggregator.js";
 
+/** Snapshot of {@link First} and {@link Last}: the value held and whether one was seen. */
+export interface HeldValue<V> {
+  v: V | undefined;
+  set: boolean;
+}
+
+/** One value picked from the records (`First`, `Last`): they differ only in which one they keep. */
+abstract class Held<I, V> extends StateAggregator<I, V | undefined, HeldValue<V>> {
+  protected v: V | undefined = undefined;
+  protected set = false;
+  constructor(readonly sel: Selector<I, V> = identity as Selector<I, V>) {
+    super();
+  }
+  yield(): V | undefined {
+    return this.v;
+  }
+  snapshot(): HeldValue<V> {
+    return { v: this.v, set: this.set };
+  }
+  restore(s: HeldValue<V>): void {
+    this.v = s.v;
+    this.set = s.set;
+  }
+  override clone(): this {
+    const c = new (this.constructor as new (sel: Selector<I, V>) => this)(this.sel);
+    c.v = this.v;
+    c.set = this.set;
+    return c;
+  }
+}
+
 /**
  * First value (by arrival order, as Flink's FIRST_VALUE) of `sel(record)`; `undefined` for
  * no records. On merge (sessions), the first of the earlier-created accumulator wins.
  */
-export class First<I, V = I> extends StateAggregator<I, V | undefined, { v: V | undefined; set: boolean }> {
-  private v: V | undefined = undefined;
-  private set = false;
-  constructor(readonly sel: Selector<I, V> = identity as Selector<I, V>) {
-    super();
-  }
+export class First<I, V = I> extends Held<I, V> {
   collect(elem: I): void {
     if (!this.set) {
       this.v = this.sel(elem);
       this.set = true;
     }
   }
-  yield(): V | undefined {
-    return this.v;
-  }
-  snapshot() {
-    return { v: this.v, set: this.set };
-  }
-  restore(s: { v: V | undefined; set: boolean }): void {
-    this.v = s.v;
-    this.set = s.set;
-  }
   override merge(other: First<I, V>): void {
     if (!this.set && other.set) this.restore(other.snapshot());
-  }
-  override clone(): this {
-    const c = new First(this.sel);
-    c.v = this.v;
-    c.set = this.set;
-    return c as this;
   }
 }
 
 /** Last value (by arrival order) of `sel(record)`; on merge, `other`'s last wins when it has one. */
-export class Last<I, V = I> extends StateAggregator<I, V | undefined, { v: V | undefined; set: boolean }> {
-  private v: V | undefined = undefined;
-  private set = false;
-  constructor(readonly sel: Selector<I, V> = identity as Selector<I, V>) {
-    super();
-  }
+export class Last<I, V = I> extends Held<I, V> {
   collect(elem: I): void {
     this.v = this.sel(elem);
     this.set = true;
   }
-  yield(): V | undefined {
-    return this.v;
-  }
-  snapshot() {
-    return { v: this.v, set: this.set };
-  }
-  restore(s: { v: V | undefined; set: boolean }): void {
-    this.v = s.v;
-    this.set = s.set;
-  }
   override merge(other: Last<I, V>): void {
     if (other.set) this.restore(other.snapshot());
-  }
-  override clone(): this {
-    const c = new Last(this.sel);
-    c.v = this.v;
-    c.set = this.set;
-    return c as this;
   }
 }
 
