@@ -76,7 +76,10 @@ export class SourceNode extends RuntimeNode {
         if (got instanceof Promise) got = await abortable(got, this.signal, null);
         if (this.settled) return;
         if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
-        await this.forwardSourceWatermark();
+        if (got === null || got.length === 0) {
+          // no batch to go first: the source's watermark (if it has one) can go now
+          await this.forwardSourceWatermark();
+        }
         if (got === null) break;
         if (got.length === 0) {
           await sleep(Math.max(1, lingerMs), this.signal).catch(() => {});
@@ -99,7 +102,7 @@ export class SourceNode extends RuntimeNode {
 
   private sourceWatermark = Number.NEGATIVE_INFINITY;
 
-  /** Forwards `source.currentWatermark()` when it advanced. */
+  /** Forwards `source.currentWatermark()` when it advanced: after the batch it belongs to, never before. */
   private async forwardSourceWatermark(): Promise<void> {
     const wm = this.source.currentWatermark?.();
     if (wm === undefined || !(wm > this.sourceWatermark)) return;

@@ -410,3 +410,27 @@ describe("keyed running aggregation", () => {
     ).toEqual([ev("a", 0, 1), ev("b", 0, 5), ev("a", 0, 3)]);
   });
 });
+
+describe("source watermarks", () => {
+  it("a source's watermark goes after the batch it came with, so that batch is not late", async () => {
+    class WithWatermark extends Source<Ev> {
+      private step = 0;
+      consume(): Ev[] | null {
+        return this.step++ === 0 ? [ev("a", 100), ev("a", 200)] : null;
+      }
+      override currentWatermark(): number | undefined {
+        return this.step >= 1 ? 5000 : undefined;
+      }
+    }
+    const env = new Env();
+    const out = env
+      .from(new WithWatermark())
+      .withTimestamps((r) => r.t, { maxOutOfOrderness: Number.POSITIVE_INFINITY })
+      .window(tumbling(1000))
+      .count()
+      .toArray();
+    const report = await env.run();
+    expect(await out).toEqual([{ key: undefined, window: { start: 0, end: 1000 }, value: 2 }]);
+    expect(report.lateDropped).toBe(0);
+  });
+});
