@@ -10,7 +10,7 @@ import { Source } from "../src/index.js";
  */
 export type { Measurement } from "../src/bench/measure.js";
 
-/** Runs `job` once (mass/bench's measureOnce) and prints the measurement as one JSON line. */
+/** Runs `job` once (mass-stream/bench's measureOnce) and prints the measurement as one JSON line. */
 export async function measure(
   scenario: string,
   impl: string,

@@ -1,5 +1,5 @@
 /**
- * Error classes of Mass (DESIGN.md section 10). Every error Mass throws is a {@link MassError}:
+ * Error classes of Mass (see docs/operators.md, "Fault policies"). Every error Mass throws is a {@link MassError}:
  * it says what failed, where (node / operator / connector / task) and what the user can do,
  * and keeps the original error as `cause`. Modelled on kafkajs' `src/errors.js`: one base class
  * with `retriable`, `cause` and context fields.

@@ -1,5 +1,5 @@
 /**
- * `mass/bench`: measure a job's records/s and peak RSS over runs in fresh processes, with the
+ * `mass-stream/bench`: measure a job's records/s and peak RSS over runs in fresh processes, with the
  * report format of Mass's own `bench/`.
  * @module
  */

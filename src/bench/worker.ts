@@ -8,7 +8,7 @@ const mod = (await import(
 )) as Record<string, unknown>;
 const factory = mod[exportName];
 if (typeof factory !== "function") {
-  process.stderr.write(`mass/bench: ${modulePath} has no function export "${exportName}"\n`);
+  process.stderr.write(`mass-stream/bench: ${modulePath} has no function export "${exportName}"\n`);
   process.exit(2);
 }
 const m = await measureOnce(scenario, exportName, Number(records), () =>

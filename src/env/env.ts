@@ -54,7 +54,7 @@ interface RunState {
 }
 
 /**
- * The job graph and its runner (DESIGN.md section 3).
+ * The job graph and its runner (see docs/runtime.md).
  *
  * ```ts
  * const env = new Env({ batchSize: 1024, highWaterMark: 16 });

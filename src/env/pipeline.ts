@@ -15,7 +15,7 @@ export class Pipeline implements PromiseLike<NodeReport> {
     readonly sinkNode: LogicalNode,
   ) {}
 
-  // biome-ignore lint/suspicious/noThenProperty: a Pipeline is deliberately awaitable (DESIGN.md section 3)
+  // biome-ignore lint/suspicious/noThenProperty: a Pipeline is deliberately awaitable (see docs/runtime.md)
   then<A = NodeReport, B = never>(
     onfulfilled?: ((value: NodeReport) => A | PromiseLike<A>) | null,
     onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,

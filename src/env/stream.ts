@@ -6,7 +6,7 @@ import type { NodeOptions } from "./options.js";
 import type { Pipeline } from "./pipeline.js";
 
 /**
- * A stream of records of type `T` in a job graph (DESIGN.md section 3). Building a stream runs
+ * A stream of records of type `T` in a job graph (see docs/runtime.md). Building a stream runs
  * nothing; `env.run()` (or awaiting a {@link Pipeline}) does.
  *
  * A stream is immutable: every operator returns a new Stream. Using one stream in two chains
@@ -32,7 +32,7 @@ export class Stream<T> {
 
   /**
    * Extension point for stateless operators: appends a fused stage (built with the
-   * `stage(kind, fn, options)` helper of `mass`).
+   * `stage(kind, fn, options)` helper of `mass-stream`).
    * @typeParam U - record type after the stage.
    */
   stage<U>(spec: StageSpec): Stream<U> {

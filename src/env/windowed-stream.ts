@@ -22,7 +22,7 @@ interface LateHolder {
 }
 
 /**
- * A keyed (or non-keyed) stream cut into windows (DESIGN.md section 5), built by
+ * A keyed (or non-keyed) stream cut into windows (see docs/windows.md), built by
  * `keyBy(k).window(assigner)` or `window(assigner)`. Configure with `allowedLateness(ms)`,
  * then aggregate with `agg(...)` into a Stream of results. Semantics follow Flink:
  * half-open `[start, end)` windows fire when the watermark reaches `end - 1`; at the end of a

@@ -10,7 +10,7 @@ import type { LifecycleHooks } from "./lifecycle.js";
 export type CalcResult<O> = O | O[] | undefined | Promise<O | O[] | undefined>;
 
 /**
- * A per-record computation with state of its own and lifecycle hooks (DESIGN.md section 4),
+ * A per-record computation with state of its own and lifecycle hooks (see docs/operators.md),
  * used with `stream.compute(calculator)`. Passing one instance to `.compute()` from several
  * streams makes a fan-in node: one instance sees the records of all its inputs.
  *

@@ -44,7 +44,7 @@ export interface RetryPolicy {
 }
 
 /**
- * Record-level fault policy of an operator or an Env (DESIGN.md section 4):
+ * Record-level fault policy of an operator or an Env (see docs/operators.md):
  * - `'fail'` (default): the node fails, ending the pipelines through it;
  * - `'skip'`: the record is dropped and counted (`skipped` in the run report);
  * - `'dead-letter'`: the record goes to `env.deadLetters` with the error, node and attempts;

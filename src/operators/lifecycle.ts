@@ -3,7 +3,7 @@ import type { FailbackDecision } from "./fault-policy.js";
 
 /**
  * Optional lifecycle hooks shared by {@link Source}, {@link Calculator} and {@link Sink}
- * (DESIGN.md section 4). The runtime calls, per operator instance and per run:
+ * (see docs/operators.md). The runtime calls, per operator instance and per run:
  * `open` once before the first record; `done` once after the last one when the input ended
  * normally; `fatal` once when the node fails (with the error); `cleanup` exactly once on every
  * path (success, failure, cancel), last, with the error when there was one.

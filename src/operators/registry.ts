@@ -11,7 +11,7 @@ export type OperatorClass = new (
 const registry = new Map<string, OperatorClass>();
 
 /**
- * The operator registry (DESIGN.md section 4): jobs described as data (configuration files,
+ * The operator registry (see docs/operators.md): jobs described as data (configuration files,
  * the scheduler's specs) name operators by string.
  *
  * @example

@@ -3,7 +3,7 @@ import type { FailbackDecision } from "./fault-policy.js";
 import type { LifecycleHooks } from "./lifecycle.js";
 
 /**
- * A destination of records (DESIGN.md section 4). `produce(elems)` receives whole batches
+ * A destination of records (see docs/operators.md). `produce(elems)` receives whole batches
  * (at most `batchSize` records) and is awaited before the next batch is given: a slow sink
  * slows its producers through backpressure. A record counts as handled (for source acks)
  * once the `produce` call that received it resolved.

@@ -6,7 +6,7 @@ import type { LifecycleHooks } from "./lifecycle.js";
 export const REJECT = Symbol("mass.reject");
 
 /**
- * A source of records (DESIGN.md section 4). Implement `consume(size)`: return up to `size`
+ * A source of records (see docs/operators.md). Implement `consume(size)`: return up to `size`
  * records, an empty array when nothing is available yet, or `null` at the end of the input.
  * The runtime calls it again only when downstream has room (backpressure).
  *

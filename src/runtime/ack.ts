@@ -1,5 +1,5 @@
 /**
- * Acknowledgement tracking for one source (DESIGN.md section 2). Each batch a source emits
+ * Acknowledgement tracking for one source (see docs/runtime.md, "Acknowledgements (at-least-once)"). Each batch a source emits
  * gets an {@link AckToken} with a reference count: every envelope that carries records of that
  * batch holds one reference; a node releases its reference once it has handed the records on
  * (or dropped, filtered, dead-lettered them). When the count reaches zero the batch is handled;

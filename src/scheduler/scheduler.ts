@@ -52,7 +52,7 @@ export interface SchedulerOptions {
 class Preempted extends Error {}
 
 /**
- * The scheduler (DESIGN.md section 7): hosts tasks and stream tasks with one-shot and repeatable
+ * The scheduler (see docs/scheduler.md): hosts tasks and stream tasks with one-shot and repeatable
  * triggers, regular or preemptive priority scheduling, retries, a persisted dead-letter queue, a
  * transactional task store, checkpoints, progress and lifecycle events, and prom-client metrics.
  * It is a service with the `READY -> STARTING -> STARTED -> STOPPING -> STOPPED` lifecycle.

@@ -1,5 +1,5 @@
 /**
- * `mass/testing`: the test kit for jobs and operators (DESIGN.md section 9): a virtual-time
+ * `mass-stream/testing`: the test kit for jobs and operators (see docs/testing.md): a virtual-time
  * harness, fast-check arbitraries of event streams, reference models as plain loops, and
  * aggregator laws.
  * @module

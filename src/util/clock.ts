@@ -1,5 +1,5 @@
 /**
- * Processing time and its timers. Injected so tests (and the `mass/testing` harness) can drive
+ * Processing time and its timers. Injected so tests (and the `mass-stream/testing` harness) can drive
  * time by hand; the default is the system clock.
  */
 export interface Clock {

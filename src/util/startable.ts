@@ -1,6 +1,6 @@
 import { LifecycleError } from "../errors.js";
 
-/** The lifecycle states of a service (DESIGN.md section 8). */
+/** The lifecycle states of a service (see docs/scheduler.md, "Lifecycle and events"). */
 export type LifecycleState = "READY" | "STARTING" | "STARTED" | "STOPPING" | "STOPPED";
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { benchmark, median } from "../../src/bench/index.js";
 
-describe("mass/bench", () => {
+describe("mass-stream/bench", () => {
   it("measures a job over runs in fresh processes and checks the runs agree", async () => {
     const r = await benchmark(
       { module: new URL("./fixtures/sum-job.ts", import.meta.url), export: "sumJob" },

@@ -5,7 +5,7 @@ import type { CountAssigner } from "./window-assigner.js";
  * `countWindow(n)`: per key, tumbling windows of `n` records (Flink's `countWindow(n)`: a
  * GlobalWindow with a purging CountTrigger). The result's `window` counts records of that key:
  * `{ start: i * n, end: (i + 1) * n }` for the i-th window. At the end of a bounded input the
- * last, incomplete window fires too (DESIGN: every window fires at the end) with
+ * last, incomplete window fires too (every window fires at the end of a bounded input) with
  * `end = start + records in it`.
  * @throws ConfigError if `n` is not a positive integer.
  */
