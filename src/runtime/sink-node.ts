@@ -1,4 +1,5 @@
 import type { Sink } from "../operators/sink.js";
+import { REJECT } from "../operators/source.js";
 import type { Batch } from "./envelope.js";
 import { type FaultHandler, faultHandler, SKIP } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
@@ -12,6 +13,9 @@ import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
 export class SinkNode extends RuntimeNode {
   private handler!: FaultHandler;
   private batchIndex = -1;
+  /** Records of the current batch the sink rejected (skipped or dead-lettered one by one). */
+  private rejected = 0;
+  private retrying = false;
 
   constructor(
     id: string,
@@ -32,22 +36,46 @@ export class SinkNode extends RuntimeNode {
       this.sink.failback === undefined ? undefined : (e, b) => this.sink.failback!(e, b as unknown[]),
       () => this.batchIndex,
     );
+    const recordHandler = faultHandler(
+      this,
+      this.operatorName,
+      this.settings.onError,
+      async (record) => {
+        // a retried record that the sink rejects again fails this attempt (no nested retries)
+        this.retrying = true;
+        try {
+          await this.sink.produce([record]);
+        } finally {
+          this.retrying = false;
+        }
+      },
+    );
+    this.sink[REJECT] = (record, err) => {
+      if (this.retrying) throw err;
+      const r = recordHandler(err, record);
+      const settle = (v: unknown) => {
+        if (v === SKIP) this.rejected++;
+      };
+      if (r instanceof Promise) return r.then(settle);
+      settle(r);
+    };
   }
 
   protected async process(batch: Batch): Promise<void> {
     this.batchIndex = this.nextBatchIndex();
     let r: unknown;
+    this.rejected = 0;
     try {
       r = this.sink.produce(batch.records);
       if (r instanceof Promise) await r;
-      this.stats.recordsOut += batch.records.length;
+      this.stats.recordsOut += batch.records.length - this.rejected;
     } catch (err) {
       if (this.settled) return;
       r = this.handler(err, batch.records);
       if (r instanceof Promise) r = await r;
-      if (r !== SKIP) this.stats.recordsOut += batch.records.length;
-      if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
+      if (r !== SKIP) this.stats.recordsOut += batch.records.length - this.rejected;
     }
+    if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
     this.release(batch.acks);
   }
 }

@@ -51,3 +51,56 @@ export function show(value: unknown): string {
     return String(value);
   }
 }
+
+/**
+ * Rejects keys of `options` that are not in `allowed` (a misspelt option is otherwise silently
+ * ignored: JavaScript callers and jobs described as data have no compiler to catch it).
+ * `undefined` and `null` options pass.
+ * @param path - where the options were given, e.g. `"new Env(options)"`.
+ * @throws ConfigError naming the unknown key and the closest valid one, e.g.
+ *   `new Env(options): unknown option "batchsize" (did you mean "batchSize"?)`.
+ * @internal
+ */
+export function checkKeys(path: string, options: unknown, allowed: readonly string[]): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== "object" || Array.isArray(options)) {
+    throw new ConfigError(`${path}: options must be an object, got ${show(options)}`, { option: path });
+  }
+  for (const key of Object.keys(options)) {
+    if (allowed.includes(key)) continue;
+    const near = closest(key, allowed);
+    const hint =
+      near === undefined
+        ? `valid options: ${allowed.map((a) => `"${a}"`).join(", ")}`
+        : `did you mean "${near}"?`;
+    throw new ConfigError(`${path}: unknown option "${key}" (${hint})`, { option: `${path}.${key}` });
+  }
+}
+
+/** The entry of `candidates` closest to `word` (case-insensitive edit distance), if reasonably close. @internal */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const d = editDistance(w, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return bestD <= Math.max(2, Math.floor(w.length / 3)) ? best : undefined;
+}
+
+/** Levenshtein distance. @internal */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { Env, MemoryDeadLetters, PipelineError, Sink, retry } from "../../src/index.js";
+
+/** A sink that refuses odd numbers one by one and keeps the rest. */
+class EvenOnlySink extends Sink<number> {
+  readonly written: number[] = [];
+  attempts = new Map<number, number>();
+  constructor(private readonly healOn?: number) {
+    super();
+  }
+  async produce(elems: number[]): Promise<void> {
+    for (const x of elems) {
+      const n = (this.attempts.get(x) ?? 0) + 1;
+      this.attempts.set(x, n);
+      if (x % 2 === 1 && (this.healOn === undefined || n < this.healOn)) {
+        await this.reject(x, new Error(`odd ${x}`));
+      } else this.written.push(x);
+    }
+  }
+}
+
+describe("Sink.reject(record, error)", () => {
+  it("dead-letters only the rejected records; the rest of the batch lands and the source is acked to the end", async () => {
+    const env = new Env({ batchSize: 4, onError: "dead-letter" });
+    const sink = new EvenOnlySink();
+    const acked: number[] = [];
+    const input = Array.from({ length: 10 }, (_, i) => i);
+    const { IterableSource } = await import("../../src/operators/iterable-source.js");
+    const src = new (class extends IterableSource<number> {
+      ack(p: number) {
+        acked.push(p);
+      }
+    })(input);
+    env.from(src).to(sink, { name: "evens" });
+    const report = await env.run();
+    expect(sink.written).toEqual([0, 2, 4, 6, 8]);
+    const letters = (env.deadLetters as MemoryDeadLetters).letters;
+    expect(letters.map((l) => l.record)).toEqual([1, 3, 5, 7, 9]);
+    expect(letters[0].error.message).toBe("odd 1");
+    expect(letters[0].node).toBe("evens");
+    expect(acked.at(-1)).toBe(10);
+    const node = report.nodes.find((n) => n.name === "evens")!;
+    expect(node.recordsOut).toBe(5);
+    expect(node.deadLettered).toBe(5);
+  });
+
+  it("under 'fail' fails the sink with a PipelineError naming the record", async () => {
+    const env = new Env({ batchSize: 4 });
+    env.from([2, 4, 5, 6]).to(new EvenOnlySink(), { name: "evens" });
+    const err = await env.run().catch((e: AggregateError) => e);
+    expect(err).toBeInstanceOf(AggregateError);
+    const pe = (err as AggregateError).errors[0] as PipelineError;
+    expect(pe).toBeInstanceOf(PipelineError);
+    expect(pe.record).toBe(5);
+    expect(pe.node).toBe("evens");
+  });
+
+  it("under retry(...) produces the record alone again until it is written", async () => {
+    const env = new Env({ batchSize: 4 });
+    const sink = new EvenOnlySink(3);
+    env.from([1, 2]).to(sink, { onError: retry({ attempts: 5, backoff: { initialMs: 1 } }) });
+    const report = await env.run();
+    expect(sink.written.sort()).toEqual([1, 2]);
+    expect(sink.attempts.get(1)).toBe(3);
+    expect(report.nodes.find((n) => n.kind === "sink")!.retries).toBe(2);
+  });
+});
+
+describe("Sink.reject under retry that never heals", () => {
+  it("tries the record exactly `attempts` times, then dead-letters it once", async () => {
+    const env = new Env({ batchSize: 4 });
+    const sink = new EvenOnlySink();
+    env
+      .from([1, 2])
+      .to(sink, { onError: retry({ attempts: 4, backoff: { initialMs: 1 }, onExhausted: "dead-letter" }) });
+    await env.run();
+    expect(sink.written).toEqual([2]);
+    expect(sink.attempts.get(1)).toBe(4);
+    expect((env.deadLetters as MemoryDeadLetters).letters.map((l) => [l.record, l.attempts])).toEqual([[1, 4]]);
+  });
+});
