@@ -27,7 +27,7 @@ describe("Sink.reject(record, error)", () => {
     const input = Array.from({ length: 10 }, (_, i) => i);
     const { IterableSource } = await import("../../src/operators/iterable-source.js");
     const src = new (class extends IterableSource<number> {
-      ack(p: number) {
+      override ack(p: number) {
         acked.push(p);
       }
     })(input);
@@ -58,7 +58,7 @@ describe("Sink.reject(record, error)", () => {
   it("under retry(...) produces the record alone again until it is written", async () => {
     const env = new Env({ batchSize: 4 });
     const sink = new EvenOnlySink(3);
-    env.from([1, 2]).to(sink, { onError: retry({ attempts: 5, backoff: { initialMs: 1 } }) });
+    env.from([1, 2]).to(sink, { onError: retry({ attempts: 5, backoff: { delayMs: 1 } }) });
     const report = await env.run();
     expect(sink.written.sort()).toEqual([1, 2]);
     expect(sink.attempts.get(1)).toBe(3);
@@ -72,7 +72,7 @@ describe("Sink.reject under retry that never heals", () => {
     const sink = new EvenOnlySink();
     env
       .from([1, 2])
-      .to(sink, { onError: retry({ attempts: 4, backoff: { initialMs: 1 }, onExhausted: "dead-letter" }) });
+      .to(sink, { onError: retry({ attempts: 4, backoff: { delayMs: 1 }, onExhausted: "dead-letter" }) });
     await env.run();
     expect(sink.written).toEqual([2]);
     expect(sink.attempts.get(1)).toBe(4);
