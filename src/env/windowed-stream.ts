@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors.js";
+import type { TimestampSpec } from "../runtime/timestamp-node.js";
 import { LATE, type WindowSpec } from "../runtime/window-node.js";
 import { aggPlan } from "../runtime/windows/agg-plan.js";
 import type { StateAggregator, StateAggregatorClass } from "../states/state-aggregator.js";
@@ -96,6 +97,7 @@ export class WindowedStream<T, K = undefined> {
         }
       }
     }
+    if (this.assigner.kind === "session") cutTouchingRecords(this.input.node);
     const env = this.input.env;
     const ws: WindowSpec = {
       keyFn: this.keyFn as WindowSpec["keyFn"],
@@ -123,4 +125,15 @@ export class WindowedStream<T, K = undefined> {
   ): Stream<WindowValue<K, O>> {
     return this.agg(new Aggregator(...args));
   }
+}
+
+/**
+ * Session windows merge a record with a session it touches (`ts === end`); whether that session
+ * is still there (or fired) when the record comes depends on the watermark just before it. Asks
+ * the `withTimestamps` nodes feeding `node` (through unions) to send the watermark before a record
+ * at `watermark + 1` too, so results never depend on where batches end.
+ */
+function cutTouchingRecords(node: LogicalNode): void {
+  if (node.kind === "timestamps") (node.operator as TimestampSpec).cutAhead = 1;
+  else if (node.kind === "union") for (const e of node.inputs) cutTouchingRecords(e.from);
 }

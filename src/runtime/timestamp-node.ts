@@ -9,6 +9,13 @@ export interface TimestampSpec {
   readonly maxOutOfOrderness: number;
   readonly idleTimeout: number;
   readonly clock: Clock;
+  /**
+   * Records up to this many ms ahead of the running watermark also cut the batch (default 0:
+   * only records at or behind it). Session windows downstream set it to 1: a record exactly at
+   * `watermark + 1` may touch a session ending there, which must see that watermark first for
+   * the result not to depend on where batches end.
+   */
+  cutAhead?: number;
 }
 
 /**
@@ -110,6 +117,7 @@ export class TimestampNode extends RuntimeNode {
     let cuts: [number, number][] | null = null;
     let max = this.maxTs;
     let sent = this.emitted;
+    const ahead = this.spec.cutAhead ?? 0;
     for (let i = 0; i < n; i++) {
       let t: number | Date;
       try {
@@ -124,7 +132,7 @@ export class TimestampNode extends RuntimeNode {
         continue;
       }
       const running = max - ooo - 1;
-      if (t <= running && running > sent) {
+      if (t <= running + ahead && running > sent) {
         // this record is behind the watermark of the records before it: cut the batch here
         cuts ??= [];
         cuts.push([i, running]);

@@ -104,6 +104,70 @@ export function referenceSessions<T>(
   return out;
 }
 
+/** Options of {@link referenceSessionWindows}. */
+export interface RefSessionOptions<T> {
+  key: (r: T) => unknown;
+  ts: (r: T) => number;
+  /** Session gap in ms. */
+  gap: number;
+  maxOutOfOrderness?: number;
+  allowedLateness?: number;
+}
+
+/**
+ * Session windows with bounded out-of-orderness and allowed lateness, per record, as Flink's
+ * WindowOperator with EventTimeSessionWindows and the accumulating EventTimeTrigger: the
+ * watermark after each record is `max ts - ooo - 1`; a record opens `[ts, ts + gap)` and merges
+ * every live session of its key it intersects (touching included); if the merged session is past
+ * `end - 1 + lateness` the record is late; else the session fires at once when `end - 1 <= wm`,
+ * otherwise when the watermark reaches `end - 1` (again after an earlier firing, if it got new
+ * records); it is gone past `end - 1 + lateness`. At the end every session with records not yet
+ * shown fires. Returns every firing and the late records.
+ */
+export function referenceSessionWindows<T>(
+  records: T[],
+  o: RefSessionOptions<T>,
+): { results: RefWindow<T>[]; late: T[] } {
+  const ooo = o.maxOutOfOrderness ?? 0;
+  const lateness = o.allowedLateness ?? 0;
+  type S = RefWindow<T> & { pending: boolean };
+  const sessions: S[] = [];
+  const results: RefWindow<T>[] = [];
+  const late: T[] = [];
+  const show = (s: S) => {
+    s.pending = false;
+    results.push({ key: s.key, start: s.start, end: s.end, records: [...s.records] });
+  };
+  let maxTs = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    const t = o.ts(r);
+    const k = o.key(r);
+    const wm = maxTs - ooo - 1;
+    const hits = sessions.filter((s) => s.key === k && s.start <= t + o.gap && s.end >= t);
+    const start = Math.min(t, ...hits.map((s) => s.start));
+    const end = Math.max(t + o.gap, ...hits.map((s) => s.end));
+    if (end - 1 + lateness <= wm) late.push(r);
+    else {
+      const merged: S = { key: k, start, end, records: [], pending: true };
+      for (const s of hits) {
+        merged.records.push(...s.records);
+        sessions.splice(sessions.indexOf(s), 1);
+      }
+      merged.records.push(r);
+      sessions.push(merged);
+      if (end - 1 <= wm) show(merged);
+    }
+    maxTs = Math.max(maxTs, t);
+    const now = maxTs - ooo - 1;
+    for (const s of [...sessions]) {
+      if (s.pending && s.end - 1 <= now) show(s);
+      if (s.end - 1 + lateness <= now) sessions.splice(sessions.indexOf(s), 1);
+    }
+  }
+  for (const s of sessions) if (s.pending) show(s);
+  return { results, late };
+}
+
 /** Keys and event times of the two sides of a reference join. */
 export interface RefJoinSides<L, R> {
   leftKey: (l: L) => unknown;

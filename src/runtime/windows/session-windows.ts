@@ -15,26 +15,40 @@ import {
 interface Session {
   start: number;
   end: number;
-  maxTs: number;
   readonly st: WinState;
-  fired: boolean;
+  /**
+   * Whether the session holds records no result showed yet: it fires when the watermark
+   * reaches `end - 1` (Flink's EventTimeTrigger timer), or at once when it is already there.
+   */
+  pending: boolean;
   dead: boolean;
 }
 
 interface Timer {
   readonly key: unknown;
   readonly s: Session;
+  /** The session's `end` when the timer was set; a merged or extended session makes it stale. */
   readonly end: number;
+  /** `false`: fire at `end - 1`; `true`: purge at `end - 1 + lateness`. */
   readonly cleanup: boolean;
 }
 
 /**
- * Session windows (Flink's EventTimeSessionWindows + MergingWindowSet): per key, a sorted list
- * of disjoint sessions; a record opens `[ts, ts + gap)` and merges every session it intersects
- * (inclusive at the bounds, as TimeWindow.intersects). Fire and cleanup times sit in a min-heap
- * with lazy deletion (a merged or extended session leaves stale entries that are skipped).
- * A late record within allowed lateness may extend or bridge fired sessions; the merged
- * session fires again at once.
+ * Session windows (Flink's EventTimeSessionWindows + MergingWindowSet + EventTimeTrigger): per
+ * key, a sorted list of disjoint sessions; a record opens `[ts, ts + gap)` and merges every
+ * session it intersects (inclusive at the bounds, as TimeWindow.intersects).
+ *
+ * Firing follows Flink's accumulating EventTimeTrigger on a merging window: after a record is
+ * added, the (possibly merged) session fires at once if the watermark is already at
+ * `end - 1` (a late record within allowed lateness), else when the watermark reaches
+ * `end - 1` — **also when it fired before** (a late record that extends a fired session
+ * beyond the watermark re-fires it at its new end: WindowOperatorTest's
+ * `testNotSideOutputDueToLatenessSessionWithHugeLateness`). A session with nothing new does not
+ * fire again. State is purged at `end - 1 + allowedLateness`; a record whose merged session
+ * would already be past that is late.
+ *
+ * Fire and purge times sit in a min-heap with lazy deletion (timers of a merged or extended
+ * session are stale and skipped).
  * @internal
  */
 export class SessionWindows implements WindowStrategy {
@@ -52,12 +66,15 @@ export class SessionWindows implements WindowStrategy {
     let start = ts;
     let end = ts + this.gap;
     let list = this.perKey.get(key);
-    const hits: number[] = [];
+    let first = -1;
+    let hits = 0;
     if (list !== undefined) {
       for (let i = 0; i < list.length; i++) {
         const s = list[i];
-        if (s.start <= end && s.end >= start) {
-          hits.push(i);
+        if (s.start > end) break; // sorted by start: nothing further intersects
+        if (s.end >= start) {
+          if (first < 0) first = i;
+          hits++;
           if (s.start < start) start = s.start;
           if (s.end > end) end = s.end;
         }
@@ -69,8 +86,9 @@ export class SessionWindows implements WindowStrategy {
       return;
     }
     let target: Session;
-    if (hits.length === 0) {
-      target = { start, end, maxTs: ts, st: newWinState(this.plan), fired: false, dead: false };
+    let extended: boolean;
+    if (hits === 0) {
+      target = { start, end, st: newWinState(this.plan), pending: false, dead: false };
       this.states++;
       if (list === undefined) {
         list = [];
@@ -79,48 +97,54 @@ export class SessionWindows implements WindowStrategy {
       let at = 0;
       while (at < list.length && list[at].start < start) at++;
       list.splice(at, 0, target);
+      extended = true;
     } else {
-      target = list![hits[0]];
-      for (let h = hits.length - 1; h >= 1; h--) {
-        const other = list![hits[h]];
+      // the intersecting sessions are consecutive in the sorted list: fold them into the first
+      target = list![first];
+      for (let h = 1; h < hits; h++) {
+        const other = list![first + h];
         mergeInto(this.plan, target.st, other.st);
-        target.fired ||= other.fired;
-        if (other.maxTs > target.maxTs) target.maxTs = other.maxTs;
         other.dead = true;
-        list!.splice(hits[h], 1);
-        this.states--;
       }
+      if (hits > 1) {
+        list!.splice(first + 1, hits - 1);
+        this.states -= hits - 1;
+      }
+      extended = target.end !== end;
       target.start = start;
       target.end = end;
-      if (ts > target.maxTs) target.maxTs = ts;
     }
     collectInto(this.plan, target.st, record, acks);
-    this.timers.push(end - 1, { key, s: target, end, cleanup: false });
-    if (this.ctx.eachRecord && !(end - 1 <= wm)) {
-      this.ctx.fire(key, bounds(target.start, target.end), target.st.acc, target.end - 1);
-    }
     if (end - 1 <= wm) {
-      // late but within lateness: fire the updated (possibly merged) session now
-      target.fired = true;
-      handOver(target.st, this.ctx);
-      this.ctx.fire(key, bounds(target.start, target.end), target.st.acc, target.end - 1);
-      this.timers.push(end - 1 + this.ctx.lateness, { key, s: target, end, cleanup: true });
+      // late within allowed lateness: the updated (possibly merged) session fires now
+      if (extended) this.timers.push(end - 1 + this.ctx.lateness, { key, s: target, end, cleanup: true });
+      this.fire(key, target);
+      return;
     }
+    // a fire timer is set once per end: an unchanged end's timer is still in the heap, since the
+    // watermark has not reached it
+    if (extended) this.timers.push(end - 1, { key, s: target, end, cleanup: false });
+    target.pending = true;
+    if (this.ctx.eachRecord)
+      this.ctx.fire(key, bounds(target.start, target.end), target.st.acc, target.end - 1);
+  }
+
+  private fire(key: unknown, s: Session): void {
+    s.pending = false;
+    handOver(s.st, this.ctx);
+    this.ctx.fire(key, bounds(s.start, s.end), s.st.acc, s.end - 1);
   }
 
   advance(wm: number): void {
+    const lateness = this.ctx.lateness;
     while (this.timers.peekKey() <= wm) {
       const t = this.timers.pop()!;
       const s = t.s;
       if (s.dead || s.end !== t.end) continue;
-      if (!t.cleanup && !s.fired) {
-        s.fired = true;
-        handOver(s.st, this.ctx);
-        this.ctx.fire(t.key, bounds(s.start, s.end), s.st.acc, s.end - 1);
-      }
-      if (s.end - 1 + this.ctx.lateness <= wm) this.remove(t.key, s);
+      if (s.pending) this.fire(t.key, s);
+      if (s.end - 1 + lateness <= wm) this.remove(t.key, s);
       else if (!t.cleanup)
-        this.timers.push(s.end - 1 + this.ctx.lateness, { key: t.key, s, end: s.end, cleanup: true });
+        this.timers.push(s.end - 1 + lateness, { key: t.key, s, end: s.end, cleanup: true });
     }
   }
 
@@ -137,10 +161,7 @@ export class SessionWindows implements WindowStrategy {
   fireAll(): void {
     for (const [key, list] of this.perKey) {
       for (const s of list) {
-        if (!s.fired) {
-          handOver(s.st, this.ctx);
-          this.ctx.fire(key, bounds(s.start, s.end), s.st.acc, s.end - 1);
-        }
+        if (s.pending) this.fire(key, s);
         s.dead = true;
         releaseState(s.st);
       }
@@ -152,7 +173,7 @@ export class SessionWindows implements WindowStrategy {
 
   fireOpen(): void {
     for (const [key, list] of this.perKey) {
-      for (const s of list) if (!s.fired) this.ctx.fire(key, bounds(s.start, s.end), s.st.acc, s.end - 1);
+      for (const s of list) if (s.pending) this.ctx.fire(key, bounds(s.start, s.end), s.st.acc, s.end - 1);
     }
   }
 

@@ -1,0 +1,260 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { count, Env, list, type RunReport, Source, session } from "../../../src/index.js";
+import { referenceSessionWindows } from "../../../src/testing/index.js";
+
+/**
+ * Flink's WindowOperatorTest session lateness cases (gap 3 s, accumulating EventTimeTrigger),
+ * ported as behaviour: the same inputs and watermarks, the same firings and side output.
+ */
+type Step = readonly ["record", number] | readonly ["watermark", number];
+
+/** Hands out one record per batch; a watermark step goes out after the batch before it. */
+class StepSource extends Source<{ k: string; t: number }> {
+  private i = 0;
+  private wm = Number.NEGATIVE_INFINITY;
+  constructor(private readonly steps: Step[]) {
+    super();
+  }
+  override currentWatermark(): number {
+    return this.wm;
+  }
+  consume(): { k: string; t: number }[] | null {
+    const out: { k: string; t: number }[] = [];
+    if (this.i < this.steps.length && this.steps[this.i][0] === "record") {
+      out.push({ k: "key2", t: this.steps[this.i++][1] });
+    }
+    while (this.i < this.steps.length && this.steps[this.i][0] === "watermark")
+      this.wm = this.steps[this.i++][1];
+    return out.length === 0 && this.i >= this.steps.length ? null : out;
+  }
+}
+
+/** Runs `steps` (key "key2") through session(3000) with `lateness`: the firings and late records, in order. */
+async function flinkSessions(lateness: number, steps: Step[]) {
+  const env = new Env({ batchSize: 1 });
+  const w = env
+    .from(new StepSource(steps))
+    .withTimestamps((r) => r.t, { maxOutOfOrderness: Number.POSITIVE_INFINITY })
+    .keyBy((r) => r.k)
+    .window(session(3000))
+    .allowedLateness(lateness);
+  const fired = w
+    .agg({ n: count() })
+    .map((r) => `${r.key}-${r.n} [${r.window.start}, ${r.window.end})`)
+    .toArray();
+  const late = w
+    .lateRecords()
+    .map((r) => r.t)
+    .toArray();
+  const report = await env.run();
+  return { fired: await fired, late: await late, report };
+}
+
+// the common prefix of Flink's cases: two sessions merged by 7000, one fired at 11501, one at 14600
+const prefix: Step[] = [
+  ["record", 1000],
+  ["watermark", 1999],
+  ["record", 2000],
+  ["watermark", 4998],
+  ["record", 4500], // not late: its session's maxTimestamp is after the watermark
+  ["record", 8500], // a new session
+  ["watermark", 7400],
+  ["record", 7000], // merges the two sessions
+  ["watermark", 11501],
+  ["record", 11600],
+  ["watermark", 14600],
+];
+const prefixOut = ["key2-5 [1000, 11500)", "key2-1 [11600, 14600)"];
+
+describe("session windows and lateness (Flink's WindowOperatorTest)", () => {
+  it("zero lateness: the record at 10000 is late (side output), 14500 opens a new session", async () => {
+    const { fired, late, report } = await flinkSessions(0, [
+      ...prefix,
+      ["record", 10_000],
+      ["record", 14_500],
+      ["watermark", 20_000],
+    ]);
+    expect(fired).toEqual([...prefixOut, "key2-1 [14500, 17500)"]);
+    expect(late).toEqual([10_000]);
+    expect(report.lateDropped).toBe(0);
+  });
+
+  it("zero lateness: two late records are not merged with each other", async () => {
+    const { fired, late } = await flinkSessions(0, [
+      ...prefix,
+      ["record", 10_000],
+      ["record", 10_100],
+      ["record", 14_500],
+      ["watermark", 20_000],
+    ]);
+    expect(fired).toEqual([...prefixOut, "key2-1 [14500, 17500)"]);
+    expect(late).toEqual([10_000, 10_100]);
+  });
+
+  it("lateness 10 ms: 10000 merges into the fired [11600, 14600) and fires it at once; 14500 extends it past the watermark and it fires again at 17499", async () => {
+    const { fired, late } = await flinkSessions(10, [
+      ...prefix,
+      ["record", 10_000],
+      ["record", 14_500],
+      ["watermark", 20_000],
+    ]);
+    // [10000, 14600) can only come from a firing at once: the next watermark is past its extension
+    expect(fired).toEqual([...prefixOut, "key2-2 [10000, 14600)", "key2-3 [10000, 17500)"]);
+    expect(late).toEqual([]);
+  });
+
+  it("huge lateness (10 s): 10000 bridges both fired sessions (7 records, fired at once); 14500 extends the session, which re-fires [1000, 17500) with all 8", async () => {
+    const { fired, late, report } = await flinkSessions(10_000, [
+      ...prefix,
+      ["record", 10_000],
+      ["record", 14_500],
+      ["watermark", 20_000],
+      ["watermark", 100_000],
+    ]);
+    expect(fired).toEqual([...prefixOut, "key2-7 [1000, 14600)", "key2-8 [1000, 17500)"]);
+    expect(late).toEqual([]);
+    expect(report.lateDropped).toBe(0);
+  });
+});
+
+interface Rec {
+  id: number;
+  k: string;
+  t: number;
+}
+/** Keys a..c, times on a 50 ms grid, mostly increasing with disorder, some far behind. */
+const events = fc
+  .array(
+    fc.record({
+      k: fc.constantFrom("a", "b", "c"),
+      step: fc.integer({ min: 0, max: 8 }).map((x) => x * 50),
+      jitter: fc.integer({ min: -30, max: 4 }).map((x) => x * 50),
+    }),
+    { maxLength: 80 },
+  )
+  .map((xs) => {
+    let base = 0;
+    return xs.map((x, id) => {
+      base += x.step;
+      return { id, k: x.k, t: base + x.jitter };
+    });
+  });
+/** Results never depend on batching: the same property for these batch sizes. */
+const batchSizes = [1, 7, 1024] as const;
+
+interface Fired {
+  key: unknown;
+  start: number;
+  end: number;
+  ids: number[];
+}
+
+async function runSessions(
+  recs: Rec[],
+  o: { gap: number; ooo: number; lateness: number; batchSize: number; listen: boolean },
+): Promise<{ fired: Fired[]; late: number[]; report: RunReport }> {
+  const env = new Env({ batchSize: o.batchSize });
+  const w = env
+    .from(recs)
+    .withTimestamps((r) => r.t, { maxOutOfOrderness: o.ooo })
+    .keyBy((r) => r.k)
+    .window(session(o.gap))
+    .allowedLateness(o.lateness);
+  const out = w.agg({ ids: list((r: Rec) => r.id) }).toArray();
+  const late = o.listen ? w.lateRecords().toArray() : Promise.resolve([]);
+  const report = await env.run();
+  return {
+    fired: (await out).map((r) => ({ key: r.key, start: r.window.start, end: r.window.end, ids: r.ids })),
+    late: (await late).map((r) => r.id),
+    report,
+  };
+}
+
+/** The last firing of every session: a firing is final when no later firing of its key covers it. */
+function finals(fired: Fired[]): Fired[] {
+  return fired.filter(
+    (f, i) => !fired.slice(i + 1).some((g) => g.key === f.key && g.start <= f.start && g.end >= f.end),
+  );
+}
+const norm = (fs: Fired[]) =>
+  fs
+    .map((f) => ({ ...f, ids: [...f.ids].sort((a, b) => a - b) }))
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+describe("session windows and batching", () => {
+  it("a record touching a session exactly at watermark + 1 sees that watermark first, whatever the batch size", async () => {
+    // a@-150 opens [-150, 250); b@250 moves the watermark to 249 = end - 1: the session fires and,
+    // with no lateness, is gone; a@250 then opens a new session instead of joining the old one
+    const recs = [
+      { id: 0, k: "a", t: -150 },
+      { id: 1, k: "b", t: 250 },
+      { id: 2, k: "a", t: 250 },
+    ];
+    for (const batchSize of [1, 1024]) {
+      const { fired, late } = await runSessions(recs, {
+        gap: 400,
+        ooo: 0,
+        lateness: 0,
+        batchSize,
+        listen: true,
+      });
+      expect(norm(fired)).toEqual(
+        norm([
+          { key: "a", start: -150, end: 250, ids: [0] },
+          { key: "b", start: 250, end: 650, ids: [1] },
+          { key: "a", start: 250, end: 650, ids: [2] },
+        ]),
+      );
+      expect(late).toEqual([]);
+    }
+  });
+});
+
+describe("session windows with lateness (property)", () => {
+  it("every record ends in exactly one of: a final session result, lateRecords(), the lateDropped count; all firings equal Flink's per-record model; any batch size", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        events,
+        fc.integer({ min: 1, max: 8 }).map((x) => x * 50),
+        fc.integer({ min: 0, max: 6 }).map((x) => x * 50),
+        fc.constantFrom(0, 50, 200, 600, 10_000),
+        fc.constantFrom(...batchSizes),
+        async (recs, gap, ooo, lateness, batchSize) => {
+          const ref = referenceSessionWindows(recs, {
+            key: (r) => r.k,
+            ts: (r) => r.t,
+            gap,
+            maxOutOfOrderness: ooo,
+            allowedLateness: lateness,
+          });
+          const withLate = await runSessions(recs, { gap, ooo, lateness, batchSize, listen: true });
+          // every firing, re-firings included, as the per-record model
+          expect(norm(withLate.fired)).toEqual(
+            norm(
+              ref.results.map((w) => ({
+                key: w.key,
+                start: w.start,
+                end: w.end,
+                ids: w.records.map((r) => r.id),
+              })),
+            ),
+          );
+          expect([...withLate.late].sort((a, b) => a - b)).toEqual(
+            ref.late.map((r) => r.id).sort((a, b) => a - b),
+          );
+          // exactly one place per record
+          const inFinal = finals(withLate.fired).flatMap((f) => f.ids);
+          expect(new Set(inFinal).size).toBe(inFinal.length);
+          expect([...inFinal, ...withLate.late].sort((a, b) => a - b)).toEqual(recs.map((r) => r.id));
+          expect(withLate.report.lateDropped).toBe(0);
+          // without a listener, the late records are counted instead
+          const counted = await runSessions(recs, { gap, ooo, lateness, batchSize, listen: false });
+          expect(norm(counted.fired)).toEqual(norm(withLate.fired));
+          expect(counted.report.lateDropped).toBe(withLate.late.length);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
