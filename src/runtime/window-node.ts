@@ -52,7 +52,6 @@ export class WindowNode extends RuntimeNode implements WindowContext {
   hasLateOutput = false;
   /** Processing-time mode (no timestamps seen). */
   private processingTime: boolean | null = null;
-  private now = Number.NEGATIVE_INFINITY;
 
   constructor(
     id: string,
@@ -81,17 +80,23 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     }
   }
 
+  /** Allowed lateness in ms; 0 in processing time, where nothing is late (Flink's cleanup time). */
   get lateness(): number {
-    return this.spec.allowedLateness;
+    return this.processingTime === true ? 0 : this.spec.allowedLateness;
   }
 
   get eachRecord(): boolean {
     return this.spec.trigger.kind === "record";
   }
 
-  /** Event-time watermark, or the clock in processing-time mode. */
+  /**
+   * The event-time watermark the strategies test records against. In processing time a record
+   * is never late (Flink's `WindowOperator.isWindowLate` applies to event time only): it goes
+   * into the windows of the clock's time when it arrives, even in their last millisecond, and
+   * windows fire on a timer once the clock passes `end - 1`.
+   */
   override get watermark(): number {
-    return this.processingTime === true ? this.now : super.watermark;
+    return this.processingTime === true ? Number.NEGATIVE_INFINITY : super.watermark;
   }
 
   /** (key, window) states held. */
@@ -159,10 +164,7 @@ export class WindowNode extends RuntimeNode implements WindowContext {
       const records = batch.records;
       let ts = batch.timestamps;
       if (this.processingTime === null) this.processingTime = ts === null;
-      if (ts === null) {
-        this.now = this.spec.clock.now();
-        ts = new Array<number>(records.length).fill(this.now);
-      }
+      if (ts === null) ts = new Array<number>(records.length).fill(this.spec.clock.now());
       const keyFn = this.spec.keyFn as ((r: unknown) => unknown) | null;
       const acks = batch.acks;
       for (let i = 0; i < records.length; i++) {
@@ -224,8 +226,7 @@ export class WindowNode extends RuntimeNode implements WindowContext {
       this.timerAt = Number.POSITIVE_INFINITY;
       void this.withLock(async () => {
         if (this.settled) return;
-        this.now = this.spec.clock.now();
-        this.strategy.advance(this.now);
+        this.strategy.advance(this.spec.clock.now());
         await this.flush(null);
         this.armTimer();
       }).catch((err) => this.fail(err));
