@@ -59,8 +59,22 @@ export class JoinedStreams<K, A, B> {
   }
 
   /**
-   * Unbounded keyed join with a state TTL: every pair of a key, each record kept `ttlMs` after its
-   * timestamp (event time; processing time without `withTimestamps`).
+   * Unbounded join (Flink SQL's regular join `FROM a JOIN b ON a.k = b.k`): every pair of a key,
+   * whatever their times, emitted as soon as both arrived (with timestamp `max(left.ts,
+   * right.ts)` under event time). Both sides are kept for ever: state grows with the input (one
+   * entry per record); bound it with {@link JoinedStreams.ttl} when old records may be forgotten.
+   * Works in event and processing time.
+   */
+  unbounded(): JoinApplier<K, A, B> {
+    return this.applier({ kind: "unbounded" });
+  }
+
+  /**
+   * Unbounded join with a state TTL: each record is kept `ttlMs` after its timestamp (event time;
+   * processing time without `withTimestamps`), so a pair joins when its two timestamps are at most
+   * `ttlMs` apart (inclusive), checked per pair: results never depend on batch sizes. A record's
+   * state is dropped once the watermark passes `ts + ttlMs`; a record already past that when it
+   * arrives is late (dropped and counted in `lateDropped`).
    * @throws ConfigError unless `ttlMs` is a positive integer.
    */
   ttl(ttlMs: number): JoinApplier<K, A, B> {

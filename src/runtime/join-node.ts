@@ -8,7 +8,8 @@ import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
 export type JoinMode =
   | { readonly kind: "window"; readonly assigner: TumblingAssigner | SlidingAssigner }
   | { readonly kind: "interval"; readonly lower: number; readonly upper: number }
-  | { readonly kind: "ttl"; readonly ttlMs: number };
+  | { readonly kind: "ttl"; readonly ttlMs: number }
+  | { readonly kind: "unbounded" };
 
 /** Settings of a join node. @internal */
 export interface JoinSpec {
@@ -47,8 +48,13 @@ interface Bucket {
  *   (bounds inclusive), emitted as soon as both are there, timestamp `max(a.ts, b.ts)`; a left
  *   record is dropped once the watermark passes `a.ts + upper`, a right one once it passes
  *   `b.ts - lower`.
- * - **ttl** (an unbounded keyed join, as for Nexmark q3): every pair of the key, each record kept
- *   `ttlMs` after its timestamp (event time; processing time without timestamps).
+ * - **unbounded** (Flink SQL's regular join, as Nexmark q3): every pair of the key, whatever their
+ *   times; both sides are kept for ever (state grows with the input).
+ * - **ttl** (the unbounded join with a state TTL): each record is kept `ttlMs` after its timestamp
+ *   (event time; processing time without timestamps), so a pair joins when its two timestamps are
+ *   at most `ttlMs` apart — checked **per pair**, so results never depend on batching; state is
+ *   dropped once the watermark passes `ts + ttlMs`, and a record already past that when it
+ *   arrives is late.
  *
  * Records behind the watermark whose state is gone are late: dropped and counted (`lateDropped`).
  * Acks: a record is acknowledged once processed (join state is not checkpointed yet).
@@ -92,14 +98,14 @@ export class JoinNode extends RuntimeNode {
     const mode = this.spec.mode;
     let ts = batch.timestamps;
     if (ts === null) {
-      if (mode.kind !== "ttl") {
+      if (mode.kind !== "ttl" && mode.kind !== "unbounded") {
         throw new Error(
           `a ${mode.kind} join needs event time: call withTimestamps(...) on both inputs before keyBy`,
         );
       }
       const now = this.spec.clock.now();
       ts = new Array<number>(batch.records.length).fill(now);
-      this.expire(now - mode.ttlMs);
+      if (mode.kind === "ttl") this.expire(now);
     }
     const keyFn = (side === 0 ? this.spec.leftKey : this.spec.rightKey) as (r: unknown) => unknown;
     const out: unknown[] = [];
@@ -154,16 +160,27 @@ export class JoinNode extends RuntimeNode {
   ): void {
     const mode = this.spec.mode;
     const wm = this.watermark;
-    if (mode.kind === "interval" && t <= wm) {
-      this.stats.lateDropped++;
-      return;
-    }
-    // the range of the other side's timestamps this record matches
+    // the range of the other side's timestamps this record matches, and until when it is kept
     let lo = Number.NEGATIVE_INFINITY;
     let hi = Number.POSITIVE_INFINITY;
+    let until = Number.POSITIVE_INFINITY;
     if (mode.kind === "interval") {
+      if (t <= wm) {
+        this.stats.lateDropped++;
+        return;
+      }
       lo = side === 0 ? t + mode.lower : t - mode.upper;
       hi = side === 0 ? t + mode.upper : t - mode.lower;
+      until = side === 0 ? t + mode.upper : t - mode.lower;
+    } else if (mode.kind === "ttl") {
+      until = t + mode.ttlMs;
+      if (until < wm) {
+        // expired before it arrived
+        this.stats.lateDropped++;
+        return;
+      }
+      lo = t - mode.ttlMs;
+      hi = until;
     }
     const apply = this.spec.apply as (a: unknown, b: unknown, k: unknown) => unknown;
     const other = this.sides[side === 0 ? 1 : 0].byKey.get(key);
@@ -183,13 +200,7 @@ export class JoinNode extends RuntimeNode {
     }
     list.push(entry);
     this.live++;
-    const until =
-      mode.kind === "interval"
-        ? side === 0
-          ? t + mode.upper
-          : t - mode.lower
-        : t + (mode as { ttlMs: number }).ttlMs;
-    this.expiry.push(until, { side, key, e: entry });
+    if (until !== Number.POSITIVE_INFINITY) this.expiry.push(until, { side, key, e: entry });
   }
 
   /** Drops matched-join entries whose time is up (`until < limit`). */

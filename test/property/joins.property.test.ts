@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, countWindow, Env, Sink, session, sliding, tumbling } from "../../src/index.js";
-import { referenceIntervalJoin, referenceWindowJoin } from "../../src/testing/index.js";
+import { ConfigError, countWindow, Env, Sink, Source, session, sliding, tumbling } from "../../src/index.js";
+import { referenceIntervalJoin, referenceWindowJoin, VirtualClock } from "../../src/testing/index.js";
 
 interface L {
   id: number;
@@ -14,8 +14,9 @@ interface R {
   t: number;
 }
 
+/** Results never depend on batching: every property runs at these batch sizes. */
 const settings = fc.record({
-  batchSize: fc.integer({ min: 1, max: 16 }),
+  batchSize: fc.constantFrom(1, 7, 1024),
   highWaterMark: fc.integer({ min: 1, max: 4 }),
 });
 // timestamps and bounds on a 50 ms grid, so records often sit exactly on a window or interval bound
@@ -33,7 +34,7 @@ async function join(
   ls: L[],
   rs: R[],
   s: { batchSize: number; highWaterMark: number },
-  how: "window" | "sliding" | "interval" | "ttl",
+  how: "window" | "sliding" | "interval" | "ttl" | "unbounded",
   a: number,
   b: number,
 ) {
@@ -54,7 +55,9 @@ async function join(
         ? j.window(sliding(a, b))
         : how === "interval"
           ? j.between(a, b)
-          : j.ttl(a);
+          : how === "ttl"
+            ? j.ttl(a)
+            : j.unbounded();
   return applier.apply((l, r) => [l.id, r.rid] as [number, number]).toArray();
 }
 
@@ -112,18 +115,72 @@ describe("joins equal a nested-loop reference (property)", () => {
     );
   });
 
-  it("unbounded join with a TTL that nothing outlives: every pair of a key", async () => {
+  it("unbounded join: every pair of a key", async () => {
     await fc.assert(
       fc.asyncProperty(side(25), side(25), settings, async (l0, r0, s) => {
         const ls = l0.map((x, id) => ({ ...x, id }));
         const rs = r0.map((x, rid) => ({ ...x, rid }));
-        const got = await join(ls, rs, s, "ttl", 10_000_000, 0);
+        const got = await join(ls, rs, s, "unbounded", 0, 0);
         const expected: [number, number][] = [];
         for (const l of ls) for (const r of rs) if (r.k === l.k) expected.push([l.id, r.rid]);
         expect(sortPairs(got)).toEqual(sortPairs(expected));
       }),
       { numRuns: 80 },
     );
+  });
+
+  it("join with a TTL: every pair of a key whose timestamps are at most the TTL apart (per pair)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        side(25),
+        side(25),
+        fc.integer({ min: 1, max: 12 }).map((x) => x * 50),
+        settings,
+        async (l0, r0, ttl, s) => {
+          const ls = l0.map((x, id) => ({ ...x, id }));
+          const rs = r0.map((x, rid) => ({ ...x, rid }));
+          const got = await join(ls, rs, s, "ttl", ttl, 0);
+          expect(sortPairs(got)).toEqual(sortPairs(referenceTtlJoin(ls, rs, ttl)));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
+/** Same-key pairs at most `ttl` apart, as [left id, right id]. */
+function referenceTtlJoin(ls: L[], rs: R[], ttl: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const l of ls)
+    for (const r of rs) if (r.k === l.k && Math.abs(r.t - l.t) <= ttl) out.push([l.id, r.rid]);
+  return out;
+}
+
+describe("TTL joins do not depend on batching", () => {
+  it("on one in-order stream split in two (a moving watermark expires state), every batch size gives the per-pair result", async () => {
+    // as Nexmark's persons and auctions: one ordered event stream, the watermark right behind it
+    const events = Array.from({ length: 3000 }, (_, i) => ({
+      side: (i * 7) % 3 === 0 ? 0 : 1,
+      id: i,
+      k: (i * 13) % 17,
+      t: Math.floor(i * 2.5),
+    }));
+    const ls = events.filter((e) => e.side === 0).map((e) => ({ id: e.id, k: e.k, t: e.t }));
+    const rs = events.filter((e) => e.side === 1).map((e) => ({ rid: e.id, k: e.k, t: e.t }));
+    const expected = sortPairs(referenceTtlJoin(ls, rs, 100));
+    expect(expected.length).toBeGreaterThan(1000);
+    for (const batchSize of [1, 7, 1024, 4096]) {
+      const env = new Env({ batchSize });
+      const timed = env.from(events).withTimestamps((x) => x.t);
+      const left = timed.filter((x) => x.side === 0).keyBy((x) => x.k);
+      const right = timed.filter((x) => x.side === 1).keyBy((x) => x.k);
+      const got = await left
+        .join(right)
+        .ttl(100)
+        .apply((l, r) => [l.id, r.id] as [number, number])
+        .toArray();
+      expect(sortPairs(got)).toEqual(expected);
+    }
   });
 });
 
@@ -169,27 +226,65 @@ describe("join state and errors", () => {
     }
   });
 
-  it("a TTL expires state: records further apart than the TTL do not meet", async () => {
-    const env = new Env({ batchSize: 1 });
-    const left = env
-      .from([
-        { id: 1, k: 1, t: 0 },
-        { id: 2, k: 1, t: 5000 },
-      ])
-      .withTimestamps((x) => x.t)
-      .keyBy((x) => x.k);
-    const right = env
-      .from([{ rid: 9, k: 1, t: 5100 }])
-      .withTimestamps((x) => x.t)
-      .keyBy((x) => x.k);
-    const out = await left
-      .join(right)
+  it("a TTL expires state: records further apart than the TTL do not meet, whatever the interleaving", async () => {
+    for (const batchSize of [1, 1024]) {
+      const env = new Env({ batchSize });
+      const left = env
+        .from([
+          { id: 1, k: 1, t: 0 },
+          { id: 2, k: 1, t: 5000 },
+        ])
+        .withTimestamps((x) => x.t)
+        .keyBy((x) => x.k);
+      const right = env
+        .from([{ rid: 9, k: 1, t: 5100 }])
+        .withTimestamps((x) => x.t)
+        .keyBy((x) => x.k);
+      const out = await left
+        .join(right)
+        .ttl(1000)
+        .apply((l, r) => [l.id, r.rid])
+        .toArray();
+      expect(out).toEqual([[2, 9]]);
+    }
+  });
+
+  it("a TTL join in processing time keeps a record ttl ms of the clock", async () => {
+    const clock = new VirtualClock(0);
+    const env = new Env({ clock, batchSize: 1 });
+    class Steps extends Source<{ k: number; id: number }> {
+      private i = 0;
+      constructor(private readonly steps: { at: number; id: number }[]) {
+        super();
+      }
+      async consume() {
+        const s = this.steps[this.i++];
+        if (s === undefined) return null;
+        await clock.advanceTo(s.at);
+        return [{ k: 1, id: s.id }];
+      }
+    }
+    // one input: left at 0 and 1500, right (the same source, split) at 1000 and 3000
+    const src = env.from(
+      new Steps([
+        { at: 0, id: 0 },
+        { at: 1000, id: 101 },
+        { at: 1500, id: 1 },
+        { at: 3000, id: 102 },
+      ]),
+    );
+    const out = await src
+      .filter((x) => x.id < 100)
+      .keyBy((x) => x.k)
+      .join(src.filter((x) => x.id >= 100).keyBy((x) => x.k))
       .ttl(1000)
-      .apply((l, r) => [l.id, r.rid])
+      .apply((l, r) => [l.id, r.id])
       .toArray();
-    // whether left 1 is still there when right 9 arrives depends on the interleaving of the two
-    // inputs (the watermark is their minimum), but left 2 always meets right 9
-    expect(out).toContainEqual([2, 9]);
+    // 0 meets 101 (1000 ms apart), 1 meets 101 (500); 102 comes 1500 ms after 1 and 3000 after 0
+    expect(out.sort()).toEqual([
+      [0, 101],
+      [1, 101],
+    ]);
   });
 
   it("rejects session/count windows and bad bounds; window and interval joins need event time", async () => {
