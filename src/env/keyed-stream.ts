@@ -1,8 +1,8 @@
 import type { KeyedAggSpec } from "../runtime/keyed-agg-node.js";
-import { aggPlan } from "../runtime/windows/agg-plan.js";
+import { aggregatorSpec } from "../states/aggregator-spec.js";
 import type { StateAggregator, StateAggregatorClass } from "../states/state-aggregator.js";
 import type { WindowAssigner } from "../states/windows/window-assigner.js";
-import { type AggFields, type AggSpec, isStateAggregator, toAggregatorOrSpec } from "./agg-spec.js";
+import type { AggFields, AggSpec } from "./agg-spec.js";
 import { JoinedStreams } from "./joined-streams.js";
 import { Stream } from "./stream.js";
 import { WindowedStream } from "./windowed-stream.js";
@@ -37,8 +37,11 @@ export class KeyedStream<K, T> {
   agg<S extends AggSpec<T>>(spec: S): Stream<{ key: K } & AggFields<S>>;
   agg<O>(aggregator: StateAggregator<T, O> | StateAggregatorClass<T, O>): Stream<{ key: K; value: O }>;
   agg<R>(spec: unknown): Stream<R> {
-    const plan = aggPlan(toAggregatorOrSpec(spec), isStateAggregator);
-    return this.node({ keyFn: this.keyFn as KeyedAggSpec["keyFn"], plan, reducer: null }, "agg") as Stream<R>;
+    const aggregators = aggregatorSpec(spec);
+    return this.node(
+      { keyFn: this.keyFn as KeyedAggSpec["keyFn"], aggregators, reducer: null },
+      "agg",
+    ) as Stream<R>;
   }
 
   /**
@@ -47,7 +50,11 @@ export class KeyedStream<K, T> {
    */
   reduce(fn: (acc: T, record: T) => T): Stream<T> {
     return this.node(
-      { keyFn: this.keyFn as KeyedAggSpec["keyFn"], plan: null, reducer: fn as KeyedAggSpec["reducer"] },
+      {
+        keyFn: this.keyFn as KeyedAggSpec["keyFn"],
+        aggregators: null,
+        reducer: fn as KeyedAggSpec["reducer"],
+      },
       "reduce",
     ) as Stream<T>;
   }

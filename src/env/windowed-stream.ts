@@ -1,18 +1,12 @@
 import { ConfigError } from "../errors.js";
 import type { TimestampSpec } from "../runtime/timestamp-node.js";
 import { LATE, type WindowSpec } from "../runtime/window-node.js";
-import { aggPlan } from "../runtime/windows/agg-plan.js";
+import { type AggregatorSpec, aggregatorFactory, aggregatorSpec } from "../states/aggregator-spec.js";
 import type { StateAggregator, StateAggregatorClass } from "../states/state-aggregator.js";
 import type { WindowTrigger } from "../states/windows/triggers.js";
 import type { WindowAssigner } from "../states/windows/window-assigner.js";
 import { checkInt } from "../util/validate.js";
-import {
-  type AggSpec,
-  isStateAggregator,
-  toAggregatorOrSpec,
-  type WindowResult,
-  type WindowValue,
-} from "./agg-spec.js";
+import type { AggSpec, WindowResult, WindowValue } from "./agg-spec.js";
 import type { LogicalNode } from "./graph.js";
 import { Stream } from "./stream.js";
 
@@ -87,22 +81,25 @@ export class WindowedStream<T, K = undefined> {
   agg<S extends AggSpec<T>>(spec: S): Stream<WindowResult<K, S>>;
   agg<O>(aggregator: StateAggregator<T, O> | StateAggregatorClass<T, O>): Stream<WindowValue<K, O>>;
   agg<R>(spec: unknown): Stream<R> {
-    const plan = aggPlan(toAggregatorOrSpec(spec), isStateAggregator);
+    return this.aggregate<R>(aggregatorSpec(spec));
+  }
+
+  private aggregate<R>(aggregators: AggregatorSpec): Stream<R> {
     if (this.assigner.kind === "session") {
-      for (const t of plan.templates) {
-        if (typeof t.merge !== "function") {
+      for (const f of aggregators.factories) {
+        if (!f.mergeable) {
           throw new ConfigError(
-            `session windows need aggregators with merge(); ${t.constructor.name} has none`,
+            `session windows merge sessions, so their aggregators need merge(other); ${f.name} has none`,
           );
         }
       }
+      cutTouchingRecords(this.input.node);
     }
-    if (this.assigner.kind === "session") cutTouchingRecords(this.input.node);
     const env = this.input.env;
     const ws: WindowSpec = {
       keyFn: this.keyFn as WindowSpec["keyFn"],
       assigner: this.assigner,
-      plan,
+      aggregators,
       allowedLateness: this.lateness,
       clock: env.options.clock,
       trigger: this.emission,
@@ -116,14 +113,18 @@ export class WindowedStream<T, K = undefined> {
   }
 
   /**
-   * The original design's state-generator style: `use(AggregatorClass, ...args)` is
-   * `agg(new AggregatorClass(...args))`.
+   * The original design's state-generator style: `use(AggregatorClass, ...args)` constructs
+   * `new AggregatorClass(...args)` for every key and window; results are `{ key, window, value }`.
+   * @throws ConfigError if `Aggregator` is not a StateAggregator class.
    */
   use<O, A extends unknown[]>(
     Aggregator: new (...args: A) => StateAggregator<T, O>,
     ...args: A
   ): Stream<WindowValue<K, O>> {
-    return this.agg(new Aggregator(...args));
+    return this.aggregate({
+      fields: null,
+      factories: [aggregatorFactory(Aggregator, "use(Aggregator)", args)],
+    });
   }
 }
 

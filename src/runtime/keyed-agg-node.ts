@@ -1,14 +1,15 @@
+import type { AggregatorSpec } from "../states/aggregator-spec.js";
 import { KeyedStateStore } from "../states/keyed-state-store.js";
 import type { Batch } from "./envelope.js";
 import { faultHandler, SKIP } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
-import type { AggPlan } from "./windows/agg-plan.js";
+import { type AggPlan, aggPlan } from "./windows/agg-plan.js";
 
 /** Settings of a running keyed aggregation. @internal */
 export interface KeyedAggSpec {
   readonly keyFn: (record: never) => unknown;
-  /** `agg({...})`: accumulators per key. */
-  readonly plan: AggPlan | null;
+  /** `agg({...})`: the aggregators per key, normalised (the node builds its own plan). */
+  readonly aggregators: AggregatorSpec | null;
   /** `reduce(fn)`: the previous reduced value (first record as is) and the record. */
   readonly reducer: ((acc: never, record: never) => unknown) | null;
 }
@@ -22,6 +23,7 @@ export interface KeyedAggSpec {
  */
 export class KeyedAggNode extends RuntimeNode {
   readonly store = new KeyedStateStore<unknown, unknown>();
+  private readonly plan: AggPlan | null;
 
   constructor(
     id: string,
@@ -30,7 +32,8 @@ export class KeyedAggNode extends RuntimeNode {
     settings: NodeSettings,
     private readonly spec: KeyedAggSpec,
   ) {
-    super(id, name, "keyedAgg", job, settings, null, spec.plan === null ? "reduce" : "agg");
+    super(id, name, "keyedAgg", job, settings, null, spec.aggregators === null ? "reduce" : "agg");
+    this.plan = spec.aggregators === null ? null : aggPlan(spec.aggregators);
   }
 
   /** Keys held. */
@@ -44,7 +47,7 @@ export class KeyedAggNode extends RuntimeNode {
     const out: unknown[] = [];
     const outTs: number[] | null = ts === null ? null : [];
     const keyFn = this.spec.keyFn as (r: unknown) => unknown;
-    const plan = this.spec.plan;
+    const plan = this.plan;
     const reducer = this.spec.reducer as ((a: unknown, r: unknown) => unknown) | null;
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
@@ -81,6 +84,10 @@ export class KeyedAggNode extends RuntimeNode {
         out.push(next);
       }
       if (outTs !== null) outTs.push(ts![i]);
+    }
+    if (plan?.async) {
+      await plan.drain();
+      await plan.resolve(out);
     }
     await this.emit(out, batch.acks, outTs);
     this.release(batch.acks);

@@ -1,3 +1,4 @@
+import type { AggregatorSpec } from "../states/aggregator-spec.js";
 import type { WindowTrigger } from "../states/windows/triggers.js";
 import type { WindowAssigner } from "../states/windows/window-assigner.js";
 import type { Clock } from "../util/clock.js";
@@ -5,7 +6,7 @@ import { type AckToken, releaseAll } from "./ack.js";
 import type { Batch } from "./envelope.js";
 import { SKIP } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
-import type { AggPlan } from "./windows/agg-plan.js";
+import { type AggPlan, aggPlan } from "./windows/agg-plan.js";
 import { CountWindows } from "./windows/count-windows.js";
 import { SessionWindows } from "./windows/session-windows.js";
 import type { WindowContext, WindowStrategy } from "./windows/strategy.js";
@@ -15,7 +16,8 @@ import { TimeWindows } from "./windows/time-windows.js";
 export interface WindowSpec {
   readonly keyFn: ((record: never) => unknown) | null;
   readonly assigner: WindowAssigner;
-  readonly plan: AggPlan;
+  /** What `agg()` was given, normalised; the node builds its own {@link AggPlan} from it. */
+  readonly aggregators: AggregatorSpec;
   readonly allowedLateness: number;
   readonly clock: Clock;
   readonly trigger: WindowTrigger;
@@ -38,6 +40,7 @@ export const LATE = "late";
  */
 export class WindowNode extends RuntimeNode implements WindowContext {
   private readonly strategy: WindowStrategy;
+  private readonly plan: AggPlan;
   private out: unknown[] = [];
   private outTs: number[] = [];
   private outAcks: AckToken[] = [];
@@ -61,7 +64,8 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     private readonly spec: WindowSpec,
   ) {
     super(id, name, "window", job, settings, null, `window:${spec.assigner.kind}`);
-    const plan = spec.plan;
+    const plan = aggPlan(spec.aggregators);
+    this.plan = plan;
     const a = spec.assigner;
     switch (a.kind) {
       case "tumbling":
@@ -128,7 +132,7 @@ export class WindowNode extends RuntimeNode implements WindowContext {
   }
 
   fire(key: unknown, window: Readonly<{ start: number; end: number }>, state: unknown, ts: number): void {
-    this.out.push(this.spec.plan.windowResult(key, window, state));
+    this.out.push(this.plan.windowResult(key, window, state));
     this.outTs.push(ts);
   }
 
@@ -188,6 +192,11 @@ export class WindowNode extends RuntimeNode implements WindowContext {
 
   /** Emits fired results (with their tokens) and late records (with the current batch's). */
   private async flush(batchAcks: AckToken[] | null): Promise<void> {
+    if (this.plan.async) {
+      // async aggregators: the batch's collects, then the fired results' yields
+      await this.plan.drain();
+      if (this.out.length > 0) await this.plan.resolve(this.out);
+    }
     if (this.out.length > 0) {
       const out = this.out;
       const ts = this.outTs;

@@ -332,10 +332,10 @@ describe("event-time windows (Flink's documented behaviour)", () => {
       yield() {
         return this.p;
       }
-      snapshot() {
+      override snapshot() {
         return this.p;
       }
-      restore(s: number) {
+      override restore(s: number) {
         this.p = s;
       }
     }
@@ -355,17 +355,17 @@ describe("event-time windows (Flink's documented behaviour)", () => {
       yield() {
         return 0;
       }
-      snapshot() {
+      override snapshot() {
         return 0;
       }
-      restore() {}
+      override restore() {}
     }
     expect(() =>
       new Env()
         .from([ev("a", 0)])
         .window(session(10))
         .agg(new NoMerge()),
-    ).toThrow(/need aggregators with merge/);
+    ).toThrow(/aggregators need merge\(other\); NoMerge has none/);
     expect(() => w.allowedLateness(-1)).toThrow(ConfigError);
   });
 

@@ -123,10 +123,10 @@ describe("checkAggregatorLaws", () => {
       yield() {
         return this.s.best;
       }
-      snapshot() {
+      override snapshot() {
         return { ...this.s };
       }
-      restore(s: { best: number; run: number; last: number | null }) {
+      override restore(s: { best: number; run: number; last: number | null }) {
         this.s = { ...s };
       }
     }
@@ -153,10 +153,10 @@ describe("checkAggregatorLaws", () => {
       yield() {
         return [...this.items];
       }
-      snapshot() {
+      override snapshot() {
         return this.items;
       }
-      restore(s: number[]) {
+      override restore(s: number[]) {
         this.items = s;
       }
       override clone(): this {

@@ -1,4 +1,5 @@
-import { ConfigError } from "../../errors.js";
+import { StateError } from "../../errors.js";
+import type { AggregatorFactory, AggregatorSpec } from "../../states/aggregator-spec.js";
 import { Count } from "../../states/aggregators/count.js";
 import { Mean } from "../../states/aggregators/mean.js";
 import { Max, Min } from "../../states/aggregators/min-max.js";
@@ -15,114 +16,226 @@ type Bounds = Readonly<{ start: number; end: number }>;
  * - A spec made only of built-in `sum`, `count`, `mean`, `min`, `max` is **fused**: one
  *   generated object per state with one field per accumulator and one generated `collect`
  *   (one allocation per key and window instead of an array plus one object per aggregator).
- * - Otherwise the state is an array of clones of the aggregator templates.
+ * - One aggregator (`agg(MyAggregator)`, `agg(instance)`): the state is the aggregator itself.
+ * - Otherwise the state is an array of aggregators, one per field.
+ * - **Async** aggregators (an `async collect`, `yield` or `merge`): every call on a state is
+ *   chained after the previous one of that state (order kept per key and window; states run
+ *   concurrently); the node awaits {@link AggPlan.drain} after each batch and
+ *   {@link AggPlan.resolve} before emitting results, whose values are then the awaited ones.
  *
  * Results: `{ key, window: { start, end }, field: value, ... }` (windows), `{ key, field, ... }`
  * (running aggregation), or `value` instead of fields for a single aggregator.
+ * A plan belongs to one node (async plans track the calls in flight).
  * @internal
  */
 export interface AggPlan {
-  /** The aggregator templates as given. */
-  readonly templates: Agg[];
   /** Field names, or `null` for the single-aggregator `value` form. */
   readonly fields: string[] | null;
+  readonly factories: AggregatorFactory[];
   /** Whether every aggregator can merge (session windows need it). */
   readonly mergeable: boolean;
   /** Whether the spec was fused into one generated accumulator. */
   readonly fused: boolean;
+  /** Whether calls are async (see {@link AggPlan.drain}). */
+  readonly async: boolean;
   newState(): unknown;
   collect(state: unknown, record: unknown): void;
   merge(into: unknown, from: unknown): void;
   windowResult(key: unknown, window: Bounds, state: unknown): unknown;
   keyedResult(key: unknown, state: unknown): unknown;
+  /** Async plans: waits for the calls started so far; rejects with the first error. `null` if sync. */
+  drain(): Promise<void> | null;
+  /** Async plans: replaces the pending values of `results` (in place) by the awaited ones. */
+  resolve(results: unknown[]): Promise<void> | null;
 }
 
-const RESERVED = new Set(["key", "window"]);
-
-/** Builds a plan from `agg({...})`'s spec or one aggregator. @internal */
-export function aggPlan(spec: Agg | Record<string, Agg>, isAggregator: (x: unknown) => x is Agg): AggPlan {
-  let fields: string[] | null;
-  let templates: Agg[];
-  if (isAggregator(spec)) {
-    fields = null;
-    templates = [spec];
-  } else {
-    if (spec === null || typeof spec !== "object") {
-      throw new ConfigError(
-        `agg(spec): expected { field: aggregator, ... } or an aggregator, got ${String(spec)}`,
-      );
-    }
-    fields = Object.keys(spec);
-    if (fields.length === 0)
-      throw new ConfigError("agg(spec): give at least one field, e.g. agg({ n: count() })");
-    templates = fields.map((f) => {
-      const a = spec[f];
-      if (RESERVED.has(f))
-        throw new ConfigError(`agg(spec): field "${f}" is reserved for the result's ${f}; rename it`);
-      if (!isAggregator(a)) {
-        throw new ConfigError(
-          `agg(spec): field "${f}" must be a StateAggregator (e.g. sum(sel), count()), got ${String(a)}`,
-        );
-      }
-      return a;
-    });
+/** Builds the plan of a normalised `agg()` spec. @internal */
+export function aggPlan(spec: AggregatorSpec): AggPlan {
+  const { fields, factories } = spec;
+  if (factories.some((f) => f.async)) return asyncPlan(fields, factories);
+  if (factories.every((f) => f.template !== null && FUSABLE.has(f.template.constructor as new () => Agg))) {
+    return fusedPlan(fields, factories);
   }
-  const fusable = templates.every((t) => FUSABLE.has(t.constructor as new () => Agg));
-  return fusable ? fusedPlan(fields, templates) : genericPlan(fields, templates);
+  return factories.length === 1 && fields === null
+    ? singlePlan(factories[0])
+    : genericPlan(fields, factories);
 }
 
 const FUSABLE = new Set<new () => Agg>([Sum, Count, Mean, Min, Max] as unknown as (new () => Agg)[]);
 
+/** A collect or yield that returned a Promise without being declared `async`. */
+function notDeclaredAsync(f: AggregatorFactory, method: string): StateError {
+  return new StateError(
+    `${f.name}.${method}() returned a Promise but is not declared async: write \`async ${method}(...)\` so Mass awaits it (see docs/windows.md, "Writing an aggregator")`,
+  );
+}
+
 /** Result-object builders from value expressions. */
-function builders(fields: string[] | null, values: string[], args: string) {
+function builders(fields: string[] | null, values: string[], args: string, extra: string[] = []) {
   const body =
     fields === null
       ? `value: ${values[0]}`
       : fields.map((f, i) => `${JSON.stringify(f)}: ${values[i]}`).join(", ");
   return {
-    windowResult: new Function("key", "window", args, `return { key, window, ${body} };`),
-    keyedResult: new Function("key", args, `return { key, ${body} };`),
+    windowResult: new Function(...extra, "key", "window", args, `return { key, window, ${body} };`),
+    keyedResult: new Function(...extra, "key", args, `return { key, ${body} };`),
   };
 }
 
-function genericPlan(fields: string[] | null, templates: Agg[]): AggPlan {
-  const n = templates.length;
+const sync = { async: false, drain: () => null, resolve: () => null } as const;
+
+/** One aggregator, synchronous: the state is the aggregator. */
+function singlePlan(f: AggregatorFactory): AggPlan {
+  const make = f.make;
+  const value = (st: unknown): unknown => {
+    const v = (st as Agg).yield();
+    if (v instanceof Promise) throw notDeclaredAsync(f, "yield");
+    return v;
+  };
+  return {
+    ...sync,
+    fields: null,
+    factories: [f],
+    fused: false,
+    mergeable: f.mergeable,
+    newState: make,
+    collect(st, record) {
+      if ((st as Agg).collect(record) !== undefined) throw notDeclaredAsync(f, "collect");
+    },
+    merge(into, from) {
+      (into as Agg).merge!(from as Agg);
+    },
+    windowResult: (key, window, st) => ({ key, window, value: value(st) }),
+    keyedResult: (key, st) => ({ key, value: value(st) }),
+  };
+}
+
+/** Several aggregators, synchronous: the state is an array of them. */
+function genericPlan(fields: string[] | null, factories: AggregatorFactory[]): AggPlan {
+  const n = factories.length;
+  const check = (v: unknown, i: number) => {
+    if (v instanceof Promise) throw notDeclaredAsync(factories[i], "yield");
+    return v;
+  };
   const { windowResult, keyedResult } = builders(
     fields,
-    templates.map((_, i) => `a[${i}].yield()`),
+    factories.map((_, i) => `Y(a[${i}].yield(), ${i})`),
     "a",
+    ["Y"],
   );
   return {
-    templates,
+    ...sync,
     fields,
+    factories,
     fused: false,
-    mergeable: templates.every((t) => typeof t.merge === "function"),
+    mergeable: factories.every((f) => f.mergeable),
     newState() {
       const aggs = new Array<Agg>(n);
-      for (let i = 0; i < n; i++) aggs[i] = templates[i].clone();
+      for (let i = 0; i < n; i++) aggs[i] = factories[i].make();
       return aggs;
     },
     collect(state, record) {
       const aggs = state as Agg[];
-      for (let i = 0; i < n; i++) aggs[i].collect(record);
+      for (let i = 0; i < n; i++) {
+        if (aggs[i].collect(record) !== undefined) throw notDeclaredAsync(factories[i], "collect");
+      }
     },
     merge(into, from) {
       const a = into as Agg[];
       const b = from as Agg[];
       for (let i = 0; i < n; i++) a[i].merge!(b[i]);
     },
-    windowResult: windowResult as AggPlan["windowResult"],
-    keyedResult: keyedResult as AggPlan["keyedResult"],
+    windowResult: (key, window, st) => windowResult(check, key, window, st),
+    keyedResult: (key, st) => keyedResult(check, key, st),
   };
 }
 
-function fusedPlan(fields: string[] | null, templates: Agg[]): AggPlan {
+interface AsyncState {
+  readonly aggs: Agg[];
+  /** The last call on this state; the next one starts after it. */
+  tail: Promise<void>;
+}
+
+const noop = () => {};
+/** Marker of a result value still being computed. */
+class Pending {
+  constructor(readonly p: Promise<unknown>) {}
+}
+
+/** Any aggregator async: calls chained per state, awaited by the node. */
+function asyncPlan(fields: string[] | null, factories: AggregatorFactory[]): AggPlan {
+  const n = factories.length;
+  let inflight: Promise<unknown>[] = [];
+  const track = (p: Promise<unknown>) => {
+    p.catch(noop); // awaited by drain/resolve; never an unhandled rejection meanwhile
+    inflight.push(p);
+  };
+  const yieldOf = (st: AsyncState, i: number) => {
+    const p = st.tail.then(() => st.aggs[i].yield());
+    p.catch(noop);
+    return new Pending(p);
+  };
+  const { windowResult, keyedResult } = builders(
+    fields,
+    factories.map((_, i) => `Y(s, ${i})`),
+    "s",
+    ["Y"],
+  );
+  const names = fields ?? ["value"];
+  return {
+    fields,
+    factories,
+    fused: false,
+    async: true,
+    mergeable: factories.every((f) => f.mergeable),
+    newState(): AsyncState {
+      const aggs = new Array<Agg>(n);
+      for (let i = 0; i < n; i++) aggs[i] = factories[i].make();
+      return { aggs, tail: Promise.resolve() };
+    },
+    collect(state, record) {
+      const st = state as AsyncState;
+      st.tail = st.tail.then(async () => {
+        for (let i = 0; i < n; i++) await st.aggs[i].collect(record);
+      });
+      track(st.tail);
+    },
+    merge(into, from) {
+      const a = into as AsyncState;
+      const b = from as AsyncState;
+      a.tail = Promise.all([a.tail, b.tail]).then(async () => {
+        for (let i = 0; i < n; i++) await a.aggs[i].merge!(b.aggs[i]);
+      });
+      track(a.tail);
+    },
+    windowResult: (key, window, st) => windowResult(yieldOf, key, window, st),
+    keyedResult: (key, st) => keyedResult(yieldOf, key, st),
+    drain() {
+      if (inflight.length === 0) return null;
+      const ps = inflight;
+      inflight = [];
+      return Promise.all(ps).then(noop);
+    },
+    async resolve(results) {
+      for (const r of results) {
+        const o = r as Record<string, unknown>;
+        for (const f of names) {
+          const v = o[f];
+          if (v instanceof Pending) o[f] = await v.p;
+        }
+      }
+    },
+  };
+}
+
+function fusedPlan(fields: string[] | null, factories: AggregatorFactory[]): AggPlan {
   const init: string[] = [];
   const collect: string[] = [];
   const merge: string[] = [];
   const values: string[] = [];
   const sels: unknown[] = [];
-  templates.forEach((t, i) => {
+  factories.forEach((f, i) => {
+    const t = f.template!;
     const sel = `s${i}`;
     if (t instanceof Count) {
       init.push(`this.c${i} = 0;`);
@@ -165,8 +278,9 @@ function fusedPlan(fields: string[] | null, templates: Agg[]): AggPlan {
   const ops = make(sels) as Pick<AggPlan, "newState" | "collect" | "merge">;
   const { windowResult, keyedResult } = builders(fields, values, "st");
   return {
-    templates,
+    ...sync,
     fields,
+    factories,
     fused: true,
     mergeable: true,
     newState: ops.newState,

@@ -9,10 +9,10 @@ export class Count<I = unknown> extends StateAggregator<I, number, number> {
   yield(): number {
     return this.n;
   }
-  snapshot(): number {
+  override snapshot(): number {
     return this.n;
   }
-  restore(s: number): void {
+  override restore(s: number): void {
     this.n = s;
   }
   override merge(other: Count<I>): void {

@@ -12,10 +12,10 @@ export class Distinct<I, V = I> extends StateAggregator<I, V[], V[]> {
   yield(): V[] {
     return [...this.seen];
   }
-  snapshot(): V[] {
+  override snapshot(): V[] {
     return [...this.seen];
   }
-  restore(s: V[]): void {
+  override restore(s: V[]): void {
     this.seen = new Set(s);
   }
   override merge(other: Distinct<I, V>): void {

@@ -16,10 +16,10 @@ abstract class Held<I, V> extends StateAggregator<I, V | undefined, HeldValue<V>
   yield(): V | undefined {
     return this.v;
   }
-  snapshot(): HeldValue<V> {
+  override snapshot(): HeldValue<V> {
     return { v: this.v, set: this.set };
   }
-  restore(s: HeldValue<V>): void {
+  override restore(s: HeldValue<V>): void {
     this.v = s.v;
     this.set = s.set;
   }

@@ -12,10 +12,10 @@ export class List<I, V = I> extends StateAggregator<I, V[], V[]> {
   yield(): V[] {
     return this.items.slice();
   }
-  snapshot(): V[] {
+  override snapshot(): V[] {
     return this.items.slice();
   }
-  restore(s: V[]): void {
+  override restore(s: V[]): void {
     this.items = s.slice();
   }
   override merge(other: List<I, V>): void {

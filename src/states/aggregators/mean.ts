@@ -14,10 +14,10 @@ export class Mean<I> extends StateAggregator<I, number, { sum: number; n: number
   yield(): number {
     return this.n === 0 ? Number.NaN : this.sum / this.n;
   }
-  snapshot() {
+  override snapshot() {
     return { sum: this.sum, n: this.n };
   }
-  restore(s: { sum: number; n: number }): void {
+  override restore(s: { sum: number; n: number }): void {
     this.sum = s.sum;
     this.n = s.n;
   }

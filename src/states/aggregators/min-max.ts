@@ -13,10 +13,10 @@ abstract class Extreme<I> extends StateAggregator<I, number, number> {
   yield(): number {
     return this.v;
   }
-  snapshot(): number {
+  override snapshot(): number {
     return this.v;
   }
-  restore(s: number): void {
+  override restore(s: number): void {
     this.v = s;
   }
 }

@@ -88,11 +88,11 @@ export class Percentile<I> extends StateAggregator<I, number, PercentileSnapshot
     return this.sketch!.quantile(this.p / 100);
   }
 
-  snapshot(): PercentileSnapshot {
+  override snapshot(): PercentileSnapshot {
     return this.values !== null ? { values: this.values.slice() } : { sketch: this.sketch!.snapshot() };
   }
 
-  restore(s: PercentileSnapshot): void {
+  override restore(s: PercentileSnapshot): void {
     if (s.values !== undefined) {
       this.values = s.values.slice();
       this.sketch = null;

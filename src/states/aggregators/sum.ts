@@ -12,10 +12,10 @@ export class Sum<I> extends StateAggregator<I, number, number> {
   yield(): number {
     return this.total;
   }
-  snapshot(): number {
+  override snapshot(): number {
     return this.total;
   }
-  restore(s: number): void {
+  override restore(s: number): void {
     this.total = s;
   }
   override merge(other: Sum<I>): void {

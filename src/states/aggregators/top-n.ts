@@ -36,10 +36,10 @@ export class TopN<I> extends StateAggregator<I, I[], { items: I[]; scores: numbe
   yield(): I[] {
     return this.items.slice();
   }
-  snapshot() {
+  override snapshot() {
     return { items: this.items.slice(), scores: this.scores.slice() };
   }
-  restore(s: { items: I[]; scores: number[] }): void {
+  override restore(s: { items: I[]; scores: number[] }): void {
     this.items = s.items.slice();
     this.scores = s.scores.slice();
   }

@@ -33,10 +33,10 @@ export class Variance<I> extends StateAggregator<I, number, Moments> {
     const div = this.population ? this.n : this.n - 1;
     return div <= 0 ? Number.NaN : this.m2 / div;
   }
-  snapshot(): Moments {
+  override snapshot(): Moments {
     return { n: this.n, mean: this.mean, m2: this.m2 };
   }
-  restore(s: Moments): void {
+  override restore(s: Moments): void {
     this.n = s.n;
     this.mean = s.mean;
     this.m2 = s.m2;
