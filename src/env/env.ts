@@ -394,6 +394,7 @@ function nodeReport(rn: RuntimeNode): NodeReport {
     retries: s.retries,
     lateRecords: s.lateRecords,
     lateDropped: s.lateDropped,
+    unassigned: s.unassigned,
   };
   const why = rn.error ?? rn.cancelReason;
   return why === undefined ? report : { ...report, error: why.message };
@@ -404,8 +405,10 @@ function buildReport(env: string, job: Job, stopped: boolean): RunReport {
   let recordsIn = 0;
   let recordsOut = 0;
   let lateDropped = 0;
+  let unassigned = 0;
   for (const n of nodes) {
     lateDropped += n.lateDropped;
+    unassigned += n.unassigned;
     if (n.kind === "source") recordsIn += n.recordsIn;
     if (n.kind === "sink") recordsOut += n.recordsOut;
   }
@@ -417,6 +420,7 @@ function buildReport(env: string, job: Job, stopped: boolean): RunReport {
     recordsOut,
     deadLetters: job.deadLetterCount,
     lateDropped,
+    unassigned,
     nodes,
   };
 }

@@ -1,7 +1,7 @@
 import { ConfigError } from "../errors.js";
 import type { JoinMode, JoinSpec } from "../runtime/join-node.js";
-import type { WindowAssigner } from "../states/windows/window-assigner.js";
-import { checkInt } from "../util/validate.js";
+import { checkWindowAssigner, type WindowAssigner } from "../states/windows/window-assigner.js";
+import { checkFunction, checkInt } from "../util/validate.js";
 import type { KeyedStream } from "./keyed-stream.js";
 import { Stream } from "./stream.js";
 
@@ -9,6 +9,7 @@ import { Stream } from "./stream.js";
 export interface JoinApplier<K, A, B> {
   /**
    * The inner join: `fn(left, right, key)` for every matching pair.
+   * @throws ConfigError if `fn` is not a function.
    * @returns a Stream of what `fn` returns, with event time (see the join kind).
    */
   apply<O>(fn: (left: A, right: B, key: K) => O): Stream<O>;
@@ -33,9 +34,10 @@ export class JoinedStreams<K, A, B> {
   /**
    * Window join: pairs of a key that fall in the same tumbling or sliding window, emitted when
    * the window closes (watermark reaches `end - 1`), with timestamp `end - 1`.
-   * @throws ConfigError for session, count or global windows.
+   * @throws ConfigError for anything but a tumbling or sliding assigner.
    */
   window(assigner: WindowAssigner): JoinApplier<K, A, B> {
+    assigner = checkWindowAssigner(assigner, "join().window(assigner)");
     if (assigner.kind !== "tumbling" && assigner.kind !== "sliding") {
       throw new ConfigError(`join().window(): tumbling or sliding windows only, got ${assigner.kind}`);
     }
@@ -86,6 +88,7 @@ export class JoinedStreams<K, A, B> {
     const { left, right } = this;
     return {
       apply<O>(fn: (l: A, r: B, key: K) => O): Stream<O> {
+        checkFunction("join().apply(fn)", fn);
         const env = left.input.env;
         const spec: JoinSpec = {
           leftKey: left.keyFn as JoinSpec["leftKey"],

@@ -22,6 +22,8 @@ export interface NodeReport {
   readonly lateRecords: number;
   /** Late records dropped and counted because no `lateRecords()` stream listens (window nodes). */
   readonly lateDropped: number;
+  /** Records that fell in no window (gaps between sliding windows with `slide > size`); not late. */
+  readonly unassigned: number;
   /** Why the node failed or was cancelled. */
   readonly error?: string;
 }
@@ -44,6 +46,8 @@ export interface RunReport {
   readonly deadLetters: number;
   /** Late records past allowed lateness dropped because nobody listens (never silently: counted here). */
   readonly lateDropped: number;
+  /** Records that fell in no window (gaps between sliding windows with `slide > size`): not late, not lost silently. */
+  readonly unassigned: number;
   readonly nodes: NodeReport[];
 }
 

@@ -3,8 +3,8 @@ import type { TimestampSpec } from "../runtime/timestamp-node.js";
 import { LATE, type WindowSpec } from "../runtime/window-node.js";
 import { type AggregatorSpec, aggregatorFactory, aggregatorSpec } from "../states/aggregator-spec.js";
 import type { StateAggregator, StateAggregatorClass } from "../states/state-aggregator.js";
-import type { WindowTrigger } from "../states/windows/triggers.js";
-import type { WindowAssigner } from "../states/windows/window-assigner.js";
+import { checkWindowTrigger, type WindowTrigger } from "../states/windows/triggers.js";
+import { checkWindowAssigner, type WindowAssigner } from "../states/windows/window-assigner.js";
 import { checkInt } from "../util/validate.js";
 import type { AggSpec, WindowResult, WindowValue } from "./agg-spec.js";
 import type { LogicalNode } from "./graph.js";
@@ -27,24 +27,34 @@ interface LateHolder {
  * @typeParam K - key type (`undefined` for a non-keyed window).
  */
 export class WindowedStream<T, K = undefined> {
-  /** @internal */
+  /** The window assigner (checked and normalised when the graph is built). */
+  readonly assigner: WindowAssigner;
+
+  /**
+   * @internal
+   * @throws ConfigError if `assigner` is not a window assigner (`window("tumbling")`).
+   */
   constructor(
     /** @internal */ readonly input: Stream<T>,
     /** @internal */ readonly keyFn: ((record: T) => K) | null,
-    /** The window assigner. */ readonly assigner: WindowAssigner,
+    assigner: WindowAssigner,
     /** Allowed lateness in ms (default 0). */ readonly lateness = 0,
     /** @internal */ readonly lateHolder: LateHolder = { node: null, windows: [] },
     /** When windows emit (default `onWatermark()`). */ readonly emission: WindowTrigger = {
       kind: "watermark",
     },
-  ) {}
+  ) {
+    this.assigner = checkWindowAssigner(assigner, "window(assigner)");
+  }
 
   /**
    * Emission control: `earlyEvery(ms)` (early results of open windows every `ms` of processing
    * time, then the final one), `onEveryRecord()`, or `onWatermark()` (the default).
+   * @throws ConfigError for anything else.
    */
   trigger(trigger: WindowTrigger): WindowedStream<T, K> {
-    return new WindowedStream(this.input, this.keyFn, this.assigner, this.lateness, this.lateHolder, trigger);
+    const t = checkWindowTrigger(trigger, "trigger(trigger)");
+    return new WindowedStream(this.input, this.keyFn, this.assigner, this.lateness, this.lateHolder, t);
   }
 
   /**

@@ -129,8 +129,13 @@ export class JoinNode extends RuntimeNode {
   ): void {
     const step = a.kind === "tumbling" ? a.size : a.slide;
     const r = (t - a.offset) % step;
+    const last = t - (r < 0 ? r + step : r);
+    if (last + a.size <= t) {
+      this.stats.unassigned++; // in a gap between sliding windows
+      return;
+    }
     let kept = false;
-    for (let start = t - (r < 0 ? r + step : r); start > t - a.size; start -= step) {
+    for (let start = last; start > t - a.size; start -= step) {
       const end = start + a.size;
       if (end - 1 <= this.watermark) continue;
       kept = true;

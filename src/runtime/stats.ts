@@ -14,6 +14,11 @@ export interface NodeStats {
   lateRecords: number;
   /** Late records dropped because no `lateRecords()` stream listens (counted, logged once). */
   lateDropped: number;
+  /**
+   * Records that fell in no window at all (sliding windows with `slide > size` leave gaps
+   * between windows, as Flink's): not late, counted here (never as late).
+   */
+  unassigned: number;
 }
 
 /** Fresh zeroed counters. @internal */
@@ -26,5 +31,6 @@ export function newStats(): NodeStats {
     retries: 0,
     lateRecords: 0,
     lateDropped: 0,
+    unassigned: 0,
   };
 }

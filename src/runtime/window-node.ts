@@ -140,6 +140,10 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     for (let i = 0; i < tokens.length; i++) this.outAcks.push(tokens[i]);
   }
 
+  unassigned(): void {
+    this.stats.unassigned++;
+  }
+
   late(record: unknown, ts: number): void {
     if (this.hasLateOutput) {
       this.stats.lateRecords++;

@@ -27,18 +27,20 @@ export interface RefWindowOptions<T> {
  * Flink defines them, per record: the watermark after each record is `max ts - ooo - 1`; a record
  * joins every window `[start, start + size)` containing it unless `end - 1 + lateness <= wm`; a
  * window fires when `wm >= end - 1`, again for each allowed late record, and is gone past
- * `end - 1 + lateness`; at the end every window left fires. Returns every firing (re-firings
- * included) and the records dropped as late.
+ * `end - 1 + lateness`; at the end every window left fires. A record in no window (a gap between
+ * sliding windows with `slide > size`) is unassigned, not late. Returns every firing (re-firings
+ * included), the records dropped as late and the unassigned ones.
  */
 export function referenceTimeWindows<T>(
   records: T[],
   o: RefWindowOptions<T>,
-): { results: RefWindow<T>[]; late: T[] } {
+): { results: RefWindow<T>[]; late: T[]; unassigned: T[] } {
   const slide = o.slide ?? o.size;
   const ooo = o.maxOutOfOrderness ?? 0;
   const lateness = o.allowedLateness ?? 0;
   const results: RefWindow<T>[] = [];
   const late: T[] = [];
+  const unassigned: T[] = [];
   const wins = new Map<string, RefWindow<T> & { fired: boolean }>();
   let maxTs = Number.NEGATIVE_INFINITY;
   const snapshot = (w: RefWindow<T>) => ({ key: w.key, start: w.start, end: w.end, records: [...w.records] });
@@ -47,6 +49,7 @@ export function referenceTimeWindows<T>(
     const wm = maxTs - ooo - 1;
     let kept = false;
     const first = t - (((t % slide) + slide) % slide);
+    if (first + o.size <= t) unassigned.push(r);
     for (let start = first; start > t - o.size; start -= slide) {
       const end = start + o.size;
       if (end - 1 + lateness <= wm) continue;
@@ -63,7 +66,7 @@ export function referenceTimeWindows<T>(
         results.push(snapshot(w));
       }
     }
-    if (!kept) late.push(r);
+    if (!kept && first + o.size > t) late.push(r);
     maxTs = Math.max(maxTs, t);
     const now = maxTs - ooo - 1;
     for (const [id, w] of wins) {
@@ -75,7 +78,7 @@ export function referenceTimeWindows<T>(
     }
   }
   for (const w of wins.values()) if (!w.fired) results.push(snapshot(w));
-  return { results, late };
+  return { results, late, unassigned };
 }
 
 /**

@@ -85,6 +85,7 @@ function referenceTime(recs: Rec[], size: number, slide: number, ooo: number, la
       ids: w.records.map((x) => x.id),
     })),
     late: r.late.map((x) => x.id),
+    unassigned: r.unassigned.length,
   };
 }
 
@@ -109,7 +110,7 @@ describe("windows equal a plain-loop reference (property)", () => {
     await fc.assert(
       fc.asyncProperty(
         events,
-        fc.constantFrom([1000, 1000], [1000, 500], [900, 300], [500, 1000]),
+        fc.constantFrom([1000, 1000], [1000, 500], [900, 300], [500, 1000], [300, 700]),
         fc.integer({ min: 0, max: 12 }).map((x) => x * 50),
         fc.integer({ min: 0, max: 16 }).map((x) => x * 50),
         settings,
@@ -124,10 +125,12 @@ describe("windows equal a plain-loop reference (property)", () => {
             .allowedLateness(lateness);
           const out = w.agg({ ids: list((r: Rec) => r.id) }).toArray();
           const late = w.lateRecords().toArray();
-          await env.run();
+          const report = await env.run();
           const ref = referenceTime(recs, size, slide, ooo, lateness);
           expect(norm((await out).map(toRes))).toEqual(norm(ref.results));
           expect((await late).map((r) => r.id).sort((a, b) => a - b)).toEqual(ref.late.sort((a, b) => a - b));
+          // slide > size: records in the gaps are unassigned, never late
+          expect(report.unassigned).toBe(ref.unassigned);
         },
       ),
       { numRuns: 300 },

@@ -15,6 +15,8 @@ export interface WindowContext {
   ackWith(tokens: AckToken[]): void;
   /** A record past allowed lateness: side output or counted. */
   late(record: unknown, ts: number): void;
+  /** A record in no window at all (a gap between sliding windows): counted, not late. */
+  unassigned(record: unknown): void;
   /** `onEveryRecord()`: emit a window's updated result after each record. */
   readonly eachRecord: boolean;
 }

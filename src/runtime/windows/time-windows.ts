@@ -16,7 +16,8 @@ interface Bucket {
 }
 
 /**
- * Tumbling and sliding windows. State is bucketed by window (all keys of one window together,
+ * Tumbling and sliding windows (a record in a gap between sliding windows with `slide > size` is
+ * counted as unassigned). State is bucketed by window (all keys of one window together,
  * with one token list and one shared `{ start, end }`) and buckets are kept sorted by start, so
  * firing at a watermark walks a prefix of buckets instead of a timer per (key, window). A
  * fired bucket stays until `end - 1 + lateness`, so late records within allowed lateness update
@@ -45,6 +46,11 @@ export class TimeWindows implements WindowStrategy {
   add(key: unknown, record: unknown, ts: number, acks: AckToken[] | null): void {
     const r = (ts - this.offset) % this.step;
     const lastStart = ts - (r < 0 ? r + this.step : r);
+    if (lastStart + this.size <= ts) {
+      // sliding with slide > size: ts is in a gap between windows
+      this.ctx.unassigned(record);
+      return;
+    }
     const wm = this.ctx.watermark;
     const lateness = this.ctx.lateness;
     let kept = false;

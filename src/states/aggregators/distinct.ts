@@ -1,3 +1,4 @@
+import { checkFunction } from "../../util/validate.js";
 import { identity, type Selector, StateAggregator } from "../state-aggregator.js";
 
 /** The distinct values of `sel(record)` (SameValueZero, as a Set), in first-seen order. */
@@ -30,5 +31,6 @@ export class Distinct<I, V = I> extends StateAggregator<I, V[], V[]> {
 
 /** `distinct(sel)`: distinct values in first-seen order. */
 export function distinct<I, V = I>(sel?: Selector<I, V>): Distinct<I, V> {
+  if (sel !== undefined) checkFunction("distinct(sel)", sel);
   return new Distinct(sel);
 }

@@ -1,3 +1,4 @@
+import { checkFunction } from "../../util/validate.js";
 import { identity, type Selector, StateAggregator } from "../state-aggregator.js";
 
 /** Snapshot of {@link First} and {@link Last}: the value held and whether one was seen. */
@@ -60,10 +61,12 @@ export class Last<I, V = I> extends Held<I, V> {
 
 /** `first(sel)`: first value by arrival. */
 export function first<I, V = I>(sel?: Selector<I, V>): First<I, V> {
+  if (sel !== undefined) checkFunction("first(sel)", sel);
   return new First(sel);
 }
 
 /** `last(sel)`: last value by arrival. */
 export function last<I, V = I>(sel?: Selector<I, V>): Last<I, V> {
+  if (sel !== undefined) checkFunction("last(sel)", sel);
   return new Last(sel);
 }

@@ -1,3 +1,4 @@
+import { checkFunction } from "../../util/validate.js";
 import { identity, type Selector, StateAggregator } from "../state-aggregator.js";
 
 /** Every `sel(record)`, in arrival order. Memory grows with the window: prefer a reducing aggregator for large windows. */
@@ -30,5 +31,6 @@ export class List<I, V = I> extends StateAggregator<I, V[], V[]> {
 
 /** `list(sel)`: all values in arrival order. */
 export function list<I, V = I>(sel?: Selector<I, V>): List<I, V> {
+  if (sel !== undefined) checkFunction("list(sel)", sel);
   return new List(sel);
 }

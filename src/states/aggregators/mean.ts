@@ -1,3 +1,4 @@
+import { checkFunction } from "../../util/validate.js";
 import { identity, type Selector, StateAggregator } from "../state-aggregator.js";
 
 /** Arithmetic mean of `sel(record)`; `NaN` for no records. */
@@ -35,5 +36,6 @@ export class Mean<I> extends StateAggregator<I, number, { sum: number; n: number
 
 /** `mean(sel)`: arithmetic mean of `sel(record)`. */
 export function mean<I>(sel?: Selector<I, number>): Mean<I> {
+  if (sel !== undefined) checkFunction("mean(sel)", sel);
   return new Mean(sel);
 }

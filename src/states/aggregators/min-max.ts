@@ -1,3 +1,4 @@
+import { checkFunction } from "../../util/validate.js";
 import { identity, type Selector, StateAggregator } from "../state-aggregator.js";
 
 /** Smallest (`Min`) or largest (`Max`) `sel(record)`; `Infinity` / `-Infinity` for no records (as `Math.min()`). */
@@ -61,10 +62,12 @@ export class Max<I> extends Extreme<I> {
 
 /** `min(sel)`: smallest `sel(record)`. */
 export function min<I>(sel?: Selector<I, number>): Min<I> {
+  if (sel !== undefined) checkFunction("min(sel)", sel);
   return new Min(sel);
 }
 
 /** `max(sel)`: largest `sel(record)`. */
 export function max<I>(sel?: Selector<I, number>): Max<I> {
+  if (sel !== undefined) checkFunction("max(sel)", sel);
   return new Max(sel);
 }

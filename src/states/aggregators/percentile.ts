@@ -1,4 +1,5 @@
 import { ConfigError } from "../../errors.js";
+import { checkFunction, checkInt, checkKeys } from "../../util/validate.js";
 import { identity, type Selector, StateAggregator } from "../state-aggregator.js";
 
 /** Options of {@link percentile}. */
@@ -51,7 +52,8 @@ export class Percentile<I> extends StateAggregator<I, number, PercentileSnapshot
     if (typeof p !== "number" || !(p >= 0 && p <= 100)) {
       throw new ConfigError(`percentile(p): p must be a number in [0, 100], got ${p}`);
     }
-    this.exactLimit = options.exactLimit ?? 10_000;
+    checkKeys("percentile(p, sel, options)", options, ["exactLimit", "relativeAccuracy"]);
+    this.exactLimit = checkInt("percentile options.exactLimit", options.exactLimit ?? 10_000, 0);
     this.alpha = options.relativeAccuracy ?? 0.01;
     if (!(this.alpha > 0 && this.alpha < 1)) {
       throw new ConfigError(`percentile options.relativeAccuracy must be in (0, 1), got ${this.alpha}`);
@@ -192,5 +194,6 @@ export function percentile<I>(
   sel?: Selector<I, number>,
   options?: PercentileOptions,
 ): Percentile<I> {
+  if (sel !== undefined) checkFunction("percentile(p, sel)", sel);
   return new Percentile(p, sel, options);
 }

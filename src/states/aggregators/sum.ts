@@ -1,3 +1,4 @@
+import { checkFunction } from "../../util/validate.js";
 import { identity, type Selector, StateAggregator } from "../state-aggregator.js";
 
 /** Sum of `sel(record)`; 0 for no records. */
@@ -30,5 +31,6 @@ export class Sum<I> extends StateAggregator<I, number, number> {
 
 /** `sum(sel)`: sum of `sel(record)` (default: the record itself). */
 export function sum<I>(sel?: Selector<I, number>): Sum<I> {
+  if (sel !== undefined) checkFunction("sum(sel)", sel);
   return new Sum(sel);
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from "../../errors.js";
+import { checkFunction } from "../../util/validate.js";
 import { identity, type Selector, StateAggregator } from "../state-aggregator.js";
 
 /**
@@ -56,5 +57,6 @@ export class TopN<I> extends StateAggregator<I, I[], { items: I[]; scores: numbe
 
 /** `topN(n, sel)`: the `n` records with the largest `sel(record)`, largest first. */
 export function topN<I>(n: number, sel?: Selector<I, number>): TopN<I> {
+  if (sel !== undefined) checkFunction("topN(n, sel)", sel);
   return new TopN(n, sel);
 }

@@ -1,3 +1,5 @@
+import { ConfigError } from "../../errors.js";
+import { checkFunction, checkKeys } from "../../util/validate.js";
 import { identity, type Selector, StateAggregator } from "../state-aggregator.js";
 
 interface Moments {
@@ -67,11 +69,29 @@ export class Stddev<I> extends Variance<I> {
 }
 
 /** `variance(sel, { population })`: sample variance by default. */
-export function variance<I>(sel?: Selector<I, number>, options: { population?: boolean } = {}): Variance<I> {
+export function variance<I>(sel?: Selector<I, number>, options: VarianceOptions = {}): Variance<I> {
+  checkOptions("variance", sel, options);
   return new Variance(sel, options.population ?? false);
 }
 
 /** `stddev(sel, { population })`: sample standard deviation by default. */
-export function stddev<I>(sel?: Selector<I, number>, options: { population?: boolean } = {}): Stddev<I> {
+export function stddev<I>(sel?: Selector<I, number>, options: VarianceOptions = {}): Stddev<I> {
+  checkOptions("stddev", sel, options);
   return new Stddev(sel, options.population ?? false);
+}
+
+/** Options of {@link variance} and {@link stddev}. */
+export interface VarianceOptions {
+  /** Population (divide by n, SQL `VAR_POP`) instead of sample (n - 1, `VAR_SAMP`). Default false. */
+  population?: boolean;
+}
+
+function checkOptions(name: string, sel: unknown, options: VarianceOptions): void {
+  if (sel !== undefined) checkFunction(`${name}(sel)`, sel);
+  checkKeys(`${name}(sel, options)`, options, ["population"]);
+  if (options.population !== undefined && typeof options.population !== "boolean") {
+    throw new ConfigError(`${name} options.population must be a boolean, got ${String(options.population)}`, {
+      option: `${name} options.population`,
+    });
+  }
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from "../../errors.js";
+import { checkKeys, show } from "../../util/validate.js";
 
 /**
  * When a window emits (Flink's Trigger, reduced to the three policies users ask for):
@@ -32,4 +33,30 @@ export function earlyEvery(ms: number): WindowTrigger {
 /** The updated result after every record, then the final one. */
 export function onEveryRecord(): WindowTrigger {
   return { kind: "record" };
+}
+
+/**
+ * Checks what `trigger(...)` was given when the graph is built: `onWatermark()`,
+ * `earlyEvery(ms)`, `onEveryRecord()`, or the same as plain data (`{ kind: "early", everyMs: 1000 }`).
+ * @throws ConfigError naming `path` otherwise.
+ * @internal
+ */
+export function checkWindowTrigger(x: unknown, path: string): WindowTrigger {
+  const kind = (x as { kind?: unknown } | null)?.kind;
+  if (
+    x === null ||
+    typeof x !== "object" ||
+    (kind !== "watermark" && kind !== "early" && kind !== "record")
+  ) {
+    throw new ConfigError(
+      `${path}: expected a trigger — onWatermark(), earlyEvery(ms) or onEveryRecord() — got ${show(x)}`,
+      { option: path },
+    );
+  }
+  if (kind === "early") {
+    checkKeys(path, x, ["kind", "everyMs"]);
+    return earlyEvery((x as { everyMs: number }).everyMs);
+  }
+  checkKeys(path, x, ["kind"]);
+  return kind === "record" ? onEveryRecord() : onWatermark();
 }

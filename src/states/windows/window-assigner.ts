@@ -1,3 +1,11 @@
+import { ConfigError } from "../../errors.js";
+import { checkKeys, show } from "../../util/validate.js";
+import { countWindow } from "./count-window.js";
+import { globalWindow } from "./global-window.js";
+import { session } from "./session.js";
+import { sliding } from "./sliding.js";
+import { tumbling } from "./tumbling.js";
+
 /** A window: half-open `[start, end)` in ms (event or processing time). */
 export interface TimeWindow {
   readonly start: number;
@@ -62,4 +70,47 @@ export function assignWindows(a: TumblingAssigner | SlidingAssigner, ts: number)
   const out: number[] = [];
   for (let start = windowStart(ts, a.offset, a.slide); start > ts - a.size; start -= a.slide) out.push(start);
   return out;
+}
+
+const ASSIGNERS: Record<WindowAssigner["kind"], readonly string[]> = {
+  tumbling: ["kind", "size", "offset"],
+  sliding: ["kind", "size", "slide", "offset"],
+  session: ["kind", "gap"],
+  count: ["kind", "size"],
+  global: ["kind"],
+};
+
+/**
+ * Checks what `window(...)` was given when the graph is built: an assigner made by
+ * `tumbling(...)`, `sliding(...)`, `session(...)`, `countWindow(...)` or `globalWindow()`, or the
+ * same as plain data (`{ kind: "tumbling", size: 60000 }`, jobs described as data), which is
+ * validated as the factory would.
+ * @returns the assigner, with defaults filled in.
+ * @throws ConfigError naming `path` for anything else (e.g. `window("tumbling")`), an unknown key
+ *   or a bad value.
+ * @internal
+ */
+export function checkWindowAssigner(x: unknown, path: string): WindowAssigner {
+  const kind = (x as { kind?: unknown } | null)?.kind;
+  if (x === null || typeof x !== "object" || typeof kind !== "string" || !Object.hasOwn(ASSIGNERS, kind)) {
+    throw new ConfigError(
+      `${path}: expected a window assigner — tumbling(sizeMs), sliding(sizeMs, slideMs), session(gapMs), countWindow(n) or globalWindow() — got ${show(x)}`,
+      { option: path },
+    );
+  }
+  checkKeys(path, x, ASSIGNERS[kind as WindowAssigner["kind"]]);
+  const a = x as Record<string, number>;
+  const opts = a.offset === undefined ? {} : { offset: a.offset };
+  switch (kind as WindowAssigner["kind"]) {
+    case "tumbling":
+      return tumbling(a.size, opts);
+    case "sliding":
+      return sliding(a.size, a.slide, opts);
+    case "session":
+      return session(a.gap);
+    case "count":
+      return countWindow(a.size);
+    case "global":
+      return globalWindow();
+  }
 }
