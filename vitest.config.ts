@@ -6,5 +6,7 @@ export default defineConfig({
     exclude: ["test/integration/**"],
     testTimeout: 30_000,
     pool: "forks",
+    // FC_SEED / FC_PATH / FC_NUM_RUNS replay a failing fast-check property (docs/testing.md)
+    setupFiles: ["test/setup/fast-check.ts"],
   },
 });

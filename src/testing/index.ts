@@ -10,3 +10,4 @@ export * from "./arbitraries.js";
 export * from "./harness.js";
 export * from "./laws.js";
 export * from "./reference.js";
+export * from "./replay.js";

@@ -105,6 +105,35 @@ describe("percentile beyond the exact limit", () => {
     expect(Math.abs(q.yield() + 50) / 50).toBeLessThanOrEqual(0.01);
   });
 
+  it("the sketch answers the value of rank round((n - 1) p / 100), within its relative accuracy (exact reference, property)", () => {
+    // distinct magnitudes 1.1x apart: a neighbouring rank is always outside the 1 % error band,
+    // so a rank rounded the wrong way (floor, ceil, n instead of n - 1) is caught
+    const mag = (i: number) => 1.1 ** i;
+    const values = fc
+      .uniqueArray(fc.integer({ min: -40, max: 40 }), { minLength: 1, maxLength: 60 })
+      .chain((ks) =>
+        fc.shuffledSubarray(
+          ks.map((k) => (k === 0 ? 0 : Math.sign(k) * mag(Math.abs(k)))),
+          { minLength: ks.length, maxLength: ks.length },
+        ),
+      );
+    fc.assert(
+      fc.property(values, fc.integer({ min: 0, max: 100 }), (xs, p) => {
+        const agg = percentile<number>(p, undefined, { exactLimit: 0 }); // a sketch from the first value
+        for (const x of xs) agg.collect(x);
+        const sorted = [...xs].sort((a, b) => a - b);
+        const exact = sorted[Math.round(((sorted.length - 1) * p) / 100)];
+        const got = agg.yield();
+        if (exact === 0) expect(got).toBe(0);
+        else {
+          expect(Math.sign(got)).toBe(Math.sign(exact));
+          expect(Math.abs(got - exact) / Math.abs(exact)).toBeLessThanOrEqual(0.01);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("rejects p outside [0, 100]", () => {
     expect(() => percentile(101)).toThrow(/p must be a number in \[0, 100\]/);
   });
