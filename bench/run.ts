@@ -43,13 +43,13 @@ const scenarios: Scenario[] = [
   {
     id: "w2",
     file: "bench/w2-keyed-window.ts",
-    impls: ["loop", "mass", "node-transform", "rxjs"],
+    impls: ["loop", "mass", "mass-class", "node-transform", "rxjs"],
     sizes: [undefined],
   },
   {
     id: "w3",
     file: "bench/w3-flights-window.ts",
-    impls: ["loop", "mass", "node-transform"],
+    impls: ["loop", "mass", "mass-class", "node-transform"],
     sizes: [undefined],
   },
   {
@@ -117,7 +117,8 @@ const all: Measurement[] = [];
 let failed = false;
 for (const sc of wanted) {
   for (const size of sc.sizes) {
-    const rows: { impl: string; m: Measurement; rps: number; rss: number; growth: number }[] = [];
+    const rows: { impl: string; m: Measurement; rps: number; cps: number; rss: number; growth: number }[] =
+      [];
     for (const impl of sc.impls) {
       const ms: Measurement[] = [];
       for (let r = 0; r < runs; r++) {
@@ -142,6 +143,7 @@ for (const sc of wanted) {
         impl,
         m: ms[0],
         rps: median(ms.map((m) => m.rps)),
+        cps: median(ms.map((m) => m.records / (m.cpuMs / 1000))),
         rss: median(ms.map((m) => m.peakRssMB)),
         growth: median(ms.map((m) => m.peakRssMB - m.baseRssMB)),
       });
@@ -153,9 +155,9 @@ for (const sc of wanted) {
     );
     const ext = sc.external;
     console.log(
-      `| implementation | records | records/s | x ${ref} |${ext ? ` ${ext.label} | x that |` : ""} peak RSS MB | RSS growth MB | checksum |`,
+      `| implementation | records | records/s | x ${ref} | records per CPU-s | x ${ref} (CPU) |${ext ? ` ${ext.label} | x that |` : ""} peak RSS MB | RSS growth MB | checksum |`,
     );
-    console.log(`|---|---:|---:|---:|${ext ? "---:|---:|" : ""}---:|---:|---|`);
+    console.log(`|---|---:|---:|---:|---:|---:|${ext ? "---:|---:|" : ""}---:|---:|---|`);
     for (const r of rows) {
       const ok = sc.distinctChecksums === true || r.m.checksum === loop.m.checksum;
       if (!ok) failed = true;
@@ -164,7 +166,7 @@ for (const sc of wanted) {
         ? ` ${e === undefined ? "" : Math.round(e).toLocaleString("en")} | ${e === undefined ? "" : (r.rps / e).toFixed(1)} |`
         : "";
       console.log(
-        `| ${r.impl} | ${r.m.records.toLocaleString("en")} | ${Math.round(r.rps).toLocaleString("en")} | ${(r.rps / loop.rps).toFixed(2)} |${extCols} ${r.rss.toFixed(0)} | ${r.growth.toFixed(0)} | ${ok ? (sc.distinctChecksums ? r.m.checksum : "ok") : `MISMATCH ${r.m.checksum}`} |`,
+        `| ${r.impl} | ${r.m.records.toLocaleString("en")} | ${Math.round(r.rps).toLocaleString("en")} | ${(r.rps / loop.rps).toFixed(2)} | ${Math.round(r.cps).toLocaleString("en")} | ${(r.cps / loop.cps).toFixed(2)} |${extCols} ${r.rss.toFixed(0)} | ${r.growth.toFixed(0)} | ${ok ? (sc.distinctChecksums ? r.m.checksum : "ok") : `MISMATCH ${r.m.checksum}`} |`,
       );
     }
   }

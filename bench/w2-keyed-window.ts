@@ -9,7 +9,7 @@ import {
   tap as rxTap,
   Subject,
 } from "rxjs";
-import { count, Env, Sink, sum, tumbling } from "../src/index.js";
+import { count, Env, Sink, StateAggregator, sum, tumbling } from "../src/index.js";
 import { args, measure, recordReadable, recordSource } from "./lib.js";
 import { PlainTumbling, WindowChecksum, windowTransform } from "./plain-windows.js";
 
@@ -49,6 +49,34 @@ const impls: Record<string, () => Promise<string> | string> = {
       .keyBy((r) => r.key)
       .window(tumbling(1000))
       .agg({ s: sum((r: Rec) => r.value), n: count() })
+      .to(new Out());
+    return c.toString();
+  },
+  async "mass-class"() {
+    // the same through a user-defined StateAggregator class, as the original design writes one
+    class SumCount extends StateAggregator<Rec, { s: number; n: number }> {
+      s = 0;
+      n = 0;
+      collect(r: Rec) {
+        this.s += r.value;
+        this.n++;
+      }
+      yield() {
+        return { s: this.s, n: this.n };
+      }
+    }
+    const c = new WindowChecksum();
+    class Out extends Sink<{ value: { s: number; n: number } }> {
+      produce(e: { value: { s: number; n: number } }[]) {
+        for (let i = 0; i < e.length; i++) c.add(e[i].value.s, e[i].value.n);
+      }
+    }
+    await new Env()
+      .from(recordSource(N, make))
+      .withTimestamps((r) => r.ts)
+      .keyBy((r) => r.key)
+      .window(tumbling(1000))
+      .agg(SumCount)
       .to(new Out());
     return c.toString();
   },

@@ -6,7 +6,7 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { datasetPath } from "../examples/shared/datasets.js";
-import { count, Env, mean, ParquetSource, Sink, tumbling } from "../src/index.js";
+import { count, Env, mean, ParquetSource, Sink, StateAggregator, tumbling } from "../src/index.js";
 import { args, measure } from "./lib.js";
 import { PlainTumbling, WindowChecksum, windowTransform } from "./plain-windows.js";
 
@@ -61,6 +61,34 @@ const impls: Record<string, () => Promise<string> | string> = {
       .keyBy((r) => r.origin)
       .window(tumbling(HOUR))
       .agg({ m: mean((r: Flight) => r.delay), n: count() })
+      .to(new Out());
+    return c.toString();
+  },
+  async "mass-class"() {
+    // the same through a user-defined StateAggregator class (mean delay and count)
+    class MeanCount extends StateAggregator<Flight, { m: number; n: number }> {
+      s = 0;
+      n = 0;
+      collect(r: Flight) {
+        this.s += r.delay;
+        this.n++;
+      }
+      yield() {
+        return { m: this.n === 0 ? Number.NaN : this.s / this.n, n: this.n };
+      }
+    }
+    const c = new WindowChecksum();
+    class Out extends Sink<{ value: { m: number; n: number } }> {
+      produce(e: { value: { m: number; n: number } }[]) {
+        for (let i = 0; i < e.length; i++) c.add(Math.round(e[i].value.m * e[i].value.n), e[i].value.n);
+      }
+    }
+    await new Env()
+      .from(flights)
+      .withTimestamps((r) => r.t)
+      .keyBy((r) => r.origin)
+      .window(tumbling(HOUR))
+      .agg(MeanCount)
       .to(new Out());
     return c.toString();
   },

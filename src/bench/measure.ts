@@ -6,8 +6,13 @@ export interface Measurement {
   records: number;
   /** Wall-clock time of the job, ms. */
   ms: number;
-  /** Records per second. */
+  /** Records per second (wall-clock). */
   rps: number;
+  /**
+   * CPU time (user + system) the process spent during the job, ms. On a shared machine it moves
+   * less than `ms` with the other processes' load (the job's own parallel GC threads count too).
+   */
+  cpuMs: number;
   /** Peak resident set size of the process (getrusage maxrss), MiB. */
   peakRssMB: number;
   /** Resident set size before the job, MiB. */
@@ -29,11 +34,14 @@ export async function measureOnce(
   const gc = (globalThis as { gc?: () => void }).gc;
   if (typeof gc === "function") gc();
   const baseRssMB = process.memoryUsage().rss / 2 ** 20;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const checksum = (await job()) ?? "";
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
   const peakRssMB = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
-  return { scenario, impl, records, ms, rps: records / (ms / 1000), peakRssMB, baseRssMB, checksum };
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return { scenario, impl, records, ms, rps: records / (ms / 1000), cpuMs, peakRssMB, baseRssMB, checksum };
 }
 
 /** The median of a list of numbers. */

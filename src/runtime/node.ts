@@ -339,6 +339,35 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     if (w !== undefined) await w;
   }
 
+  /**
+   * {@link RuntimeNode.emit} without a Promise when it can: when output `tag` has no fused
+   * stages (its records go to the outputs as they are) and no dead letters wait, the records are
+   * written at once and a Promise is returned only if an output is full (wait on it before
+   * handing on more), else `undefined`. A node whose batches are handled synchronously end to
+   * end keeps the pipeline depth-first: a batch is consumed before the next one is made, so
+   * records die young (far less garbage-collection work than batches queued across hops).
+   * Otherwise it is `emit`.
+   */
+  protected emitNow(
+    records: unknown[],
+    acks: AckToken[] | null,
+    ts: number[] | null = null,
+    tag: string = MAIN,
+  ): Promise<void> | undefined {
+    if (this.pendingDeadLetters.length > 0 || this.runnerFor(tag, ts !== null, false) !== null) {
+      return this.emit(records, acks, ts, tag);
+    }
+    const outs: unknown[][] = new Array(this.outputs.length);
+    const outTs: number[][] | null = ts === null ? null : new Array(this.outputs.length);
+    let first = true;
+    for (const leaf of tag === MAIN ? this.chainRoots : (this.sideRoots.get(tag) ?? [])) {
+      outs[leaf.out] = first ? records : records.slice();
+      if (outTs !== null) outTs[leaf.out] = first ? ts! : ts!.slice();
+      first = false;
+    }
+    return this.send(outs, outTs, acks);
+  }
+
   /** Hands the dead letters of the current batch to `env.deadLetters`. */
   protected flushDeadLetters(): Promise<void> {
     return this.job.deadLetter(this.pendingDeadLetters.splice(0));

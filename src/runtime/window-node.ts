@@ -119,11 +119,13 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     this.earlyTimer = this.spec.clock.setTimeout(() => {
       this.earlyTimer = null;
       if (this.settled) return;
-      void this.withLock(async () => {
-        if (this.settled) return;
-        this.strategy.fireOpen();
-        await this.flush(null);
-      })
+      Promise.resolve(
+        this.withLock(() => {
+          if (this.settled) return;
+          this.strategy.fireOpen();
+          return this.flush(null);
+        }),
+      )
         .then(() => {
           if (!this.settled) this.armEarly(ms);
         })
@@ -161,46 +163,120 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     }
   }
 
-  private withLock(fn: () => Promise<void> | void): Promise<void> {
-    const p = this.lock.then(fn);
+  /** Tasks (batches, watermarks, timers) started and not finished; they run one at a time. */
+  private running = 0;
+
+  /**
+   * Runs `fn` after every task before it. When none is running it runs at once, and a task that
+   * completes synchronously returns `undefined` (the fast path: the batch is handled within the
+   * upstream's write, depth-first).
+   */
+  private withLock(fn: () => Promise<void> | void): Promise<void> | undefined {
+    if (this.running === 0) {
+      this.running++;
+      let r: Promise<void> | void;
+      try {
+        r = fn();
+      } catch (err) {
+        this.running--;
+        return Promise.reject(err);
+      }
+      if (!(r instanceof Promise)) {
+        this.running--;
+        return undefined;
+      }
+      const p = r.finally(() => {
+        this.running--;
+      });
+      this.lock = p.catch(() => {});
+      return p;
+    }
+    this.running++;
+    const p = this.lock.then(fn).finally(() => {
+      this.running--;
+    });
     this.lock = p.catch(() => {});
     return p;
   }
 
-  protected process(batch: Batch): Promise<void> {
-    return this.withLock(async () => {
+  protected process(batch: Batch): Promise<void> | undefined {
+    return this.withLock(() => {
       const records = batch.records;
       let ts = batch.timestamps;
       if (this.processingTime === null) this.processingTime = ts === null;
       if (ts === null) ts = new Array<number>(records.length).fill(this.spec.clock.now());
-      const keyFn = this.spec.keyFn as ((r: unknown) => unknown) | null;
-      const acks = batch.acks;
-      for (let i = 0; i < records.length; i++) {
-        const r = records[i];
-        let key: unknown;
-        if (keyFn !== null) {
-          try {
-            key = keyFn(r);
-          } catch (err) {
-            key = await this.keyAfterError(keyFn, err, r);
-            if (key === SKIP) continue;
-          }
-        }
-        this.strategy.add(key, r, ts[i], acks);
-      }
-      await this.flush(acks);
-      this.release(acks);
-      if (this.processingTime) this.armTimer();
+      return this.addFrom(batch, ts, 0);
     });
   }
 
-  /** Emits fired results (with their tokens) and late records (with the current batch's). */
-  private async flush(batchAcks: AckToken[] | null): Promise<void> {
-    if (this.plan.async) {
-      // async aggregators: the batch's collects, then the fired results' yields
-      await this.plan.drain();
-      if (this.out.length > 0) await this.plan.resolve(this.out);
+  /** Folds records `from..` of the batch in, then flushes; synchronous unless it must wait. */
+  private addFrom(batch: Batch, ts: number[], from: number): Promise<void> | undefined {
+    const records = batch.records;
+    const keyFn = this.spec.keyFn as ((r: unknown) => unknown) | null;
+    const acks = batch.acks;
+    const strategy = this.strategy;
+    for (let i = from; i < records.length; i++) {
+      const r = records[i];
+      let key: unknown;
+      if (keyFn !== null) {
+        try {
+          key = keyFn(r);
+        } catch (err) {
+          // the fault policy may retry asynchronously: go on from here once it decided
+          return this.keyAfterError(keyFn, err, r).then((k) => {
+            if (k !== SKIP) strategy.add(k, r, ts[i], acks);
+            return this.addFrom(batch, ts, i + 1);
+          });
+        }
+      }
+      strategy.add(key, r, ts[i], acks);
     }
+    const w = this.flush(acks);
+    if (w !== undefined) return w.then(() => this.afterBatch(acks));
+    this.afterBatch(acks);
+    return undefined;
+  }
+
+  private afterBatch(acks: AckToken[] | null): void {
+    this.release(acks);
+    if (this.processingTime) this.armTimer();
+  }
+
+  /**
+   * Emits fired results (with their tokens) and late records (with the current batch's).
+   * Synchronous (returns `undefined`) unless an output is full or aggregators are async.
+   */
+  private flush(batchAcks: AckToken[] | null): Promise<void> | undefined {
+    if (this.plan.async) return this.flushAsync(batchAcks);
+    let w1: Promise<void> | undefined;
+    let w2: Promise<void> | undefined;
+    if (this.out.length > 0) {
+      const out = this.out;
+      const ts = this.outTs;
+      const acks = this.outAcks.length === 0 ? null : this.outAcks;
+      this.out = [];
+      this.outTs = [];
+      this.outAcks = [];
+      // the output envelopes hold their own references on `acks` once written
+      w1 = this.emitNow(out, acks, ts);
+      if (w1 === undefined) releaseAll(acks);
+      else w1 = w1.then(() => releaseAll(acks));
+    }
+    if (this.lateOut.length > 0) {
+      const late = this.lateOut;
+      const ts = this.lateTs;
+      this.lateOut = [];
+      this.lateTs = [];
+      w2 = this.emitNow(late, batchAcks, ts, LATE);
+    }
+    if (w1 === undefined) return w2;
+    return w2 === undefined ? w1 : Promise.all([w1, w2]).then(() => {});
+  }
+
+  /** {@link WindowNode.flush} with async aggregators: the batch's collects, then the results' yields. */
+  private async flushAsync(batchAcks: AckToken[] | null): Promise<void> {
+    await this.plan.drain();
+    if (this.out.length > 0) await this.plan.resolve(this.out);
     if (this.out.length > 0) {
       const out = this.out;
       const ts = this.outTs;
@@ -222,9 +298,9 @@ export class WindowNode extends RuntimeNode implements WindowContext {
 
   protected override onWatermark(wm: number): Promise<void> | undefined {
     if (this.processingTime === true) return undefined;
-    return this.withLock(async () => {
+    return this.withLock(() => {
       this.strategy.advance(wm);
-      await this.flush(null);
+      return this.flush(null);
     });
   }
 
@@ -237,20 +313,20 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     this.timer = this.spec.clock.setTimeout(() => {
       this.timer = null;
       this.timerAt = Number.POSITIVE_INFINITY;
-      void this.withLock(async () => {
+      this.withLock(async () => {
         if (this.settled) return;
         this.strategy.advance(this.spec.clock.now());
         await this.flush(null);
         this.armTimer();
-      }).catch((err) => this.fail(err));
+      })?.catch((err) => this.fail(err));
     }, delay);
   }
 
-  protected override onInputsEnded(): Promise<void> {
-    return this.withLock(async () => {
+  protected override onInputsEnded(): Promise<void> | undefined {
+    return this.withLock(() => {
       this.releaseResources();
       this.strategy.fireAll();
-      await this.flush(null);
+      return this.flush(null);
     });
   }
 
