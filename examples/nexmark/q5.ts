@@ -1,23 +1,33 @@
 import type { NexmarkEvent } from "../../src/connectors/generator/nexmark/index.js";
-import { type Stream, sliding, topN, tumbling, type WindowValue } from "../../src/index.js";
+import { type Stream, sliding, tumbling } from "../../src/index.js";
 import { bidsOf, timed } from "./streams.js";
+import { TopTies } from "./top-ties.js";
+
+/** A q5 result: an auction with the most bids in a window (Flink's sink keeps `auction, num`). */
+export interface HotItem {
+  auction: number;
+  num: number;
+  start: number;
+  end: number;
+}
 
 /**
- * q5 hot items: per 10 s window sliding every 2 s, the auction with the most bids:
- * `{ auction, num, start, end }`. Counts per (auction, window), then per window the top count
- * (a tumbling 2 s window over the counts groups the counts of windows ending together).
+ * q5 hot items, as Flink's SQL: per 10 s window sliding every 2 s (`HOP(..., INTERVAL '2' SECOND,
+ * INTERVAL '10' SECOND)`), **every** auction whose bid count equals the window's maximum (the
+ * SQL joins the per-auction counts with their max on `num >= maxn`, so ties all come out):
+ * `{ auction, num, start, end }`.
+ *
+ * Counts per (auction, window) carry the timestamp `end - 1`; a 2 s tumbling window over them
+ * groups the counts of the windows ending together, where {@link TopTies} keeps those at the top.
  */
-export function q5(
-  events: Stream<NexmarkEvent>,
-): Stream<{ auction: number; num: number; start: number; end: number }> {
+export function q5(events: Stream<NexmarkEvent>): Stream<HotItem> {
   return bidsOf(timed(events))
     .keyBy((b) => b.auction)
     .window(sliding(10_000, 2000))
     .count()
     .window(tumbling(2000))
-    .agg(topN(1, (c: WindowValue<number, number>) => c.value))
-    .map((r) => {
-      const top = r.value[0];
-      return { auction: top.key, num: top.value, start: top.window.start, end: top.window.end };
-    });
+    .use(TopTies<{ key: number; value: number; window: { start: number; end: number } }>, (c) => c.value)
+    .flatMap((r) =>
+      r.value.map((c) => ({ auction: c.key, num: c.value, start: c.window.start, end: c.window.end })),
+    );
 }

@@ -26,9 +26,21 @@ interface Entry {
   dead: boolean;
 }
 
-interface Side {
-  readonly byKey: Map<unknown, Entry[]>;
+/**
+ * The entries of one key on one side, in arrival order. Expired entries are marked dead; those at
+ * the front are skipped by moving `head` (they expire roughly in arrival order), and the list is
+ * compacted once dead entries are the majority, so expiry costs O(1) amortised per entry even
+ * for a hot key that never empties.
+ */
+interface KeyEntries {
+  items: Entry[];
+  head: number;
+  /** Dead entries at or after `head`. */
   dead: number;
+}
+
+interface Side {
+  readonly byKey: Map<unknown, KeyEntries>;
 }
 
 interface Bucket {
@@ -63,10 +75,7 @@ interface Bucket {
 export class JoinNode extends RuntimeNode {
   private readonly buckets = new Map<number, Bucket>();
   private readonly order: Bucket[] = [];
-  private readonly sides: [Side, Side] = [
-    { byKey: new Map(), dead: 0 },
-    { byKey: new Map(), dead: 0 },
-  ];
+  private readonly sides: [Side, Side] = [{ byKey: new Map() }, { byKey: new Map() }];
   private readonly expiry = new MinHeap<{ side: 0 | 1; key: unknown; e: Entry }>();
   private live = 0;
 
@@ -190,7 +199,9 @@ export class JoinNode extends RuntimeNode {
     const apply = this.spec.apply as (a: unknown, b: unknown, k: unknown) => unknown;
     const other = this.sides[side === 0 ? 1 : 0].byKey.get(key);
     if (other !== undefined) {
-      for (const e of other) {
+      const items = other.items;
+      for (let i = other.head; i < items.length; i++) {
+        const e = items[i];
         if (e.dead || e.ts < lo || e.ts > hi) continue;
         out.push(side === 0 ? apply(v, e.v, key) : apply(e.v, v, key));
         outTs.push(Math.max(t, e.ts));
@@ -198,12 +209,9 @@ export class JoinNode extends RuntimeNode {
     }
     const mine = this.sides[side];
     const entry: Entry = { v, ts: t, dead: false };
-    let list = mine.byKey.get(key);
-    if (list === undefined) {
-      list = [];
-      mine.byKey.set(key, list);
-    }
-    list.push(entry);
+    const list = mine.byKey.get(key);
+    if (list === undefined) mine.byKey.set(key, { items: [entry], head: 0, dead: 0 });
+    else list.items.push(entry);
     this.live++;
     if (until !== Number.POSITIVE_INFINITY) this.expiry.push(until, { side, key, e: entry });
   }
@@ -214,23 +222,23 @@ export class JoinNode extends RuntimeNode {
       const { side, key, e } = this.expiry.pop()!;
       e.dead = true;
       this.live--;
-      const s = this.sides[side];
-      const list = s.byKey.get(key)!;
-      if (++s.dead > 1024 && s.dead > this.live) this.compact(s);
-      else if (list.every((x) => x.dead)) {
-        s.dead -= list.length;
-        s.byKey.delete(key);
+      const byKey = this.sides[side].byKey;
+      const list = byKey.get(key)!;
+      list.dead++;
+      const items = list.items;
+      while (list.head < items.length && items[list.head].dead) {
+        list.head++;
+        list.dead--;
+      }
+      if (list.head === items.length) byKey.delete(key);
+      else if (list.dead + list.head > 16 && (list.dead + list.head) * 2 > items.length) {
+        const keep: Entry[] = [];
+        for (let i = list.head; i < items.length; i++) if (!items[i].dead) keep.push(items[i]);
+        list.items = keep;
+        list.head = 0;
+        list.dead = 0;
       }
     }
-  }
-
-  private compact(s: Side): void {
-    for (const [k, list] of s.byKey) {
-      const keep = list.filter((x) => !x.dead);
-      if (keep.length === 0) s.byKey.delete(k);
-      else s.byKey.set(k, keep);
-    }
-    s.dead = 0;
   }
 
   protected override async onWatermark(wm: number): Promise<void> {
