@@ -209,27 +209,32 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     });
   }
 
+  /** Keys of the batch being added (reused across batches). */
+  private keyBuf: unknown[] = [];
+
   /** Folds records `from..` of the batch in, then flushes; synchronous unless it must wait. */
   private addFrom(batch: Batch, ts: number[], from: number): Promise<void> | undefined {
     const records = batch.records;
+    const n = records.length;
     const keyFn = this.spec.keyFn as ((r: unknown) => unknown) | null;
     const acks = batch.acks;
-    const strategy = this.strategy;
-    for (let i = from; i < records.length; i++) {
-      const r = records[i];
-      let key: unknown;
-      if (keyFn !== null) {
-        try {
-          key = keyFn(r);
-        } catch (err) {
-          // the fault policy may retry asynchronously: go on from here once it decided
-          return this.keyAfterError(keyFn, err, r).then((k) => {
-            if (k !== SKIP) strategy.add(k, r, ts[i], acks);
-            return this.addFrom(batch, ts, i + 1);
-          });
-        }
+    if (keyFn === null) this.strategy.addBatch(null, records, ts, from, n, acks);
+    else {
+      const keys = this.keyBuf;
+      let i = from;
+      try {
+        for (; i < n; i++) keys[i] = keyFn(records[i]);
+      } catch (err) {
+        // fold in what came before, then let the fault policy decide (it may retry asynchronously)
+        this.strategy.addBatch(keys, records, ts, from, i, acks);
+        const r = records[i];
+        return this.keyAfterError(keyFn, err, r).then((k) => {
+          if (k !== SKIP) this.strategy.add(k, r, ts[i], acks);
+          return this.addFrom(batch, ts, i + 1);
+        });
       }
-      strategy.add(key, r, ts[i], acks);
+      this.strategy.addBatch(keys, records, ts, from, n, acks);
+      keys.fill(undefined, from, n); // hold no key past its batch
     }
     const w = this.flush(acks);
     if (w !== undefined) return w.then(() => this.afterBatch(acks));

@@ -25,6 +25,17 @@ export class CountWindows implements WindowStrategy {
     private readonly ctx: WindowContext,
   ) {}
 
+  addBatch(
+    keys: unknown[] | null,
+    records: unknown[],
+    ts: number[],
+    from: number,
+    to: number,
+    acks: AckToken[] | null,
+  ): void {
+    for (let i = from; i < to; i++) this.add(keys === null ? undefined : keys[i], records[i], ts[i], acks);
+  }
+
   add(key: unknown, record: unknown, ts: number, acks: AckToken[] | null): void {
     let c = this.perKey.get(key);
     if (c === undefined) {

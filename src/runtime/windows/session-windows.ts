@@ -62,6 +62,17 @@ export class SessionWindows implements WindowStrategy {
     private readonly ctx: WindowContext,
   ) {}
 
+  addBatch(
+    keys: unknown[] | null,
+    records: unknown[],
+    ts: number[],
+    from: number,
+    to: number,
+    acks: AckToken[] | null,
+  ): void {
+    for (let i = from; i < to; i++) this.add(keys === null ? undefined : keys[i], records[i], ts[i], acks);
+  }
+
   add(key: unknown, record: unknown, ts: number, acks: AckToken[] | null): void {
     let start = ts;
     let end = ts + this.gap;

@@ -28,6 +28,18 @@ export interface WindowContext {
 export interface WindowStrategy {
   /** Assigns and folds in one record of `key` at time `ts`. */
   add(key: unknown, record: unknown, ts: number, acks: AckToken[] | null): void;
+  /**
+   * `add` for records `from..to-1` of a batch; `keys[i]` is record i's key (`keys` null for a
+   * non-keyed window: key `undefined`).
+   */
+  addBatch(
+    keys: unknown[] | null,
+    records: unknown[],
+    ts: number[],
+    from: number,
+    to: number,
+    acks: AckToken[] | null,
+  ): void;
   /** Fires (and purges, past lateness) every window with `end - 1 <= wm`. */
   advance(wm: number): void;
   /** End of input (watermark +Infinity): fires every remaining window. */

@@ -1,6 +1,7 @@
 import type { SlidingAssigner, TumblingAssigner } from "../../states/windows/window-assigner.js";
 import type { AckToken } from "../ack.js";
 import type { AggPlan } from "./agg-plan.js";
+import { BucketQueue } from "./bucket-queue.js";
 import type { WindowContext, WindowStrategy } from "./strategy.js";
 import { bounds } from "./win-state.js";
 
@@ -18,16 +19,15 @@ interface Bucket {
 /**
  * Tumbling and sliding windows (a record in a gap between sliding windows with `slide > size` is
  * counted as unassigned). State is bucketed by window (all keys of one window together,
- * with one token list and one shared `{ start, end }`) and buckets are kept sorted by start, so
+ * with one token list and one shared `{ start, end }`) and buckets are kept sorted by start in a
+ * {@link BucketQueue}, so
  * firing at a watermark walks a prefix of buckets instead of a timer per (key, window). A
  * fired bucket stays until `end - 1 + lateness`, so late records within allowed lateness update
  * it and re-fire their key's result (Flink's EventTimeTrigger FIRE on late elements).
  * @internal
  */
 export class TimeWindows implements WindowStrategy {
-  private readonly buckets = new Map<number, Bucket>();
-  private readonly order: Bucket[] = [];
-  private last: Bucket | null = null;
+  private readonly buckets = new BucketQueue<Bucket>();
   private readonly size: number;
   private readonly step: number;
   private readonly offset: number;
@@ -41,6 +41,69 @@ export class TimeWindows implements WindowStrategy {
     this.size = assigner.size;
     this.step = assigner.kind === "tumbling" ? assigner.size : assigner.slide;
     this.offset = assigner.offset;
+  }
+
+  /**
+   * Folds records `from..to-1` in (keys from `keys`, or `undefined` when `keys` is null). Tumbling
+   * windows take a tight loop with the batch's constants hoisted and the current window cached;
+   * a record due for an immediate firing (late within lateness) or on a sliding assigner goes
+   * through {@link TimeWindows.add}.
+   */
+  addBatch(
+    keys: unknown[] | null,
+    records: unknown[],
+    ts: number[],
+    from: number,
+    to: number,
+    acks: AckToken[] | null,
+  ): void {
+    const size = this.size;
+    if (this.step !== size || this.ctx.eachRecord) {
+      for (let i = from; i < to; i++) this.add(keys === null ? undefined : keys[i], records[i], ts[i], acks);
+      return;
+    }
+    const offset = this.offset;
+    const wm = this.ctx.watermark;
+    const plan = this.plan;
+    const collect = plan.collect;
+    let b: Bucket | undefined;
+    let states: Map<unknown, unknown> | undefined;
+    let added = 0;
+    for (let i = from; i < to; i++) {
+      const t = ts[i];
+      const m = (t - offset) % size;
+      const start = t - (m < 0 ? m + size : m);
+      if (b === undefined || b.start !== start) {
+        if (start + size - 1 <= wm) {
+          // due or gone: lateness rules, immediate firing
+          this.add(keys === null ? undefined : keys[i], records[i], t, acks);
+          b = undefined;
+          continue;
+        }
+        b = this.buckets.get(start) ?? this.newBucket(start, start + size);
+        states = b.states;
+        if (acks !== null && b.lastAcks !== acks) this.holdTokens(b, acks);
+      }
+      const key = keys === null ? undefined : keys[i];
+      let st = states!.get(key);
+      if (st === undefined) {
+        st = plan.newState();
+        states!.set(key, st);
+        added++;
+      }
+      collect(st, records[i]);
+    }
+    this.states += added;
+  }
+
+  /** Takes one reference on each token of the batch for the bucket (once per batch). */
+  private holdTokens(b: Bucket, acks: AckToken[]): void {
+    b.lastAcks = acks;
+    b.toks ??= [];
+    for (const t of acks) {
+      t.refs++;
+      b.toks.push(t);
+    }
   }
 
   add(key: unknown, record: unknown, ts: number, acks: AckToken[] | null): void {
@@ -58,11 +121,7 @@ export class TimeWindows implements WindowStrategy {
       const end = start + this.size;
       if (end - 1 + lateness <= wm) continue; // this window is gone
       kept = true;
-      let b = this.last;
-      if (b === null || b.start !== start) {
-        b = this.buckets.get(start) ?? this.newBucket(start, end);
-        this.last = b;
-      }
+      const b = this.buckets.get(start) ?? this.newBucket(start, end);
       let st = b.states.get(key);
       if (st === undefined) {
         st = this.plan.newState();
@@ -80,14 +139,7 @@ export class TimeWindows implements WindowStrategy {
         }
         this.ctx.fire(key, b.window, st, end - 1);
       } else {
-        if (acks !== null && b.lastAcks !== acks) {
-          b.lastAcks = acks;
-          b.toks ??= [];
-          for (const t of acks) {
-            t.refs++;
-            b.toks.push(t);
-          }
-        }
+        if (acks !== null && b.lastAcks !== acks) this.holdTokens(b, acks);
         if (this.ctx.eachRecord) this.ctx.fire(key, b.window, st, end - 1);
       }
     }
@@ -104,33 +156,21 @@ export class TimeWindows implements WindowStrategy {
       toks: null,
       lastAcks: null,
     };
-    this.buckets.set(start, b);
-    const o = this.order;
-    if (o.length === 0 || o[o.length - 1].start < start) o.push(b);
-    else {
-      let lo = 0;
-      let hi = o.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (o[mid].start < start) lo = mid + 1;
-        else hi = mid;
-      }
-      o.splice(lo, 0, b);
-    }
+    this.buckets.insert(b);
     return b;
   }
 
   advance(wm: number): void {
-    const o = this.order;
+    const q = this.buckets;
     let purge = 0;
-    for (let i = 0; i < o.length && o[i].end - 1 <= wm; i++) {
-      const b = o[i];
+    for (let i = 0; i < q.size && q.at(i).end - 1 <= wm; i++) {
+      const b = q.at(i);
       if (!b.fired) this.fireBucket(b);
       if (b.end - 1 + this.ctx.lateness <= wm) purge = i + 1;
     }
     if (purge > 0) {
-      for (let i = 0; i < purge; i++) this.drop(o[i]);
-      o.splice(0, purge);
+      for (let i = 0; i < purge; i++) this.drop(q.at(i));
+      q.dropFirst(purge);
     }
   }
 
@@ -150,22 +190,27 @@ export class TimeWindows implements WindowStrategy {
   private drop(b: Bucket): void {
     if (b.toks !== null) for (const t of b.toks) t.release();
     b.toks = null;
+    b.lastAcks = null;
     this.states -= b.states.size;
-    this.buckets.delete(b.start);
-    if (this.last === b) this.last = null;
+    // the bucket may be referenced a while longer (results hold its window): let its state go now
+    b.states.clear();
   }
 
   fireAll(): void {
-    for (const b of this.order) {
+    const q = this.buckets;
+    for (let i = 0; i < q.size; i++) {
+      const b = q.at(i);
       if (!b.fired) this.fireBucket(b);
       this.drop(b);
     }
-    this.order.length = 0;
+    q.clear();
   }
 
   fireOpen(): void {
     const ctx = this.ctx;
-    for (const b of this.order) {
+    const q = this.buckets;
+    for (let i = 0; i < q.size; i++) {
+      const b = q.at(i);
       if (b.fired) continue;
       const w = b.window;
       const ts = b.end - 1;
@@ -176,7 +221,8 @@ export class TimeWindows implements WindowStrategy {
   }
 
   nextFireTime(): number {
-    for (const b of this.order) if (!b.fired) return b.end - 1;
+    const q = this.buckets;
+    for (let i = 0; i < q.size; i++) if (!q.at(i).fired) return q.at(i).end - 1;
     return Number.POSITIVE_INFINITY;
   }
 
