@@ -3,6 +3,7 @@ import type { Clock } from "../util/clock.js";
 import { MinHeap } from "../util/min-heap.js";
 import type { Batch } from "./envelope.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
+import { BucketQueue } from "./windows/bucket-queue.js";
 
 /** How two keyed streams are joined. @internal */
 export type JoinMode =
@@ -73,8 +74,7 @@ interface Bucket {
  * @internal
  */
 export class JoinNode extends RuntimeNode {
-  private readonly buckets = new Map<number, Bucket>();
-  private readonly order: Bucket[] = [];
+  private readonly buckets = new BucketQueue<Bucket>();
   private readonly sides: [Side, Side] = [{ byKey: new Map() }, { byKey: new Map() }];
   private readonly expiry = new MinHeap<{ side: 0 | 1; key: unknown; e: Entry }>();
   private live = 0;
@@ -93,7 +93,8 @@ export class JoinNode extends RuntimeNode {
   override get stateCount(): number {
     if (this.spec.mode.kind === "window") {
       let n = 0;
-      for (const b of this.order) {
+      for (let i = 0; i < this.buckets.size; i++) {
+        const b = this.buckets.at(i);
         for (const xs of b.left.values()) n += xs.length;
         for (const xs of b.right.values()) n += xs.length;
       }
@@ -151,10 +152,7 @@ export class JoinNode extends RuntimeNode {
       let b = this.buckets.get(start);
       if (b === undefined) {
         b = { start, end, left: new Map(), right: new Map() };
-        this.buckets.set(start, b);
-        let at = this.order.length;
-        while (at > 0 && this.order[at - 1].start > start) at--;
-        this.order.splice(at, 0, b);
+        this.buckets.insert(b);
       }
       const m = side === 0 ? b.left : b.right;
       const xs = m.get(key);
@@ -251,8 +249,9 @@ export class JoinNode extends RuntimeNode {
     const outTs: number[] = [];
     const apply = this.spec.apply as (a: unknown, b: unknown, k: unknown) => unknown;
     let n = 0;
-    while (n < this.order.length && this.order[n].end - 1 <= wm) {
-      const b = this.order[n++];
+    const q = this.buckets;
+    while (n < q.size && q.at(n).end - 1 <= wm) {
+      const b = q.at(n++);
       for (const [key, as] of b.left) {
         const bs = b.right.get(key);
         if (bs === undefined) continue;
@@ -262,9 +261,10 @@ export class JoinNode extends RuntimeNode {
             outTs.push(b.end - 1);
           }
       }
-      this.buckets.delete(b.start);
+      b.left.clear();
+      b.right.clear();
     }
-    if (n > 0) this.order.splice(0, n);
+    if (n > 0) q.dropFirst(n);
     if (out.length > 0) await this.emit(out, null, outTs);
   }
 
