@@ -209,7 +209,7 @@ export class WindowNode extends RuntimeNode implements WindowContext {
     });
   }
 
-  /** Keys of the batch being added (reused across batches). */
+  /** Keys of the batch being added (reused across batches: no array per batch). */
   private keyBuf: unknown[] = [];
 
   /** Folds records `from..` of the batch in, then flushes; synchronous unless it must wait. */
@@ -233,8 +233,8 @@ export class WindowNode extends RuntimeNode implements WindowContext {
           return this.addFrom(batch, ts, i + 1);
         });
       }
+      // (the buffer keeps the last batch's keys until the next batch overwrites them)
       this.strategy.addBatch(keys, records, ts, from, n, acks);
-      keys.fill(undefined, from, n); // hold no key past its batch
     }
     const w = this.flush(acks);
     if (w !== undefined) return w.then(() => this.afterBatch(acks));
