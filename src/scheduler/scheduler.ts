@@ -6,9 +6,11 @@ import { type Clock, systemClock } from "../util/clock.js";
 import { getDefaultLogger, type Logger } from "../util/logger.js";
 import { Startable } from "../util/startable.js";
 import { checkInt, checkOneOf } from "../util/validate.js";
+import type { ControlServer, ServeOptions } from "./control/serve.js";
 import { DeadLetterQueue } from "./dead-letter-queue.js";
 import { EventBuffer, type LifecycleEvent, type SchedulerEvent } from "./events.js";
 import { SchedulerMetrics } from "./metrics.js";
+import { type RunInfo, runInfo } from "./run-info.js";
 import { RunQueue } from "./run-queue.js";
 import { memoryStore } from "./store/memory-store.js";
 import {
@@ -231,6 +233,44 @@ export class Scheduler extends Startable implements HandleHost {
     if (options.timeoutMs !== undefined)
       this.stopTimeoutMs = checkInt("stop options.timeoutMs", options.timeoutMs, 0);
     return super.stop(options.reason);
+  }
+
+  /** Handles of every spawned task, in spawn order (read accessors for the control plane). */
+  tasks(): TaskHandle[] {
+    return [...this.defs.values()].map((def) => new TaskHandle(this, def));
+  }
+
+  /** The handle of task `id`, or `undefined` when no task has that id. */
+  task(id: string): TaskHandle | undefined {
+    const def = this.defs.get(id);
+    return def === undefined ? undefined : new TaskHandle(this, def);
+  }
+
+  /**
+   * Snapshots of the runs that have not ended: running and paused ones first (by start time),
+   * then those waiting in the queue, for a retry, or parked, in no particular order.
+   */
+  runs(): RunInfo[] {
+    const now = this.clock.now();
+    const out = [...this.running]
+      .sort((a, b) => a.startTime - b.startTime)
+      .map((r) => runInfo(r, now, undefined));
+    for (const r of this.queue.values()) out.push(runInfo(r, now, "queue"));
+    for (const r of this.retryTimers.keys()) out.push(runInfo(r, now, "retry"));
+    for (const def of this.defs.values()) for (const r of def.parked) out.push(runInfo(r, now, "parked"));
+    return out;
+  }
+
+  /**
+   * Starts the HTTP control plane on this scheduler (see docs/control-plane.md): read and act
+   * routes, live events over SSE and WebSocket, `/metrics`, the web dashboard. Bound to
+   * 127.0.0.1 unless `host` says otherwise. Loads fastify on first use.
+   * @returns the running server (`url`, `token`, `close()`).
+   * @throws ConfigError for bad options (a non-loopback host without a token).
+   */
+  async serve(options: ServeOptions = {}): Promise<ControlServer> {
+    const { serve } = await import("./control/serve.js");
+    return serve(this, options);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 import type { EventEmitter } from "node:events";
+import type { Env } from "../env/env.js";
+import type { RunReport } from "../env/report.js";
 import { ConfigError } from "../errors.js";
+import { StreamTask } from "./stream-task.js";
 import type { Progress } from "./task.js";
 import type { RunStatus, TaskDef } from "./task-run.js";
 import {
@@ -46,6 +49,64 @@ export class TaskHandle {
   /** Progress of the latest run. */
   get progress(): Progress {
     return this.def.latest?.progress ?? { now: 0 };
+  }
+
+  /** `'stream'` for a {@link StreamTask}, `'task'` otherwise. */
+  get kind(): "task" | "stream" {
+    return this.def.task instanceof StreamTask ? "stream" : "task";
+  }
+
+  /** Display name (`options.name`, default the id). */
+  get name(): string {
+    return this.def.options.name;
+  }
+
+  /** `options.description` (default `""`). */
+  get description(): string {
+    return this.def.options.description;
+  }
+
+  /** `options.priority` (default 0). */
+  get priority(): number {
+    return this.def.options.priority;
+  }
+
+  /** Whether `pause()` is in effect. */
+  get paused(): boolean {
+    return this.def.paused;
+  }
+
+  /** Whether `stop()` was called: the task takes no new run. */
+  get stopped(): boolean {
+    return this.def.stopped;
+  }
+
+  /** The triggers, one line each (`"every 1000 ms"`, `"cron 0 9 * * * (Europe/Paris)"`, `"signal reindex"`). */
+  get triggers(): string[] {
+    return this.def.triggers.map((t) => t.describe());
+  }
+
+  /**
+   * The earliest next fire time of the armed time triggers (`at`, `every`, `atEvery`), epoch ms;
+   * `undefined` when none is armed (scheduler not started, task stopped, signal triggers only).
+   */
+  get nextFireAt(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.def.triggers) {
+      const at = t.nextFireAt?.();
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+
+  /** For a stream task, the Envs of its running runs by run id (live: read their topology and stats); empty otherwise. */
+  liveEnvs(): ReadonlyMap<string, Env> {
+    return this.def.task instanceof StreamTask ? new Map(this.def.task.liveEnvs) : new Map();
+  }
+
+  /** For a stream task, the RunReport of its last ended run (finished, stopped or failed); `undefined` otherwise. */
+  get lastReport(): RunReport | undefined {
+    return this.def.task instanceof StreamTask ? this.def.task.lastReport : undefined;
   }
 
   /**
