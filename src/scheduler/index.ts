@@ -1,8 +1,10 @@
 export { type LifecycleState, Startable } from "../util/startable.js";
 export { VirtualClock } from "../util/virtual-clock.js";
+export type { ControlServer, ServeOptions } from "./control/serve.js";
 export * from "./dead-letter-queue.js";
 export * from "./events.js";
 export * from "./metrics.js";
+export type { RunInfo } from "./run-info.js";
 export * from "./scheduler.js";
 export * from "./store/file-store.js";
 export * from "./store/memory-store.js";

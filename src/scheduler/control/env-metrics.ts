@@ -9,6 +9,9 @@ export interface LiveEnv {
   readonly env: Env;
 }
 
+/** Node kinds that hold keyed or window state (others appear in the state gauge only when they hold some). */
+const STATEFUL = new Set(["window", "join", "keyedAgg"]);
+
 interface Snap {
   readonly task: string;
   readonly stats: EnvStatsSnapshot;
@@ -170,7 +173,7 @@ export class EnvMetrics {
       "Keys, windows or records held in state by each stateful node",
       node,
       (s, n, emit) => {
-        if (n.kind !== "source" && n.kind !== "sink") emit(perNode(n, s), n.stateSize);
+        if (STATEFUL.has(n.kind) || n.stateSize > 0) emit(perNode(n, s), n.stateSize);
       },
     );
     def(

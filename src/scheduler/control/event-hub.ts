@@ -60,7 +60,8 @@ export interface EventSourceLike {
  * is disconnected: the `drop` event says which and why. The hub listens to the scheduler only
  * while it has clients (the scheduler builds no event objects otherwise).
  *
- * Events: `drop (client, reason)`, `client (client)` on connect.
+ * Events: `client (client)` on connect, `leave (client)` when a client is gone (any reason),
+ * `drop (client, reason)` when one was disconnected as too slow.
  */
 export class EventHub extends EventEmitter {
   readonly maxBufferBytes: number;
@@ -68,7 +69,7 @@ export class EventHub extends EventEmitter {
   private readonly maxPending: number;
   private readonly maxClients: number;
   private readonly clients = new Set<EventClient>();
-  private pending: PreparedEvent[] = [];
+  private pending: { event: WireEvent; json: string }[] = [];
   /** Index in `pending` of each run's latest progress event. */
   private progressAt = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -114,6 +115,7 @@ export class EventHub extends EventEmitter {
   /** Removes a client (it disconnected). */
   remove(client: EventClient): void {
     if (!this.clients.delete(client)) return;
+    this.emit("leave", client);
     if (this.clients.size === 0) {
       this.source.off("*", this.listener);
       this.pending = [];
@@ -135,7 +137,7 @@ export class EventHub extends EventEmitter {
 
   private push(e: SchedulerEvent): void {
     const event = toWireEvent(e);
-    const prepared: PreparedEvent = { seq: ++this.seq, event, json: wireJson(event) };
+    const prepared = { event, json: wireJson(event) };
     if (event.type === "progress") {
       const at = this.progressAt.get(event.runId);
       if (at !== undefined) {
@@ -155,10 +157,12 @@ export class EventHub extends EventEmitter {
   private flush(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    const batch = this.pending;
+    const pending = this.pending;
     this.pending = [];
     this.progressAt.clear();
-    if (batch.length === 0) return;
+    if (pending.length === 0) return;
+    // sequence numbers in sending order (SSE `id:`), coalesced progress included
+    const batch: PreparedEvent[] = pending.map((p) => ({ seq: ++this.seq, event: p.event, json: p.json }));
     this.sent += batch.length;
     for (const c of [...this.clients]) {
       if (this.tooSlow(c)) continue;

@@ -111,6 +111,12 @@ export function installErrorHandlers(app: FastifyInstance, logger: Logger): void
     if (err instanceof ConfigError) return sendError(reply, 400, err.message);
     if (err instanceof LifecycleError || err instanceof TaskError) return sendError(reply, 409, err.message);
     const status = typeof err.statusCode === "number" ? err.statusCode : 500;
+    if (status === 415)
+      return sendError(
+        reply,
+        415,
+        `content-type "${req.headers["content-type"] ?? ""}" is not accepted: send application/json`,
+      );
     if (status >= 400 && status < 500) return sendError(reply, status, err.message);
     logger.error(
       { err, method: req.method, url: req.url, massError: err instanceof MassError },

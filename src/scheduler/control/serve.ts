@@ -70,7 +70,7 @@ export interface ControlServer {
   readonly loopback: boolean;
   /** The live event fan-out: `size` (clients), `dropped`, and `drop` / `client` events. */
   readonly events: EventHub;
-  /** The fastify instance (add your own routes before traffic, or inject requests in tests). */
+  /** The fastify instance, already listening (`app.inject()` requests, read `app.server`). */
   readonly app: FastifyInstance;
   /** Closes the server: event clients disconnected, listening stopped. Idempotent. */
   close(): Promise<void>;
@@ -119,6 +119,7 @@ export async function serve(scheduler: Scheduler, options: ServeOptions = {}): P
   const app = Fastify({
     logger: false,
     bodyLimit: 1 << 20,
+    routerOptions: { maxParamLength: 1024 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, verbose: true } },
     schemaErrorFormatter: schemaErrorFormatter as never,
     forceCloseConnections: true,
