@@ -96,7 +96,8 @@ async function importJob(path: string): Promise<unknown> {
   }
   tsx.register();
   try {
-    return await import(url);
+    // a new URL: the loader caches the failed import of the plain one
+    return await import(`${url}?tsx`);
   } catch (err) {
     throw new ConfigError(`job file ${path}: import failed: ${describeError(err)}`, { cause: err });
   }

@@ -143,7 +143,9 @@ describe("dashboard in headless Chromium", () => {
     }
     await expect(row.getAttribute("data-status")).resolves.toBe("running");
     // the same document all along: a reload would have dropped the marker
-    await expect(page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).resolves.toBe(42);
+    await expect(page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).resolves.toBe(
+      42,
+    );
 
     // the stream task's topology and counters
     scheduler.task("clicks")!.sched();
