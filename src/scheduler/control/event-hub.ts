@@ -100,6 +100,11 @@ export class EventHub extends EventEmitter {
     return this.clients.size;
   }
 
+  /** Whether one more client would be accepted (open and not full). */
+  get accepting(): boolean {
+    return !this.closed && this.clients.size < this.maxClients;
+  }
+
   /**
    * Adds a client.
    * @returns false when the hub is closed or full (the caller refuses the connection).

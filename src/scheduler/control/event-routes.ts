@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { SseClient, WsClient } from "./event-clients.js";
 import type { EventFilter, EventHub } from "./event-hub.js";
+import { HttpError } from "./http-errors.js";
 import { wireEventTypes } from "./wire-events.js";
 
 interface FilterQuery {
@@ -31,10 +32,12 @@ function filterOf(q: FilterQuery): EventFilter {
 
 /**
  * Registers the live event routes: `GET /events` (Server-Sent Events) and `GET /ws` (WebSocket),
- * both filtered by `?types=lifecycle,progress,custom` and `?tasks=a,b`. A full hub answers 503.
+ * both filtered by `?types=lifecycle,progress,custom` and `?tasks=a,b`. A full hub answers 503
+ * (SSE) or closes with code 1013 "try again later" (WebSocket).
  */
 export function registerEventRoutes(app: FastifyInstance, hub: EventHub): void {
   app.get<{ Querystring: FilterQuery }>("/events", { schema: { querystring: filterQuery } }, (req, reply) => {
+    if (!hub.accepting) throw new HttpError(503, "too many event clients (serve options.maxEventClients)");
     const res = reply.raw;
     const client = new SseClient(res, filterOf(req.query));
     reply.hijack();
@@ -45,7 +48,7 @@ export function registerEventRoutes(app: FastifyInstance, hub: EventHub): void {
       "x-accel-buffering": "no",
     });
     if (!hub.add(client)) {
-      res.end("event: error\ndata: too many event clients\n\n");
+      res.end();
       return;
     }
     res.write("retry: 2000\n: connected\n\n");

@@ -8,7 +8,7 @@ import {
   type TaskBus,
   VirtualClock,
 } from "../../../src/scheduler/index.js";
-import { gate, nextEvent, quiet, SseReader } from "./control-helpers.js";
+import { call, gate, nextEvent, quiet, SseReader } from "./control-helpers.js";
 
 const TOKEN = "event-test-token-42";
 const T0 = Date.UTC(2026, 0, 1);
@@ -126,6 +126,16 @@ describe("live events over SSE", () => {
       event: "batch-written",
       payload: { rows: 42 },
     });
+  });
+
+  it("beyond maxEventClients a client gets 503", async () => {
+    scheduler = new Scheduler(quiet);
+    await scheduler.start();
+    server = await scheduler.serve({ port: 0, token: TOKEN, maxEventClients: 1, ...quiet });
+    expect((await reader().open(`${server.url}/events`)).status).toBe(200);
+    const second = await call(`${server.url}/events`);
+    expect(second.status).toBe(503);
+    expect((second.body as { message: string }).message).toMatch(/too many event clients/);
   });
 
   it("a client that disconnects is removed", async () => {
