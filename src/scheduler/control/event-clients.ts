@@ -17,10 +17,8 @@ export class SseClient implements EventClient {
     return this.res.writableLength;
   }
 
-  send(events: readonly PreparedEvent[]): void {
-    let chunk = "";
-    for (const p of events) chunk += `id: ${p.seq}\nevent: ${p.event.type}\ndata: ${p.json}\n\n`;
-    this.res.write(chunk);
+  send(events: readonly PreparedEvent[], chunk?: string): void {
+    this.res.write(chunk ?? sseChunk(events));
   }
 
   ping(): void {
@@ -30,6 +28,13 @@ export class SseClient implements EventClient {
   close(): void {
     this.res.destroy();
   }
+}
+
+/** The SSE text of events (one `id:`, `event:`, `data:` block each). */
+export function sseChunk(events: readonly PreparedEvent[]): string {
+  let chunk = "";
+  for (const p of events) chunk += `id: ${p.seq}\nevent: ${p.event.type}\ndata: ${p.json}\n\n`;
+  return chunk;
 }
 
 /** A WebSocket client: one text message per event (the event's JSON, `type` inside). */

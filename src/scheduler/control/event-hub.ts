@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { SchedulerEvent } from "../events.js";
+import { sseChunk } from "./event-clients.js";
 import { toWireEvent, type WireEvent, wireJson } from "./wire-events.js";
 
 /** One event ready to send: its wire form, JSON and sequence number (SSE `id:`). */
@@ -24,8 +25,11 @@ export interface EventClient {
   readonly filter: EventFilter;
   /** Bytes written to the client and not yet taken by the operating system. */
   buffered(): number;
-  /** Sends events (already filtered), in order. */
-  send(events: readonly PreparedEvent[]): void;
+  /**
+   * Sends events (already filtered), in order. `sse` is their SSE text when the hub built it
+   * already (it does once per flush for all clients that take every event).
+   */
+  send(events: readonly PreparedEvent[], sse?: string): void;
   /** Sends a keep-alive (SSE comment, WebSocket ping). */
   ping(): void;
   /** Disconnects (destroys the socket); `reason` is for the log. */
@@ -169,17 +173,20 @@ export class EventHub extends EventEmitter {
     // sequence numbers in sending order (SSE `id:`), coalesced progress included
     const batch: PreparedEvent[] = pending.map((p) => ({ seq: ++this.seq, event: p.event, json: p.json }));
     this.sent += batch.length;
+    let all: string | undefined; // the SSE text of the whole batch, built once for unfiltered SSE clients
     for (const c of [...this.clients]) {
       if (this.tooSlow(c)) continue;
       const f = c.filter;
-      const mine =
-        f.types === undefined && f.tasks === undefined
-          ? batch
-          : batch.filter(
-              (p) =>
-                (f.types === undefined || f.types.has(p.event.type)) &&
-                (f.tasks === undefined || f.tasks.has(p.event.id)),
-            );
+      if (f.types === undefined && f.tasks === undefined) {
+        if (c.kind === "sse") all ??= sseChunk(batch);
+        c.send(batch, c.kind === "sse" ? all : undefined);
+        continue;
+      }
+      const mine = batch.filter(
+        (p) =>
+          (f.types === undefined || f.types.has(p.event.type)) &&
+          (f.tasks === undefined || f.tasks.has(p.event.id)),
+      );
       if (mine.length > 0) c.send(mine);
     }
   }

@@ -3,7 +3,7 @@ import type { Scheduler } from "../scheduler.js";
 import type { EnvMetrics } from "./env-metrics.js";
 import { HttpError } from "./http-errors.js";
 import type { RunJournal } from "./run-journal.js";
-import { activeRunView, listRuns, listTasks, streamView, taskView } from "./views.js";
+import { activeRunView, endedRunView, listRuns, listTasks, streamView, taskView } from "./views.js";
 
 /** A path parameter: a task, run or dead-letter id. */
 export const idParams = {
@@ -14,6 +14,31 @@ export const idParams = {
 } as const;
 
 const runStatuses = ["init", "running", "paused", "stopped", "finished", "failed"];
+
+const num = { type: ["number", "null"] } as const;
+/** JSON schema of a RunView: fastify serialises `GET /runs` with it (fast-json-stringify). */
+const runViewSchema = {
+  type: "object",
+  properties: {
+    taskId: { type: "string" },
+    runId: { type: "string" },
+    status: { type: "string" },
+    ended: { type: "boolean" },
+    waiting: { type: ["string", "null"] },
+    attempt: { type: "integer" },
+    startTime: num,
+    endTime: num,
+    now: num,
+    total: num,
+    progress: num,
+    usedMs: { type: "number" },
+    remainMs: num,
+    pausedMs: { type: "number" },
+    pausedSince: num,
+    msg: { type: ["string", "null"] },
+  },
+  required: ["taskId", "runId", "status", "ended", "attempt", "usedMs", "pausedMs"],
+} as const;
 
 /** Every route, for `GET /info` and the 404 message. */
 export const ROUTES = [
@@ -85,6 +110,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ReadContext): void
           },
           additionalProperties: false,
         },
+        response: { 200: { type: "array", items: runViewSchema } },
       },
     },
     async (req) => {
@@ -100,10 +126,10 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ReadContext): void
     const id = req.params.id;
     const active = scheduler.runs().find((r) => r.runId === id);
     if (active !== undefined) return activeRunView(active);
-    const ended = listRuns(scheduler, journal, { limit: journal.capacity + 1 }).find((r) => r.runId === id);
+    const ended = journal.get(id);
     if (ended === undefined)
       throw new HttpError(404, `no run "${id}" active or among the last ${journal.capacity} ended runs`);
-    return ended;
+    return endedRunView(ended);
   });
 
   app.get("/dead-letters", async () => scheduler.deadLetters.list());

@@ -27,7 +27,12 @@ const ENDED: ReadonlySet<RunStatus> = new Set(["finished", "failed", "stopped"])
  */
 export class RunJournal {
   private readonly starts = new Map<string, number>();
-  private readonly ended = new Map<string, EndedRun>();
+  /** Ended runs in end order; `null` where a run left the history again (retried). */
+  private ring: (EndedRun | null)[] = [];
+  private readonly index = new Map<string, number>();
+  private offset = 0;
+  /** No live entry before this ring position. */
+  private head = 0;
 
   constructor(
     /** Ended runs kept, >= 1. */
@@ -38,13 +43,14 @@ export class RunJournal {
   record(e: LifecycleEvent): void {
     if (e.status === "running") {
       if (!this.starts.has(e.runId)) this.starts.set(e.runId, e.occurAt);
-      this.ended.delete(e.runId);
+      this.forget(e.runId);
       return;
     }
     if (!ENDED.has(e.status)) return;
     const startTime = this.starts.get(e.runId);
-    this.ended.delete(e.runId); // re-insert: newest last
-    this.ended.set(e.runId, {
+    this.forget(e.runId); // re-inserted: newest last
+    this.index.set(e.runId, this.offset + this.ring.length);
+    this.ring.push({
       taskId: e.id,
       runId: e.runId,
       status: e.status,
@@ -54,27 +60,61 @@ export class RunJournal {
       endTime: e.occurAt,
       durationMs: startTime === undefined ? 0 : e.occurAt - startTime,
     });
-    while (this.ended.size > this.capacity) {
-      const oldest = this.ended.keys().next().value as string;
-      this.ended.delete(oldest);
-      this.starts.delete(oldest);
+    while (this.index.size > this.capacity) this.dropOldest();
+    // compact now and then: the ring holds at most twice the capacity
+    if (this.ring.length > this.capacity * 2) {
+      const kept = this.ring.filter((x): x is EndedRun => x !== null);
+      this.offset += this.ring.length;
+      this.ring = kept;
+      this.head = 0;
+      this.index.clear();
+      kept.forEach((x, i) => this.index.set(x.runId, this.offset + i));
     }
-    // a start time is kept until the run leaves the history (a failed attempt may be retried)
+    // start times of runs that never end here (abandoned) must not pile up
     if (this.starts.size > this.capacity * 2 + 10_000) {
       for (const id of this.starts.keys()) {
         if (this.starts.size <= this.capacity * 2) break;
-        if (!this.ended.has(id)) this.starts.delete(id);
+        if (!this.index.has(id)) this.starts.delete(id);
       }
     }
   }
 
+  /** Ended runs, newest first, at most `limit`, those `keep` accepts. */
+  recent(limit: number, keep: (e: EndedRun) => boolean = () => true): EndedRun[] {
+    const out: EndedRun[] = [];
+    for (let i = this.ring.length - 1; i >= 0 && out.length < limit; i--) {
+      const e = this.ring[i];
+      if (e !== null && keep(e)) out.push(e);
+    }
+    return out;
+  }
+
   /** Ended runs, newest first. */
   list(): EndedRun[] {
-    return [...this.ended.values()].reverse();
+    return this.recent(Number.POSITIVE_INFINITY);
   }
 
   /** One ended run. */
   get(runId: string): EndedRun | undefined {
-    return this.ended.get(runId);
+    const at = this.index.get(runId);
+    return at === undefined ? undefined : (this.ring[at - this.offset] ?? undefined);
+  }
+
+  private forget(runId: string): void {
+    const at = this.index.get(runId);
+    if (at === undefined) return;
+    this.ring[at - this.offset] = null;
+    this.index.delete(runId);
+  }
+
+  private dropOldest(): void {
+    for (; this.head < this.ring.length; this.head++) {
+      const e = this.ring[this.head];
+      if (e === null) continue;
+      this.ring[this.head++] = null;
+      this.index.delete(e.runId);
+      this.starts.delete(e.runId);
+      return;
+    }
   }
 }

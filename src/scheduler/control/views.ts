@@ -5,7 +5,7 @@ import type { DeadLetterEntry } from "../store/store-state.js";
 import type { TaskHandle } from "../task-handle.js";
 import type { RunStatus } from "../task-run.js";
 import { type EnvStatsSnapshot, envStats } from "./env-stats.js";
-import type { RunJournal } from "./run-journal.js";
+import type { EndedRun, RunJournal } from "./run-journal.js";
 
 /** A task as `GET /tasks` serves it. Times epoch ms. */
 export interface TaskView {
@@ -124,30 +124,37 @@ export function listRuns(scheduler: Scheduler, journal: RunJournal, q: RunQuery 
     const v = activeRunView(r);
     if (keep(v) && out.length < limit) out.push(v);
   }
-  for (const e of journal.list()) {
-    if (out.length >= limit) break;
-    if (active.has(e.runId)) continue;
-    const v: RunView = {
-      taskId: e.taskId,
-      runId: e.runId,
-      status: e.status,
-      ended: true,
-      waiting: null,
-      attempt: e.attempt,
-      startTime: e.startTime ?? null,
-      endTime: e.endTime,
-      now: null,
-      total: null,
-      progress: e.status === "finished" ? 1 : null,
-      usedMs: e.durationMs,
-      remainMs: null,
-      pausedMs: 0,
-      pausedSince: null,
-      msg: e.msg,
-    };
-    if (keep(v)) out.push(v);
-  }
+  const ended = journal.recent(
+    limit - out.length,
+    (e) =>
+      !active.has(e.runId) &&
+      (q.task === undefined || e.taskId === q.task) &&
+      (q.status === undefined || e.status === q.status),
+  );
+  for (const e of ended) out.push(endedRunView(e));
   return out;
+}
+
+/** Builds the view of an ended run. */
+export function endedRunView(e: EndedRun): RunView {
+  return {
+    taskId: e.taskId,
+    runId: e.runId,
+    status: e.status,
+    ended: true,
+    waiting: null,
+    attempt: e.attempt,
+    startTime: e.startTime ?? null,
+    endTime: e.endTime,
+    now: null,
+    total: null,
+    progress: e.status === "finished" ? 1 : null,
+    usedMs: e.durationMs,
+    remainMs: null,
+    pausedMs: 0,
+    pausedSince: null,
+    msg: e.msg,
+  };
 }
 
 /** The tasks with their active run counts. */
