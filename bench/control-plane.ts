@@ -28,6 +28,8 @@ interface ServerStats {
   seconds: number;
   runsPerSecond: number;
   cpuPercent: number;
+  /** CPU time of the server process per run: steadier than runs/s on a shared machine. */
+  cpuMicrosPerRun: number;
   loopDelayP99Ms: number;
   eventClientsDropped: number;
 }
@@ -102,6 +104,7 @@ async function server(mode: "alone" | "serve", rate: number | "max"): Promise<vo
         seconds,
         runsPerSecond: runs / seconds,
         cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
+        cpuMicrosPerRun: (cpu.user + cpu.system) / runs,
         loopDelayP99Ms: delay.percentile(99) / 1e6,
         eventClientsDropped: srv?.events.dropped ?? 0,
       };
@@ -242,12 +245,12 @@ async function main(): Promise<void> {
   const n = (x: number | undefined, d = 0) =>
     x === undefined ? "" : x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
   console.log(
-    "| scenario | runs/s | server CPU % | loop delay p99 ms | GET /runs req/s | latency p50 / p99 ms | SSE events/s (all clients) | per client | SSE MB/s | clients dropped |",
+    "| scenario | runs/s | server CPU % | CPU µs / run | loop delay p99 ms | GET /runs req/s | latency p50 / p99 ms | SSE events/s (all clients) | per client | SSE MB/s | clients dropped |",
   );
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
     console.log(
-      `| ${r.scenario} | ${n(r.server.runsPerSecond)} | ${n(r.server.cpuPercent)} | ${n(r.server.loopDelayP99Ms, 1)} | ${n(r.requestsPerSecond)} | ${r.latencyP50Ms === undefined ? "" : `${r.latencyP50Ms} / ${r.latencyP99Ms}`} | ${n(r.eventsPerSecond)} | ${n(r.eventsPerClientPerSecond)} | ${r.bytesPerSecond === undefined ? "" : n(r.bytesPerSecond / 2 ** 20, 1)} | ${r.server.eventClientsDropped} |`,
+      `| ${r.scenario} | ${n(r.server.runsPerSecond)} | ${n(r.server.cpuPercent)} | ${n(r.server.cpuMicrosPerRun, 1)} | ${n(r.server.loopDelayP99Ms, 1)} | ${n(r.requestsPerSecond)} | ${r.latencyP50Ms === undefined ? "" : `${r.latencyP50Ms} / ${r.latencyP99Ms}`} | ${n(r.eventsPerSecond)} | ${n(r.eventsPerClientPerSecond)} | ${r.bytesPerSecond === undefined ? "" : n(r.bytesPerSecond / 2 ** 20, 1)} | ${r.server.eventClientsDropped} |`,
     );
   }
 }
