@@ -3,7 +3,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { CommanderError } from "commander";
+import { describe, expect, it, vi } from "vitest";
+import type { CliIo } from "../../src/cli/cli-io.js";
+import { buildProgram } from "../../src/cli/program.js";
+
+// each test spawns Node with tsx: slow on a loaded machine
+vi.setConfig({ testTimeout: 120_000 });
 
 const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
