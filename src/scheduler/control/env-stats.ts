@@ -71,33 +71,80 @@ interface NodeLike {
     retries: number;
     lateRecords: number;
     lateDropped: number;
+    /** Time blocked by backpressure, when the runtime measures it. */
     backpressureMs?: number;
   };
   readonly watermark: number;
   readonly stateCount: number;
+  /** The node's own operator: a source or sink may report connector metrics (`metrics()`). */
   readonly operator: unknown;
-  readonly operatorStats?: readonly OperatorStats[];
+}
+
+/** The live per-operator counters of `env.stats()` (the runtime's accessor), when the Env has it. */
+interface LiveOperators {
+  readonly operators?: readonly {
+    readonly name: string;
+    readonly kind: string;
+    readonly nodeId: string;
+    readonly recordsIn: number;
+    readonly recordsOut: number;
+    readonly deadLettered: number;
+  }[];
+}
+
+/** Partition lag from a connector's `metrics()`: `{ partitions: [{ topic, partition, lag }] }` (the Kafka source). */
+function partitionLag(operator: unknown): PartitionLag[] {
+  const op = operator as { metrics?: () => unknown } | null;
+  if (op === null || typeof op !== "object" || typeof op.metrics !== "function") return [];
+  let m: unknown;
+  try {
+    m = op.metrics();
+  } catch {
+    return [];
+  }
+  const parts = (m as { partitions?: unknown } | null)?.partitions;
+  if (!Array.isArray(parts)) return [];
+  const out: PartitionLag[] = [];
+  for (const p of parts as { topic?: unknown; partition?: unknown; lag?: unknown }[]) {
+    if (typeof p?.topic === "string" && typeof p.partition === "number" && typeof p.lag === "number")
+      out.push({ topic: p.topic, partition: p.partition, lag: p.lag });
+  }
+  return out;
 }
 
 /**
  * Reads a live snapshot of `env`'s current run (cheap: plain counters, no copy of state). The
- * one place that reads an Env's runtime nodes, so that the runtime's live stats accessor and
- * connector hooks (per-operator counters, backpressure time, Kafka lag through a source's
- * `partitionLag()`) plug in here and reach `GET /streams` and `/metrics` together.
+ * one place that reads an Env's runtime nodes, so that new runtime figures and connector hooks
+ * reach `GET /streams` and `/metrics` together: per-operator counters from the runtime's live
+ * `env.stats()` (its `operators`, matched to nodes by `nodeId`), time blocked by backpressure
+ * (`stats.backpressureMs` on a node, once measured), and partition lag from a connector's
+ * `metrics()` (`{ partitions: [{ topic, partition, lag }] }`, as the Kafka source reports).
  */
 export function envStats(env: Env, now: number = Date.now()): EnvStatsSnapshot {
+  const live = env as unknown as { stats?: () => LiveOperators | undefined };
+  let operators: LiveOperators["operators"];
+  if (typeof live.stats === "function") {
+    try {
+      operators = live.stats()?.operators;
+    } catch {
+      operators = undefined;
+    }
+  }
+  const byNode = new Map<string, OperatorStats[]>();
+  for (const o of operators ?? []) {
+    let list = byNode.get(o.nodeId);
+    if (list === undefined) byNode.set(o.nodeId, (list = []));
+    list.push({
+      name: o.name,
+      kind: o.kind,
+      recordsIn: o.recordsIn,
+      recordsOut: o.recordsOut,
+      deadLettered: o.deadLettered,
+    });
+  }
   const nodes = (env.runtimeNodes() as unknown as readonly NodeLike[]).map((n): NodeStatsSnapshot => {
     const s = n.stats;
     const wm = n.watermark;
-    const op = n.operator as { partitionLag?: () => readonly PartitionLag[] } | null;
-    let lag: readonly PartitionLag[] = [];
-    if (op !== null && typeof op === "object" && typeof op.partitionLag === "function") {
-      try {
-        lag = op.partitionLag();
-      } catch {
-        lag = [];
-      }
-    }
     return {
       id: n.id,
       name: n.name,
@@ -113,8 +160,8 @@ export function envStats(env: Env, now: number = Date.now()): EnvStatsSnapshot {
       watermark: Number.isFinite(wm) ? wm : undefined,
       stateSize: n.stateCount,
       backpressureMs: s.backpressureMs,
-      operators: n.operatorStats ?? [],
-      lag,
+      operators: byNode.get(n.id) ?? [],
+      lag: partitionLag(n.operator),
     };
   });
   return { env: env.name, at: now, topology: env.topology(), nodes };

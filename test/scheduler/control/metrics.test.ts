@@ -129,11 +129,33 @@ describe("EnvMetrics", () => {
     await run;
   });
 
-  it("plug points: per-operator counters, backpressure time and partition lag appear when a node offers them", async () => {
-    // the shape the runtime's live stats and a Kafka source's partitionLag() hook plug into
+  it("plug points: the runtime's live env.stats() operators, backpressure time and a connector's partition lag", async () => {
+    // the shapes of the runtime's env.stats() and of the Kafka source's metrics()
     const fakeEnv = {
       name: "plug",
       topology: () => ({ nodes: [{ id: "n1", name: "source:kafka", kind: "source" }], edges: [] }),
+      stats: () => ({
+        operators: [
+          {
+            id: "n1",
+            name: "source:kafka",
+            kind: "source",
+            nodeId: "n1",
+            recordsIn: 5,
+            recordsOut: 5,
+            deadLettered: 0,
+          },
+          {
+            id: "n1.s1",
+            name: "parse",
+            kind: "map",
+            nodeId: "n1",
+            recordsIn: 5,
+            recordsOut: 4,
+            deadLettered: 1,
+          },
+        ],
+      }),
       runtimeNodes: () => [
         {
           id: "n1",
@@ -153,12 +175,16 @@ describe("EnvMetrics", () => {
           watermark: Number.NEGATIVE_INFINITY,
           stateCount: 0,
           operator: {
-            partitionLag: () => [
-              { topic: "orders", partition: 0, lag: 12 },
-              { topic: "orders", partition: 1, lag: 0 },
-            ],
+            metrics: () => ({
+              groupId: "g",
+              lag: 12,
+              partitions: [
+                { topic: "orders", partition: 0, committed: 88, highWatermark: 100, lag: 12 },
+                { topic: "orders", partition: 1, committed: 5, highWatermark: 5, lag: 0 },
+                { topic: "orders", partition: 2, committed: null, highWatermark: null, lag: null },
+              ],
+            }),
           },
-          operatorStats: [{ name: "parse", kind: "map", recordsIn: 5, recordsOut: 4, deadLettered: 1 }],
         },
       ],
     } as unknown as Env;
@@ -166,8 +192,12 @@ describe("EnvMetrics", () => {
     const m = parse(await metrics.registry.metrics());
     const n = 'task="k",node="source:kafka"';
     expect(m[`mass_env_backpressure_blocked_seconds_total{${n}}`]).toBe(1.5);
-    expect(m[`mass_env_operator_records_in_total{${n},operator="parse",kind="map"}`]).toBe(5);
+    expect(pick(m, "mass_env_operator_records_in_total")).toEqual({
+      [`mass_env_operator_records_in_total{${n},operator="source:kafka",kind="source"}`]: 5,
+      [`mass_env_operator_records_in_total{${n},operator="parse",kind="map"}`]: 5,
+    });
     expect(m[`mass_env_operator_records_out_total{${n},operator="parse",kind="map"}`]).toBe(4);
+    // a partition whose lag is not known yet has no series
     expect(pick(m, "mass_kafka_consumer_lag")).toEqual({
       [`mass_kafka_consumer_lag{${n},topic="orders",partition="0"}`]: 12,
       [`mass_kafka_consumer_lag{${n},topic="orders",partition="1"}`]: 0,
