@@ -142,6 +142,14 @@ export async function serve(scheduler: Scheduler, options: ServeOptions = {}): P
     return !(path === "/" || path.startsWith("/dashboard/"));
   };
   app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
+    // on loopback, reads need no token: refuse other Host names, so that a web page whose DNS
+    // name was rebound to 127.0.0.1 cannot read the routes from a browser (DNS rebinding)
+    if (loopback && !isLoopbackHost(hostName(req.headers.host)))
+      return sendError(
+        reply,
+        403,
+        `Host "${req.headers.host ?? ""}" not allowed: use 127.0.0.1 or localhost`,
+      );
     if (!needsToken(req)) return;
     const presented =
       bearerToken(req.headers.authorization) ?? websocketToken(req.headers["sec-websocket-protocol"]);
@@ -213,6 +221,15 @@ export async function serve(scheduler: Scheduler, options: ServeOptions = {}): P
     app,
     close,
   };
+}
+
+/** The host name of a Host header (`127.0.0.1:9860` -> `127.0.0.1`, `[::1]:80` -> `::1`). */
+function hostName(host: string | undefined): string {
+  if (host === undefined) return "";
+  const m = /^\[([^\]]+)\]/.exec(host);
+  if (m !== null) return m[1];
+  const i = host.lastIndexOf(":");
+  return i >= 0 && host.indexOf(":") === i ? host.slice(0, i) : host;
 }
 
 function* liveEnvs(scheduler: Scheduler): Iterable<LiveEnv> {

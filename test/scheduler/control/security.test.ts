@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
@@ -120,6 +121,27 @@ describe("binding", () => {
       });
       expect(err?.code, `connect to ${address}:${s.port}`).toBe("ECONNREFUSED");
     }
+  });
+
+  it("on loopback, a Host header that is not a loopback name is refused (DNS rebinding)", async () => {
+    const s = await start();
+    const ask = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          { host: "127.0.0.1", port: s.port, path: "/tasks", headers: { host } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await ask("evil.example:80")).toBe(403);
+    expect(await ask("127.0.0.1.nip.io")).toBe(403);
+    expect(await ask(`127.0.0.1:${s.port}`)).toBe(200);
+    expect(await ask(`localhost:${s.port}`)).toBe(200);
+    expect(await ask(`[::1]:${s.port}`)).toBe(200);
   });
 
   it("off loopback, a token is required to start and reads need it too (the page itself excepted)", async () => {
