@@ -1,11 +1,18 @@
 import { EventEmitter } from "node:events";
 import type { Registry } from "prom-client";
-import { ConfigError, describeError, TaskError, TaskStoppedError, TaskTimeoutError } from "../errors.js";
+import {
+  ConfigError,
+  describeError,
+  LifecycleError,
+  TaskError,
+  TaskStoppedError,
+  TaskTimeoutError,
+} from "../errors.js";
 import { backoffDelay } from "../operators/fault-policy.js";
 import { type Clock, systemClock } from "../util/clock.js";
 import { getDefaultLogger, type Logger } from "../util/logger.js";
 import { Startable } from "../util/startable.js";
-import { checkInt, checkOneOf } from "../util/validate.js";
+import { checkInt, checkKeys, checkOneOf } from "../util/validate.js";
 import { DeadLetterQueue } from "./dead-letter-queue.js";
 import { EventBuffer, type LifecycleEvent, type SchedulerEvent } from "./events.js";
 import { SchedulerMetrics } from "./metrics.js";
@@ -89,6 +96,9 @@ export class Scheduler extends Startable implements HandleHost {
   private readonly instance = Date.now().toString(36);
   private waiters: { cond: () => boolean; resolve: () => void }[] = [];
   private stopTimeoutMs = 30_000;
+  private forceAfterMs = 5_000;
+  /** Aborted when a graceful stop begins: `bus.draining` of every run. */
+  private readonly drain = new AbortController();
 
   /** @throws ConfigError for an out-of-range option. */
   constructor(options: SchedulerOptions = {}) {
@@ -222,14 +232,28 @@ export class Scheduler extends Startable implements HandleHost {
   }
 
   /**
-   * Stops: triggers removed, queued runs dropped, running runs stopped at their next
-   * `proceed()`; waits for them up to `timeoutMs` (default 30 s), then abandons them; the store
-   * is saved last.
+   * Stops gracefully, as BullMQ's `close()` and Temporal's worker shutdown do: triggers are
+   * removed and queued runs dropped at once; **running runs go on untouched** (their
+   * `bus.signal` is not aborted; `bus.draining` is, so a run may wrap up early: a StreamTask
+   * drains its Env) for up to `timeoutMs`. Whatever still runs then is aborted (`bus.signal`
+   * aborts with a TaskStoppedError, `proceed()` throws it) and, if it has not ended
+   * `forceAfterMs` later, abandoned. A run that returns successfully meanwhile is recorded
+   * `finished` and its task-store writes are committed; a run that fails meanwhile is not
+   * retried: it goes to the dead-letter queue. The store is saved last.
+   * @param options - an Error (the reason), or `{ timeoutMs, forceAfterMs, reason }`:
+   *   `timeoutMs` the grace period in ms (default 30,000), `forceAfterMs` how long aborted runs
+   *   get to end in ms (default 5,000); both on the scheduler's clock.
+   * @throws ConfigError for an unknown option key or a negative time.
    */
-  override stop(options?: Error | { timeoutMs?: number; reason?: Error }): Promise<void> {
+  override stop(
+    options?: Error | { timeoutMs?: number; forceAfterMs?: number; reason?: Error },
+  ): Promise<void> {
     if (options instanceof Error || options === undefined) return super.stop(options);
+    checkKeys("scheduler.stop(options)", options, ["timeoutMs", "forceAfterMs", "reason"]);
     if (options.timeoutMs !== undefined)
       this.stopTimeoutMs = checkInt("stop options.timeoutMs", options.timeoutMs, 0);
+    if (options.forceAfterMs !== undefined)
+      this.forceAfterMs = checkInt("stop options.forceAfterMs", options.forceAfterMs, 0);
     return super.stop(options.reason);
   }
 
@@ -261,25 +285,35 @@ export class Scheduler extends Startable implements HandleHost {
       this.dropRun(run, "scheduler stopped before the run started");
     for (const def of this.defs.values())
       for (const run of def.parked.splice(0)) this.dropRun(run, "scheduler stopped before the run started");
-    const stopping = new TaskStoppedError(`scheduler stopped${reason ? `: ${reason.message}` : ""}`, {
-      cause: reason,
-    });
-    for (const run of this.running) this.requestStop(run, stopping);
+    // drain: running runs go on untouched for the grace period
+    for (const run of this.running) run.preemptRequested = false;
+    const why = reason ? `: ${reason.message}` : "";
+    this.drain.abort(
+      new TaskStoppedError(`scheduler stopping${why}: runs have ${this.stopTimeoutMs} ms to end`, {
+        cause: reason,
+      }),
+    );
+    await this.waitForAtMost(() => this.running.size === 0, this.stopTimeoutMs);
     if (this.running.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.waitFor(() => this.running.size === 0),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.stopTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      const stopping = new TaskStoppedError(
+        `scheduler stopped${why}: the run was still running ${this.stopTimeoutMs} ms after the stop`,
+        { cause: reason },
+      );
+      for (const run of this.running) this.requestStop(run, stopping);
+      await this.waitForAtMost(() => this.running.size === 0, this.forceAfterMs);
     }
-    for (const run of this.running) {
+    for (const run of [...this.running]) {
       run.settled = true;
-      this.setStatus(run, "stopped", `abandoned: still running ${this.stopTimeoutMs} ms after the stop`);
+      run.staged = null;
+      this.running.delete(run);
+      run.def.runningCount--;
+      this.finish(
+        run,
+        "stopped",
+        `abandoned: still running ${this.forceAfterMs} ms after it was aborted at the scheduler stop`,
+      );
     }
-    this.running.clear();
+    this.metrics.running.set(0);
     await this.persist();
     for (const b of this.buffers) b.end();
     this.checkIdle();
@@ -289,7 +323,8 @@ export class Scheduler extends Startable implements HandleHost {
 
   /** @internal */
   enqueue(def: TaskDef, input: unknown, firedAt: number | null, mode: "executor" | "clean"): string | null {
-    if (def.stopped || this.state === "STOPPING" || this.state === "STOPPED") return null;
+    this.assertAccepting(`queue a run of task "${def.options.id}"`);
+    if (def.stopped) return null;
     const runId = `${def.options.id}:${this.instance}-${++this.runCounter}`;
     const run = new TaskRun(def, runId, input, firedAt ?? this.clock.now(), mode, ++this.seq);
     def.active++;
@@ -303,6 +338,7 @@ export class Scheduler extends Startable implements HandleHost {
 
   /** @internal */
   addTrigger(def: TaskDef, t: Trigger): void {
+    this.assertAccepting(`add a ${t.kind} trigger to task "${def.options.id}"`);
     if (def.stopped) throw new TaskError(`task "${def.options.id}" is stopped: it takes no new trigger`);
     def.triggers.push(t);
     if (this.state === "STARTED") t.arm(this.triggerContext(def));
@@ -357,6 +393,15 @@ export class Scheduler extends Startable implements HandleHost {
     const runs = [...this.running].filter((r) => r.def === def);
     for (const run of runs) this.requestStop(run, err);
     await this.waitFor(() => def.runningCount === 0);
+  }
+
+  /** @throws LifecycleError when the scheduler is STOPPING or STOPPED. */
+  private assertAccepting(action: string): void {
+    if (this.state === "STOPPING" || this.state === "STOPPED") {
+      throw new LifecycleError(
+        `scheduler: cannot ${action} while ${this.state}; create a new Scheduler to run more`,
+      );
+    }
   }
 
   // ---- triggers and catch-up -------------------------------------------------------------
@@ -462,6 +507,7 @@ export class Scheduler extends Startable implements HandleHost {
     this.metrics.running.set(this.running.size);
     run.controller = new AbortController();
     run.settled = false;
+    run.staged = null; // every attempt starts from the committed state
     run.preemptRequested = false;
     if (run.startTime === 0) run.startTime = this.clock.now();
     this.setStatus(
@@ -516,15 +562,13 @@ export class Scheduler extends Startable implements HandleHost {
     run: TaskRun,
     outcome: { ok: true; value: unknown } | { ok: false; err: unknown },
   ): Promise<void> {
-    const def = run.def;
-    const id = def.options.id;
-    if (run.stopRequested) {
-      run.staged = null;
-      this.finish(run, "stopped", describeError(run.controller.signal.reason ?? "stopped"));
-      return;
-    }
-    if (!outcome.ok && outcome.err instanceof Preempted) {
-      run.staged = null;
+    if (outcome.ok) return this.commit(run, outcome.value);
+    run.staged = null;
+    if (outcome.err instanceof Preempted) {
+      if (this.state !== "STARTED") {
+        this.finish(run, "stopped", "preempted while the scheduler stopped: not re-queued");
+        return;
+      }
       run.preempted = true;
       run.seq = ++this.seq;
       this.emitLifecycle(run, "init", "preempted: re-queued, resumes from its checkpoint");
@@ -532,48 +576,67 @@ export class Scheduler extends Startable implements HandleHost {
       this.queue.push(run);
       return;
     }
-    if (outcome.ok) {
-      const before = this.store.data[id];
-      const ns = { ...before };
-      if (run.staged !== null) {
-        for (const [k, v] of run.staged) {
-          if (v === DELETED) delete ns[k];
-          else ns[k] = v;
-        }
-      }
-      this.store.data[id] = ns;
-      if (def.options.restore || run.preempted) delete this.store.checkpoints[id];
-      try {
-        await this.persist();
-      } catch (err) {
-        if (before === undefined) delete this.store.data[id];
-        else this.store.data[id] = before;
-        return this.failed(
-          run,
-          new TaskError(`task "${id}": committing the task store failed: ${describeError(err)}`, {
-            task: id,
-            cause: err,
-            retriable: true,
-          }),
-        );
-      }
-      run.staged = null;
-      const report = outcome.value as {
-        recordsIn?: unknown;
-        recordsOut?: unknown;
-        lateDropped?: unknown;
-      } | null;
-      if (def.task instanceof StreamTask && report !== null && typeof report === "object") {
-        const task = def.options.id;
-        this.metrics.streamRecords.inc({ task, direction: "in" }, Number(report.recordsIn) || 0);
-        this.metrics.streamRecords.inc({ task, direction: "out" }, Number(report.recordsOut) || 0);
-        this.metrics.streamRecords.inc({ task, direction: "late_dropped" }, Number(report.lateDropped) || 0);
-      }
-      this.finish(run, "finished", run.mode === "clean" ? "cleaned" : "finished");
+    if (run.stopRequested) {
+      this.finish(run, "stopped", describeError(run.controller.signal.reason ?? "stopped"));
       return;
     }
-    run.staged = null;
     await this.failed(run, outcome.err);
+  }
+
+  /**
+   * A run returned: its staged writes are committed with its success (even if a stop was
+   * requested meanwhile: finished work is kept). A failed commit is rolled back in memory and
+   * fails the attempt (retried per policy, the retry starting from the committed state).
+   */
+  private async commit(run: TaskRun, value: unknown): Promise<void> {
+    const def = run.def;
+    const id = def.options.id;
+    const hadData = Object.hasOwn(this.store.data, id);
+    const before = this.store.data[id];
+    const hadCheckpoint = Object.hasOwn(this.store.checkpoints, id);
+    const checkpoint = this.store.checkpoints[id];
+    if (run.staged !== null) {
+      const ns = { ...before };
+      for (const [k, v] of run.staged) {
+        if (v === DELETED) delete ns[k];
+        else ns[k] = v;
+      }
+      this.store.data[id] = ns;
+    }
+    if (def.options.restore || run.preempted) delete this.store.checkpoints[id];
+    run.staged = null;
+    try {
+      await this.persist();
+    } catch (err) {
+      if (hadData) this.store.data[id] = before;
+      else delete this.store.data[id];
+      if (hadCheckpoint) this.store.checkpoints[id] = checkpoint;
+      return this.failed(
+        run,
+        new TaskError(`task "${id}": committing the task store failed: ${describeError(err)}`, {
+          task: id,
+          cause: err,
+          retriable: true,
+        }),
+      );
+    }
+    const report = value as { recordsIn?: unknown; recordsOut?: unknown; lateDropped?: unknown } | null;
+    if (def.task instanceof StreamTask && report !== null && typeof report === "object") {
+      this.metrics.streamRecords.inc({ task: id, direction: "in" }, Number(report.recordsIn) || 0);
+      this.metrics.streamRecords.inc({ task: id, direction: "out" }, Number(report.recordsOut) || 0);
+      this.metrics.streamRecords.inc(
+        { task: id, direction: "late_dropped" },
+        Number(report.lateDropped) || 0,
+      );
+    }
+    const done = run.mode === "clean" ? "cleaned" : "finished";
+    this.finish(
+      run,
+      "finished",
+      run.stopRequested || this.state !== "STARTED"
+        ? `${done} (it completed before the requested stop)`
+        : done,
+    );
   }
 
   private async failed(run: TaskRun, err: unknown): Promise<void> {
@@ -582,7 +645,8 @@ export class Scheduler extends Startable implements HandleHost {
     const now = this.clock.now();
     if (run.firstFailureAt === 0) run.firstFailureAt = now;
     const p = o.retry;
-    if (run.attempt < p.attempts && p.retryOn(err)) {
+    const retriable = run.attempt < p.attempts && p.retryOn(err);
+    if (retriable && this.state === "STARTED") {
       const delay = backoffDelay(p.backoff, run.attempt + 1);
       this.emitLifecycle(
         run,
@@ -621,7 +685,9 @@ export class Scheduler extends Startable implements HandleHost {
     this.finish(
       run,
       "failed",
-      `failed after ${run.attempt} attempt(s): ${describeError(err)}; dead letter ${entry.id}`,
+      `failed after ${run.attempt} attempt(s): ${describeError(err)}; ` +
+        (retriable ? "not retried: the scheduler is stopping; " : "") +
+        `dead letter ${entry.id}`,
     );
   }
 
@@ -658,6 +724,24 @@ export class Scheduler extends Startable implements HandleHost {
   private waitFor(cond: () => boolean): Promise<void> {
     if (cond()) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ cond, resolve }));
+  }
+
+  /** Resolves when `cond()` holds or after `ms` on the scheduler's clock (at once for 0). */
+  private async waitForAtMost(cond: () => boolean, ms: number): Promise<void> {
+    if (cond() || ms === 0) return;
+    let timedOut!: () => void;
+    const timeout = new Promise<void>((resolve) => {
+      timedOut = resolve;
+    });
+    const waiter = { cond, resolve: () => {} };
+    const met = new Promise<void>((resolve) => {
+      waiter.resolve = resolve;
+    });
+    this.waiters.push(waiter);
+    const timer = this.clock.setTimeout(timedOut, ms);
+    await Promise.race([met, timeout]);
+    this.clock.clearTimeout(timer);
+    this.waiters = this.waiters.filter((w) => w !== waiter);
   }
 
   /** Re-checks the waiters' conditions. */
@@ -701,6 +785,7 @@ export class Scheduler extends Startable implements HandleHost {
     };
     return {
       signal: run.controller.signal,
+      draining: this.drain.signal,
       store,
       checkpoint: {
         load: <T extends Json>() =>

@@ -37,8 +37,18 @@ export interface Checkpoint {
 
 /** The third argument of `executor` (the original design's bus). */
 export interface TaskBus {
-  /** Aborted when the run is stopped, times out, or the scheduler stops. */
+  /**
+   * Aborted when the run is stopped (`handle.stop()`), times out, or is still running when the
+   * scheduler's stop grace period is over (reason: a TaskStoppedError or TaskTimeoutError).
+   */
   readonly signal: AbortSignal;
+  /**
+   * Aborted when the scheduler begins a graceful stop (`scheduler.stop({ timeoutMs })`): the run
+   * is not interrupted and may finish normally within the grace period; a long run can use this
+   * notice to wrap up early (a StreamTask drains its Env). `signal` aborts only if it is still
+   * running when the grace period is over.
+   */
+  readonly draining: AbortSignal;
   readonly store: TaskStoreTx;
   readonly checkpoint: Checkpoint;
   /** Emits a custom event `{ type: 'custom', id, runId, event, payload }` to scheduler listeners. */

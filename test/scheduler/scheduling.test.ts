@@ -372,7 +372,7 @@ describe("runs: store, checkpoints, pause/resume/stop, progress, overlap, clean"
       await s.start();
       await clock.advance(5000);
       const waiting = h.cancel();
-      await s.stop({ timeoutMs: 0 });
+      await s.stop({ timeoutMs: 0, forceAfterMs: 0 });
       expect({ overlap, runs, maxActive, waiting }).toEqual({ overlap, ...expected });
     }
   });
