@@ -12,7 +12,7 @@ import { backoffDelay } from "../operators/fault-policy.js";
 import { type Clock, systemClock } from "../util/clock.js";
 import { getDefaultLogger, type Logger } from "../util/logger.js";
 import { Startable } from "../util/startable.js";
-import { checkInt, checkKeys, checkOneOf } from "../util/validate.js";
+import { checkInt, checkKeys, checkOneOf, show } from "../util/validate.js";
 import { DeadLetterQueue } from "./dead-letter-queue.js";
 import { EventBuffer, type LifecycleEvent, type SchedulerEvent } from "./events.js";
 import { SchedulerMetrics } from "./metrics.js";
@@ -54,6 +54,17 @@ export interface SchedulerOptions {
   /** Catch-up fires per trigger at most (`catchUp: 'all'`). Default 1,000. */
   maxCatchUp?: number;
 }
+
+const SCHEDULER_OPTION_KEYS = [
+  "concurrency",
+  "mode",
+  "store",
+  "clock",
+  "logger",
+  "metrics",
+  "eventBuffer",
+  "maxCatchUp",
+];
 
 /** Internal: thrown by proceed() in the run picked for preemption. */
 class Preempted extends Error {}
@@ -100,9 +111,11 @@ export class Scheduler extends Startable implements HandleHost {
   /** Aborted when a graceful stop begins: `bus.draining` of every run. */
   private readonly drain = new AbortController();
 
-  /** @throws ConfigError for an out-of-range option. */
+  /** @throws ConfigError for an out-of-range or unknown option (`concurency` -> did you mean `concurrency`?). */
   constructor(options: SchedulerOptions = {}) {
     super();
+    checkKeys("new Scheduler(options)", options, SCHEDULER_OPTION_KEYS);
+    options ??= {};
     this.concurrency = checkInt("scheduler options.concurrency", options.concurrency ?? 4, 1);
     this.mode = checkOneOf("scheduler options.mode", options.mode ?? "regular", [
       "regular",
@@ -144,8 +157,11 @@ export class Scheduler extends Startable implements HandleHost {
 
   /**
    * Registers a task: a Task class (`class X extends Task`), a Task instance, or a spec object
-   * `{ executor(input, proceed, bus) {} }`.
-   * @throws ConfigError for a duplicate id or bad options.
+   * `{ executor(input, proceed, bus) {} }`. The original design's configuration style,
+   * `spawnTask(MassTask, { executor })` or `spawnTask(MassStreamTask, { streamProcessExecutor })`,
+   * works too: those functions replace the class's methods on the new instance.
+   * @param options - see {@link TaskOptions} (unknown keys are rejected).
+   * @throws ConfigError for a duplicate id, bad or unknown options, or a task without executor.
    */
   spawnTask<In, Out>(
     task: TaskClass<In, Out> | Task<In, Out> | TaskSpec<In, Out>,
@@ -172,6 +188,31 @@ export class Scheduler extends Startable implements HandleHost {
       );
     }
     const o = resolveTaskOptions(defaultId, options);
+    if (options !== null && typeof options === "object") {
+      if (typeof task !== "function" && !(task instanceof Task)) {
+        for (const k of ["executor", "streamProcessExecutor", "clean"] as const)
+          if (options[k] !== undefined)
+            throw new ConfigError(
+              `spawnTask(spec, options): options.${k} is for a Task class (spawnTask(MassTask, { ${k} })); put it in the spec object`,
+            );
+      }
+      const methods = impl as unknown as Record<string, unknown>;
+      for (const k of ["executor", "streamProcessExecutor", "clean"] as const) {
+        const fn = options[k];
+        if (fn === undefined) continue;
+        if (typeof fn !== "function")
+          throw new ConfigError(`spawnTask options.${k} must be a function, got ${show(fn)}`);
+        if (k === "streamProcessExecutor" && !(impl instanceof StreamTask))
+          throw new ConfigError(
+            `spawnTask options.streamProcessExecutor needs a StreamTask class (MassStreamTask), got ${defaultId}`,
+          );
+        methods[k] = fn;
+      }
+    }
+    if (typeof impl.executor !== "function")
+      throw new ConfigError(
+        `spawnTask: task "${o.id}" has no executor(input, proceed, bus); implement it or give options.executor`,
+      );
     if (this.defs.has(o.id))
       throw new ConfigError(`spawnTask: a task with id "${o.id}" exists already; give options.id`);
     const def: TaskDef = {

@@ -39,6 +39,16 @@ export class TaskHandle {
     return this.def.options.id;
   }
 
+  /** The task's display name (`name` or `taskName`; default: the id). */
+  get name(): string {
+    return this.def.options.name;
+  }
+
+  /** The task's description (`description` or `taskDescription`; default: empty). */
+  get description(): string {
+    return this.def.options.description;
+  }
+
   /** Status of the latest run (`init` before any). */
   get status(): RunStatus {
     return this.def.latest?.status ?? "init";
