@@ -14,7 +14,7 @@ import { getDefaultLogger, type Logger } from "../util/logger.js";
 import { Startable } from "../util/startable.js";
 import { checkInt, checkKeys, checkOneOf, show } from "../util/validate.js";
 import { DeadLetterQueue } from "./dead-letter-queue.js";
-import { EventBuffer, type LifecycleEvent, type SchedulerEvent } from "./events.js";
+import { EventBuffer, type LifecycleEvent, type SchedulerEvent, SchedulerEvents } from "./events.js";
 import { SchedulerMetrics } from "./metrics.js";
 import { RunQueue } from "./run-queue.js";
 import { memoryStore } from "./store/memory-store.js";
@@ -259,12 +259,23 @@ export class Scheduler extends Startable implements HandleHost {
     return this;
   }
 
-  /** Every event from now on, as an async iterator (bounded buffer; ends when the scheduler stops). */
-  events(): AsyncIterableIterator<SchedulerEvent> {
+  /**
+   * Every event from now on as an IxJS `AsyncIterableX` (see {@link SchedulerEvents}): bounded
+   * buffer (`eventBuffer`, default 10,000, oldest dropped), ends when the scheduler stops.
+   *
+   * ```ts
+   * import { filter, map } from "ix/asynciterable/operators";
+   * for await (const id of scheduler.events().pipe(
+   *   filter((e) => e.type === "lifecycle" && e.status === "failed"),
+   *   map((e) => e.runId),
+   * )) alert(id);
+   * ```
+   */
+  events(): SchedulerEvents {
     const buffer = new EventBuffer(this.eventBuffer, () => this.buffers.delete(buffer));
     this.buffers.add(buffer);
     if (this.state === "STOPPED") buffer.end();
-    return buffer;
+    return new SchedulerEvents(buffer);
   }
 
   /** Resolves when no run is queued, waiting for a retry, or running. */
