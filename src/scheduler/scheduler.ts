@@ -70,7 +70,8 @@ const SCHEDULER_OPTION_KEYS = [
 class Preempted extends Error {}
 
 /**
- * The scheduler (see docs/scheduler.md): hosts tasks and stream tasks with one-shot and repeatable
+ * The scheduler (see docs/scheduler.md; also exported as `MassTaskScheduler`, the original
+ * design's name): hosts tasks and stream tasks with one-shot and repeatable
  * triggers, regular or preemptive priority scheduling, retries, a persisted dead-letter queue, a
  * transactional task store, checkpoints, progress and lifecycle events, and prom-client metrics.
  * It is a service with the `READY -> STARTING -> STARTED -> STOPPING -> STOPPED` lifecycle.
@@ -324,6 +325,30 @@ export class Scheduler extends Startable implements HandleHost {
   override async start(): Promise<void> {
     await super.start();
     this.pump();
+  }
+
+  /** Alias of {@link Scheduler.start}: the original design's name (`await scheduler.bootstrap()`). */
+  bootstrap(): Promise<void> {
+    return this.start();
+  }
+
+  /**
+   * Revives dead letters, the original design's `MassTaskScheduler.failback()`. The default
+   * replays every dead letter whose task is spawned in this scheduler, once: a new run with the
+   * same input, attempt 1 (failing again makes a new dead letter); dead letters of unknown tasks
+   * stay. Override it in a subclass for another strategy (replay some, discard others, alert):
+   * `this.deadLetters` has `list()`, `replay(id)` and `discard(id)`. The scheduler never calls it
+   * on its own: call it when it suits (a cron task, a signal, an operator's action).
+   * @returns the ids of the runs queued.
+   * @throws LifecycleError when the scheduler is stopping or stopped.
+   */
+  async failback(): Promise<string[]> {
+    const runIds: string[] = [];
+    for (const entry of this.deadLetters.list()) {
+      if (!this.defs.has(entry.taskId)) continue;
+      runIds.push(await this.deadLetters.replay(entry.id));
+    }
+    return runIds;
   }
 
   protected async onStopping(reason?: Error): Promise<void> {

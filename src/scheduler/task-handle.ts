@@ -91,6 +91,14 @@ export class TaskHandle {
   }
 
   /**
+   * Alias of {@link TaskHandle.atEvery}: the original design's spelling (Mass v1/v2 code runs
+   * unchanged).
+   */
+  at_every(cron: string, options: { tz?: string } = {}): this {
+    return this.atEvery(cron, options);
+  }
+
+  /**
    * Runs every `ms` milliseconds.
    * @throws ConfigError unless `ms` is a positive integer.
    */
