@@ -14,5 +14,6 @@ export { StreamTask as MassStreamTask } from "./stream-task.js";
 export * from "./task.js";
 export { Task as MassTask } from "./task.js";
 export * from "./task-handle.js";
+export type { TaskInput } from "./task-impl.js";
 export * from "./task-options.js";
 export type { RunStatus } from "./task-run.js";

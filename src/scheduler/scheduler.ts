@@ -1,36 +1,27 @@
-import { EventEmitter } from "node:events";
 import type { Registry } from "prom-client";
-import {
-  ConfigError,
-  describeError,
-  LifecycleError,
-  TaskError,
-  TaskStoppedError,
-  TaskTimeoutError,
-} from "../errors.js";
-import { backoffDelay } from "../operators/fault-policy.js";
+import { ConfigError, LifecycleError, TaskError, TaskStoppedError } from "../errors.js";
 import { type Clock, systemClock } from "../util/clock.js";
 import { getDefaultLogger, type Logger } from "../util/logger.js";
 import { Startable } from "../util/startable.js";
-import { checkInt, checkKeys, checkOneOf, show } from "../util/validate.js";
+import { checkInt, checkKeys, checkOneOf } from "../util/validate.js";
+import type { SchedulerContext } from "./context.js";
 import { DeadLetterQueue } from "./dead-letter-queue.js";
-import { EventBuffer, type LifecycleEvent, type SchedulerEvent, SchedulerEvents } from "./events.js";
+import { Dispatcher } from "./dispatcher.js";
+import { drainAndStop } from "./drain.js";
+import { EventHub, type EventListener } from "./event-hub.js";
+import type { SchedulerEvent, SchedulerEvents } from "./events.js";
 import { SchedulerMetrics } from "./metrics.js";
-import { RunQueue } from "./run-queue.js";
+import { Persistence } from "./persistence.js";
+import { RunExecution } from "./run-execution.js";
 import { memoryStore } from "./store/memory-store.js";
-import {
-  type DeadLetterEntry,
-  emptyState,
-  type Json,
-  type StoreState,
-  type TaskStoreBackend,
-} from "./store/store-state.js";
-import { StreamTask } from "./stream-task.js";
-import { Task, type TaskBus, type TaskClass, type TaskSpec, type TaskStoreTx } from "./task.js";
+import type { TaskStoreBackend } from "./store/store-state.js";
 import { type HandleHost, TaskHandle } from "./task-handle.js";
+import { applyConfigStyle, type TaskInput, taskImpl } from "./task-impl.js";
 import { resolveTaskOptions, type TaskOptions } from "./task-options.js";
-import { DELETED, type RunStatus, type TaskDef, TaskRun } from "./task-run.js";
-import type { Trigger, TriggerContext } from "./triggers.js";
+import { type TaskDef, TaskRun } from "./task-run.js";
+import { type FireTarget, TriggerFiring, taskTarget } from "./trigger-firing.js";
+import type { Trigger } from "./triggers.js";
+import { Waiters } from "./waiters.js";
 
 /** Options of `new Scheduler(options)`. */
 export interface SchedulerOptions {
@@ -66,15 +57,16 @@ const SCHEDULER_OPTION_KEYS = [
   "maxCatchUp",
 ];
 
-/** Internal: thrown by proceed() in the run picked for preemption. */
-class Preempted extends Error {}
-
 /**
  * The scheduler (see docs/scheduler.md; also exported as `MassTaskScheduler`, the original
  * design's name): hosts tasks and stream tasks with one-shot and repeatable
  * triggers, regular or preemptive priority scheduling, retries, a persisted dead-letter queue, a
  * transactional task store, checkpoints, progress and lifecycle events, and prom-client metrics.
  * It is a service with the `READY -> STARTING -> STARTED -> STOPPING -> STOPPED` lifecycle.
+ *
+ * This class is the public surface; the work is done by its parts (see `context.ts`): the
+ * dispatcher (queue, slots, preemption), run execution (attempts, commits, retries, dead
+ * letters), the task bus, trigger firing, the drain at stop, persistence and the event hub.
  *
  * ```ts
  * const scheduler = new Scheduler({ concurrency: 4, store: fileStore("state") });
@@ -89,28 +81,13 @@ export class Scheduler extends Startable implements HandleHost {
   readonly metrics: SchedulerMetrics;
   readonly concurrency: number;
   readonly mode: "regular" | "preemptive";
-  private readonly clock: Clock;
-  private readonly logger: Logger;
-  private readonly backend: TaskStoreBackend;
-  private store: StoreState = emptyState();
-  private readonly defs = new Map<string, TaskDef>();
-  private readonly queue = new RunQueue<TaskRun>();
-  private readonly running = new Set<TaskRun>();
-  private readonly emitter = new EventEmitter();
-  private readonly buffers = new Set<EventBuffer>();
-  private readonly signals = new Map<string, Set<(payload: unknown) => void>>();
-  private readonly retryTimers = new Map<TaskRun, unknown>();
-  private readonly eventBuffer: number;
-  private readonly maxCatchUp: number;
-  private saving: Promise<void> = Promise.resolve();
+  /** @internal the parts' shared context. */
+  protected readonly ctx: SchedulerContext;
+  private readonly firing: TriggerFiring;
   private seq = 0;
   private runCounter = 0;
   private readonly instance = Date.now().toString(36);
-  private waiters: { cond: () => boolean; resolve: () => void }[] = [];
-  private stopTimeoutMs = 30_000;
-  private forceAfterMs = 5_000;
-  /** Aborted when a graceful stop begins: `bus.draining` of every run. */
-  private readonly drain = new AbortController();
+  private timing = { timeoutMs: 30_000, forceAfterMs: 5_000 };
 
   /** @throws ConfigError for an out-of-range or unknown option (`concurency` -> did you mean `concurrency`?). */
   constructor(options: SchedulerOptions = {}) {
@@ -122,31 +99,50 @@ export class Scheduler extends Startable implements HandleHost {
       "regular",
       "preemptive",
     ] as const);
-    this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? getDefaultLogger();
-    this.backend = options.store ?? memoryStore();
+    const clock = options.clock ?? systemClock;
+    const logger = options.logger ?? getDefaultLogger();
     this.metrics = new SchedulerMetrics(options.metrics);
-    this.eventBuffer = checkInt("scheduler options.eventBuffer", options.eventBuffer ?? 10_000, 1);
-    this.maxCatchUp = checkInt("scheduler options.maxCatchUp", options.maxCatchUp ?? 1000, 1);
-    this.emitter.setMaxListeners(0);
+    const eventBuffer = checkInt("scheduler options.eventBuffer", options.eventBuffer ?? 10_000, 1);
+    const maxCatchUp = checkInt("scheduler options.maxCatchUp", options.maxCatchUp ?? 1000, 1);
+    const parts: Partial<{ -readonly [K in keyof SchedulerContext]: SchedulerContext[K] }> = {
+      clock,
+      logger,
+      metrics: this.metrics,
+      concurrency: this.concurrency,
+      mode: this.mode,
+      defs: new Map(),
+      events: new EventHub(eventBuffer, clock),
+      persistence: new Persistence(options.store ?? memoryStore(), logger),
+      waiters: new Waiters(clock),
+      drain: new AbortController(),
+      state: () => this.state,
+      nextSeq: () => ++this.seq,
+    };
+    const ctx = parts as SchedulerContext;
+    parts.dispatcher = new Dispatcher(ctx);
+    parts.execution = new RunExecution(ctx);
+    this.ctx = ctx;
+    this.firing = new TriggerFiring(ctx, maxCatchUp);
+    const state = () => ctx.persistence.state;
     this.deadLetters = new DeadLetterQueue({
-      entries: () => this.store.deadLetters,
+      entries: () => state().deadLetters,
       remove: (id) => {
-        const i = this.store.deadLetters.findIndex((e) => e.id === id);
+        const letters = state().deadLetters;
+        const i = letters.findIndex((e) => e.id === id);
         if (i < 0) return undefined;
-        const [e] = this.store.deadLetters.splice(i, 1);
-        this.metrics.deadLetters.set(this.store.deadLetters.length);
+        const [e] = letters.splice(i, 1);
+        this.metrics.deadLetters.set(letters.length);
         return e;
       },
       requeue: (e) => {
-        const def = this.defs.get(e.taskId);
+        const def = ctx.defs.get(e.taskId);
         if (def === undefined)
           throw new TaskError(`deadLetters.replay: task "${e.taskId}" is not spawned in this scheduler`);
         const runId = this.enqueue(def, e.input, null, "executor");
         if (runId === null) throw new TaskError(`deadLetters.replay: task "${e.taskId}" is stopped`);
         return runId;
       },
-      persist: () => this.persist(),
+      persist: () => ctx.persistence.save(),
     });
   }
 
@@ -164,57 +160,12 @@ export class Scheduler extends Startable implements HandleHost {
    * @param options - see {@link TaskOptions} (unknown keys are rejected).
    * @throws ConfigError for a duplicate id, bad or unknown options, or a task without executor.
    */
-  spawnTask<In, Out>(
-    task: TaskClass<In, Out> | Task<In, Out> | TaskSpec<In, Out>,
-    options: TaskOptions = {},
-  ): TaskHandle {
-    let impl: Task | TaskSpec;
-    let defaultId: string;
-    if (typeof task === "function") {
-      impl = new (task as TaskClass)();
-      defaultId = task.name;
-    } else if (
-      task !== null &&
-      typeof task === "object" &&
-      typeof (task as TaskSpec).executor === "function"
-    ) {
-      impl = task as Task | TaskSpec;
-      defaultId =
-        task instanceof Task
-          ? task.constructor.name
-          : ((task as TaskSpec).name ?? `task${this.defs.size + 1}`);
-    } else {
-      throw new ConfigError(
-        "spawnTask(task): expected a Task class, a Task instance or { executor(input, proceed, bus) }",
-      );
-    }
+  spawnTask<In, Out>(task: TaskInput<In, Out>, options: TaskOptions = {}): TaskHandle {
+    const defs = this.ctx.defs;
+    const { impl, defaultId } = taskImpl(task as TaskInput, `task${defs.size + 1}`);
     const o = resolveTaskOptions(defaultId, options);
-    if (options !== null && typeof options === "object") {
-      if (typeof task !== "function" && !(task instanceof Task)) {
-        for (const k of ["executor", "streamProcessExecutor", "clean"] as const)
-          if (options[k] !== undefined)
-            throw new ConfigError(
-              `spawnTask(spec, options): options.${k} is for a Task class (spawnTask(MassTask, { ${k} })); put it in the spec object`,
-            );
-      }
-      const methods = impl as unknown as Record<string, unknown>;
-      for (const k of ["executor", "streamProcessExecutor", "clean"] as const) {
-        const fn = options[k];
-        if (fn === undefined) continue;
-        if (typeof fn !== "function")
-          throw new ConfigError(`spawnTask options.${k} must be a function, got ${show(fn)}`);
-        if (k === "streamProcessExecutor" && !(impl instanceof StreamTask))
-          throw new ConfigError(
-            `spawnTask options.streamProcessExecutor needs a StreamTask class (MassStreamTask), got ${defaultId}`,
-          );
-        methods[k] = fn;
-      }
-    }
-    if (typeof impl.executor !== "function")
-      throw new ConfigError(
-        `spawnTask: task "${o.id}" has no executor(input, proceed, bus); implement it or give options.executor`,
-      );
-    if (this.defs.has(o.id))
+    applyConfigStyle(impl, task as TaskInput, options, o.id, defaultId);
+    if (defs.has(o.id))
       throw new ConfigError(`spawnTask: a task with id "${o.id}" exists already; give options.id`);
     const def: TaskDef = {
       task: impl,
@@ -227,7 +178,7 @@ export class Scheduler extends Startable implements HandleHost {
       triggers: [],
       latest: null,
     };
-    this.defs.set(o.id, def);
+    defs.set(o.id, def);
     return new TaskHandle(this, def);
   }
 
@@ -238,11 +189,10 @@ export class Scheduler extends Startable implements HandleHost {
    */
   signal(name: string, payload?: unknown): number {
     this.assertStarted("signal()");
-    const fns = this.signals.get(name);
-    if (fns === undefined) return 0;
-    const before = this.queue.size + this.running.size;
-    for (const fn of fns) fn(payload);
-    return this.queue.size + this.running.size - before;
+    const d = this.ctx.dispatcher;
+    const before = d.queue.size + d.running.size;
+    if (!this.firing.signal(name, payload)) return 0;
+    return d.queue.size + d.running.size - before;
   }
 
   /** Listens to events of one type (or `'*'` for all). */
@@ -250,13 +200,13 @@ export class Scheduler extends Startable implements HandleHost {
     type: T,
     fn: (e: T extends "*" ? SchedulerEvent : Extract<SchedulerEvent, { type: T }>) => void,
   ): this {
-    this.emitter.on(type, fn as (e: SchedulerEvent) => void);
+    this.ctx.events.on(type, fn as EventListener);
     return this;
   }
 
   /** Stops listening. */
   off(type: SchedulerEvent["type"] | "*", fn: (e: never) => void): this {
-    this.emitter.off(type, fn as (e: SchedulerEvent) => void);
+    this.ctx.events.off(type, fn as EventListener);
     return this;
   }
 
@@ -273,15 +223,12 @@ export class Scheduler extends Startable implements HandleHost {
    * ```
    */
   events(): SchedulerEvents {
-    const buffer = new EventBuffer(this.eventBuffer, () => this.buffers.delete(buffer));
-    this.buffers.add(buffer);
-    if (this.state === "STOPPED") buffer.end();
-    return new SchedulerEvents(buffer);
+    return this.ctx.events.subscribe(this.state === "STOPPED");
   }
 
   /** Resolves when no run is queued, waiting for a retry, or running. */
   idle(): Promise<void> {
-    return this.waitFor(() => this.isIdle());
+    return this.ctx.waiters.waitFor(() => this.ctx.dispatcher.isIdle());
   }
 
   /**
@@ -304,27 +251,16 @@ export class Scheduler extends Startable implements HandleHost {
     if (options instanceof Error || options === undefined) return super.stop(options);
     checkKeys("scheduler.stop(options)", options, ["timeoutMs", "forceAfterMs", "reason"]);
     if (options.timeoutMs !== undefined)
-      this.stopTimeoutMs = checkInt("stop options.timeoutMs", options.timeoutMs, 0);
+      this.timing.timeoutMs = checkInt("stop options.timeoutMs", options.timeoutMs, 0);
     if (options.forceAfterMs !== undefined)
-      this.forceAfterMs = checkInt("stop options.forceAfterMs", options.forceAfterMs, 0);
+      this.timing.forceAfterMs = checkInt("stop options.forceAfterMs", options.forceAfterMs, 0);
     return super.stop(options.reason);
-  }
-
-  // ---- lifecycle -------------------------------------------------------------------------
-
-  protected async onStarting(): Promise<void> {
-    this.store = await this.backend.load();
-    this.metrics.deadLetters.set(this.store.deadLetters.length);
-    for (const def of this.defs.values()) {
-      this.catchUp(def);
-      for (const t of def.triggers) t.arm(this.triggerContext(def));
-    }
   }
 
   /** Starts (see Startable): loads the store, catches up missed fires, arms triggers, runs what is queued. */
   override async start(): Promise<void> {
     await super.start();
-    this.pump();
+    this.ctx.dispatcher.pump();
   }
 
   /** Alias of {@link Scheduler.start}: the original design's name (`await scheduler.bootstrap()`). */
@@ -345,55 +281,27 @@ export class Scheduler extends Startable implements HandleHost {
   async failback(): Promise<string[]> {
     const runIds: string[] = [];
     for (const entry of this.deadLetters.list()) {
-      if (!this.defs.has(entry.taskId)) continue;
+      if (!this.ctx.defs.has(entry.taskId)) continue;
       runIds.push(await this.deadLetters.replay(entry.id));
     }
     return runIds;
   }
 
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  protected async onStarting(): Promise<void> {
+    const ctx = this.ctx;
+    await ctx.persistence.load();
+    this.metrics.deadLetters.set(ctx.persistence.state.deadLetters.length);
+    for (const def of ctx.defs.values()) {
+      const target = this.target(def);
+      this.firing.catchUp(target);
+      for (const t of def.triggers) t.arm(this.firing.context(target));
+    }
+  }
+
   protected async onStopping(reason?: Error): Promise<void> {
-    for (const def of this.defs.values()) for (const t of def.triggers) t.disarm();
-    for (const [run, timer] of this.retryTimers) {
-      this.clock.clearTimeout(timer);
-      this.dropRun(run, "scheduler stopped before the retry");
-    }
-    this.retryTimers.clear();
-    for (const run of this.queue.removeWhere(() => true))
-      this.dropRun(run, "scheduler stopped before the run started");
-    for (const def of this.defs.values())
-      for (const run of def.parked.splice(0)) this.dropRun(run, "scheduler stopped before the run started");
-    // drain: running runs go on untouched for the grace period
-    for (const run of this.running) run.preemptRequested = false;
-    const why = reason ? `: ${reason.message}` : "";
-    this.drain.abort(
-      new TaskStoppedError(`scheduler stopping${why}: runs have ${this.stopTimeoutMs} ms to end`, {
-        cause: reason,
-      }),
-    );
-    await this.waitForAtMost(() => this.running.size === 0, this.stopTimeoutMs);
-    if (this.running.size > 0) {
-      const stopping = new TaskStoppedError(
-        `scheduler stopped${why}: the run was still running ${this.stopTimeoutMs} ms after the stop`,
-        { cause: reason },
-      );
-      for (const run of this.running) this.requestStop(run, stopping);
-      await this.waitForAtMost(() => this.running.size === 0, this.forceAfterMs);
-    }
-    for (const run of [...this.running]) {
-      run.settled = true;
-      run.staged = null;
-      this.running.delete(run);
-      run.def.runningCount--;
-      this.finish(
-        run,
-        "stopped",
-        `abandoned: still running ${this.forceAfterMs} ms after it was aborted at the scheduler stop`,
-      );
-    }
-    this.metrics.running.set(0);
-    await this.persist();
-    for (const b of this.buffers) b.end();
-    this.checkIdle();
+    await drainAndStop(this.ctx, this.timing, reason);
   }
 
   // ---- HandleHost ------------------------------------------------------------------------
@@ -402,14 +310,14 @@ export class Scheduler extends Startable implements HandleHost {
   enqueue(def: TaskDef, input: unknown, firedAt: number | null, mode: "executor" | "clean"): string | null {
     this.assertAccepting(`queue a run of task "${def.options.id}"`);
     if (def.stopped) return null;
+    const ctx = this.ctx;
     const runId = `${def.options.id}:${this.instance}-${++this.runCounter}`;
-    const run = new TaskRun(def, runId, input, firedAt ?? this.clock.now(), mode, ++this.seq);
+    const run = new TaskRun(def, runId, input, firedAt ?? ctx.clock.now(), mode, ++this.seq);
     def.active++;
     def.latest = run;
-    this.queue.push(run);
-    this.metrics.queueDepth.set(this.queue.size);
-    this.emitLifecycle(run, "init", "queued");
-    if (this.state === "STARTED") this.pump();
+    ctx.dispatcher.push(run);
+    ctx.events.lifecycle(run, "init", "queued");
+    if (this.state === "STARTED") ctx.dispatcher.pump();
     return runId;
   }
 
@@ -418,21 +326,23 @@ export class Scheduler extends Startable implements HandleHost {
     this.assertAccepting(`add a ${t.kind} trigger to task "${def.options.id}"`);
     if (def.stopped) throw new TaskError(`task "${def.options.id}" is stopped: it takes no new trigger`);
     def.triggers.push(t);
-    if (this.state === "STARTED") t.arm(this.triggerContext(def));
+    if (this.state === "STARTED") t.arm(this.firing.context(this.target(def)));
   }
 
   /** @internal */
   cancel(def: TaskDef): number {
-    const removed = [...this.queue.removeWhere((r) => r.def === def), ...def.parked.splice(0)];
-    for (const [run, timer] of this.retryTimers) {
+    const ctx = this.ctx;
+    const d = ctx.dispatcher;
+    const removed = [...d.queue.removeWhere((r) => r.def === def), ...def.parked.splice(0)];
+    for (const [run, timer] of d.retryTimers) {
       if (run.def !== def) continue;
-      this.clock.clearTimeout(timer);
-      this.retryTimers.delete(run);
+      ctx.clock.clearTimeout(timer);
+      d.retryTimers.delete(run);
       removed.push(run);
     }
-    for (const run of removed) this.dropRun(run, "cancelled before it started");
-    this.metrics.queueDepth.set(this.queue.size);
-    this.checkIdle();
+    for (const run of removed) ctx.execution.drop(run, "cancelled before it started");
+    this.metrics.queueDepth.set(d.queue.size);
+    ctx.waiters.check();
     return removed.length;
   }
 
@@ -444,15 +354,16 @@ export class Scheduler extends Startable implements HandleHost {
   /** @internal */
   resume(def: TaskDef): void {
     def.paused = false;
-    for (const run of this.running) {
+    const d = this.ctx.dispatcher;
+    for (const run of d.running) {
       if (run.def === def && run.wake !== null) {
         const w = run.wake;
         run.wake = null;
         w();
       }
     }
-    this.unpark(def);
-    this.pump();
+    d.unpark(def);
+    d.pump();
   }
 
   /** @internal */
@@ -467,9 +378,10 @@ export class Scheduler extends Startable implements HandleHost {
         cause: reason,
       },
     );
-    const runs = [...this.running].filter((r) => r.def === def);
-    for (const run of runs) this.requestStop(run, err);
-    await this.waitFor(() => def.runningCount === 0);
+    const d = this.ctx.dispatcher;
+    const runs = [...d.running].filter((r) => r.def === def);
+    for (const run of runs) d.requestStop(run, err);
+    await this.ctx.waiters.waitFor(() => def.runningCount === 0);
   }
 
   /** @throws LifecycleError when the scheduler is STOPPING or STOPPED. */
@@ -481,491 +393,8 @@ export class Scheduler extends Startable implements HandleHost {
     }
   }
 
-  // ---- triggers and catch-up -------------------------------------------------------------
-
-  private triggerContext(def: TaskDef): TriggerContext {
-    return {
-      clock: this.clock,
-      fire: (firedAt, input) => this.fire(def, firedAt, input),
-      onSignal: (name, fn) => {
-        let set = this.signals.get(name);
-        if (set === undefined) {
-          set = new Set();
-          this.signals.set(name, set);
-        }
-        set.add(fn);
-        return () => set.delete(fn);
-      },
-    };
-  }
-
-  /** A repeatable fire: follows `overlap`, records the fire time for catch-up. */
-  private fire(def: TaskDef, firedAt: number, input: unknown): void {
-    if (def.stopped || this.state !== "STARTED") return;
-    this.store.fires[def.options.id] = firedAt;
-    void this.persist();
-    if (def.paused) {
-      this.logger.debug({ task: def.options.id }, "fire skipped: task paused");
-      return;
-    }
-    if (def.options.overlap === "skip" && def.active > 0) {
-      this.logger.debug(
-        { task: def.options.id },
-        "fire skipped: a run is still queued or running (overlap: 'skip')",
-      );
-      return;
-    }
-    this.enqueue(def, input, firedAt, "executor");
-  }
-
-  private catchUp(def: TaskDef): void {
-    const last = this.store.fires[def.options.id];
-    if (last === undefined || def.options.catchUp === "none") return;
-    const now = this.clock.now();
-    let missed: number[] = [];
-    for (const t of def.triggers) if (t.missed) missed.push(...t.missed(last, now, this.maxCatchUp));
-    missed.sort((a, b) => a - b);
-    if (missed.length === 0) return;
-    if (def.options.catchUp === "last") missed = [missed[missed.length - 1]];
-    for (const at of missed) this.enqueue(def, undefined, at, "executor");
-    this.store.fires[def.options.id] = missed[missed.length - 1];
-  }
-
-  // ---- dispatch --------------------------------------------------------------------------
-
-  private eligible(run: TaskRun): boolean {
-    const def = run.def;
-    if (def.paused) return false;
-    if (def.options.overlap !== "allow" && def.runningCount > 0) return false;
-    return true;
-  }
-
-  private unpark(def: TaskDef): void {
-    for (const run of def.parked.splice(0)) this.queue.push(run);
-  }
-
-  private pump(): void {
-    if (this.state !== "STARTED") return;
-    while (this.running.size < this.concurrency) {
-      const run = this.queue.pop();
-      if (run === undefined) break;
-      if (!this.eligible(run)) {
-        run.def.parked.push(run);
-        continue;
-      }
-      void this.execute(run);
-    }
-    this.metrics.queueDepth.set(this.queue.size);
-    if (this.mode === "preemptive" && this.running.size >= this.concurrency) {
-      const top = this.queue.peek();
-      if (top !== undefined) {
-        let victim: TaskRun | null = null;
-        for (const r of this.running) {
-          if (r.preemptRequested || r.stopRequested || r.priority >= top.priority) continue;
-          if (
-            victim === null ||
-            r.priority < victim.priority ||
-            (r.priority === victim.priority && r.startTime > victim.startTime)
-          ) {
-            victim = r;
-          }
-        }
-        if (victim !== null) victim.preemptRequested = true;
-      }
-    }
-    this.checkIdle();
-  }
-
-  private async execute(run: TaskRun): Promise<void> {
-    const def = run.def;
-    const o = def.options;
-    this.running.add(run);
-    def.runningCount++;
-    this.metrics.running.set(this.running.size);
-    run.controller = new AbortController();
-    run.settled = false;
-    run.staged = null; // every attempt starts from the committed state
-    run.preemptRequested = false;
-    if (run.startTime === 0) run.startTime = this.clock.now();
-    this.setStatus(
-      run,
-      "running",
-      run.attempt > 1 ? `attempt ${run.attempt}` : run.preempted ? "resumed after preemption" : "started",
-    );
-    const bus = this.bus(run);
-    const proceed = this.proceed(run);
-    let timer: unknown = null;
-    let outcome: { ok: true; value: unknown } | { ok: false; err: unknown };
-    try {
-      const impl = def.task;
-      const work = Promise.resolve().then(() =>
-        run.mode === "clean"
-          ? (impl.clean?.(run.input as never, proceed, bus) ?? undefined)
-          : impl.executor(run.input as never, proceed, bus),
-      );
-      let value: unknown;
-      if (Number.isFinite(o.timeoutMs)) {
-        value = await new Promise<unknown>((resolve, reject) => {
-          timer = this.clock.setTimeout(() => {
-            const err = new TaskTimeoutError(
-              `task "${o.id}" run ${run.runId} took longer than ${o.timeoutMs} ms`,
-              { task: o.id },
-            );
-            run.controller.abort(err);
-            reject(err);
-          }, o.timeoutMs);
-          work.then(resolve, reject);
-        });
-      } else value = await work;
-      outcome = { ok: true, value };
-    } catch (err) {
-      outcome = { ok: false, err };
-    }
-    if (timer !== null) this.clock.clearTimeout(timer);
-    if (run.settled) return; // abandoned at stop
-    run.settled = true;
-    // the run keeps its slot until its outcome is durable (store commit, dead letter): the
-    // number of commits in flight stays bounded by `concurrency`, and idle() means settled
-    await this.settle(run, outcome);
-    this.running.delete(run);
-    def.runningCount--;
-    this.metrics.running.set(this.running.size);
-    this.unpark(def);
-    this.pump();
-    this.checkIdle();
-  }
-
-  private async settle(
-    run: TaskRun,
-    outcome: { ok: true; value: unknown } | { ok: false; err: unknown },
-  ): Promise<void> {
-    if (outcome.ok) return this.commit(run, outcome.value);
-    run.staged = null;
-    if (outcome.err instanceof Preempted) {
-      if (this.state !== "STARTED") {
-        this.finish(run, "stopped", "preempted while the scheduler stopped: not re-queued");
-        return;
-      }
-      run.preempted = true;
-      run.seq = ++this.seq;
-      this.emitLifecycle(run, "init", "preempted: re-queued, resumes from its checkpoint");
-      run.status = "init";
-      this.queue.push(run);
-      return;
-    }
-    if (run.stopRequested) {
-      this.finish(run, "stopped", describeError(run.controller.signal.reason ?? "stopped"));
-      return;
-    }
-    await this.failed(run, outcome.err);
-  }
-
-  /**
-   * A run returned: its staged writes are committed with its success (even if a stop was
-   * requested meanwhile: finished work is kept). A failed commit is rolled back in memory and
-   * fails the attempt (retried per policy, the retry starting from the committed state).
-   */
-  private async commit(run: TaskRun, value: unknown): Promise<void> {
-    const def = run.def;
-    const id = def.options.id;
-    const hadData = Object.hasOwn(this.store.data, id);
-    const before = this.store.data[id];
-    const hadCheckpoint = Object.hasOwn(this.store.checkpoints, id);
-    const checkpoint = this.store.checkpoints[id];
-    if (run.staged !== null) {
-      const ns = { ...before };
-      for (const [k, v] of run.staged) {
-        if (v === DELETED) delete ns[k];
-        else ns[k] = v;
-      }
-      this.store.data[id] = ns;
-    }
-    if (def.options.restore || run.preempted) delete this.store.checkpoints[id];
-    run.staged = null;
-    try {
-      await this.persist();
-    } catch (err) {
-      if (hadData) this.store.data[id] = before;
-      else delete this.store.data[id];
-      if (hadCheckpoint) this.store.checkpoints[id] = checkpoint;
-      return this.failed(
-        run,
-        new TaskError(`task "${id}": committing the task store failed: ${describeError(err)}`, {
-          task: id,
-          cause: err,
-          retriable: true,
-        }),
-      );
-    }
-    const report = value as { recordsIn?: unknown; recordsOut?: unknown; lateDropped?: unknown } | null;
-    if (def.task instanceof StreamTask && report !== null && typeof report === "object") {
-      this.metrics.streamRecords.inc({ task: id, direction: "in" }, Number(report.recordsIn) || 0);
-      this.metrics.streamRecords.inc({ task: id, direction: "out" }, Number(report.recordsOut) || 0);
-      this.metrics.streamRecords.inc(
-        { task: id, direction: "late_dropped" },
-        Number(report.lateDropped) || 0,
-      );
-    }
-    const done = run.mode === "clean" ? "cleaned" : "finished";
-    this.finish(
-      run,
-      "finished",
-      run.stopRequested || this.state !== "STARTED"
-        ? `${done} (it completed before the requested stop)`
-        : done,
-    );
-  }
-
-  private async failed(run: TaskRun, err: unknown): Promise<void> {
-    const def = run.def;
-    const o = def.options;
-    const now = this.clock.now();
-    if (run.firstFailureAt === 0) run.firstFailureAt = now;
-    const p = o.retry;
-    const retriable = run.attempt < p.attempts && p.retryOn(err);
-    if (retriable && this.state === "STARTED") {
-      const delay = backoffDelay(p.backoff, run.attempt + 1);
-      this.emitLifecycle(
-        run,
-        "failed",
-        `attempt ${run.attempt} of ${p.attempts} failed: ${describeError(err)}; retrying in ${Math.round(delay)} ms`,
-      );
-      run.status = "init";
-      const timer = this.clock.setTimeout(() => {
-        this.retryTimers.delete(run);
-        run.attempt++;
-        run.seq = ++this.seq;
-        this.queue.push(run);
-        this.pump();
-      }, delay);
-      this.retryTimers.set(run, timer);
-      return;
-    }
-    const e = err instanceof Error ? err : new Error(String(err));
-    const entry: DeadLetterEntry = {
-      id: `dl:${run.runId}`,
-      taskId: o.id,
-      runId: run.runId,
-      input: toJson(run.input),
-      error: { name: e.name, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) },
-      attempts: run.attempt,
-      firstFailureAt: run.firstFailureAt,
-      lastFailureAt: now,
-    };
-    this.store.deadLetters.push(entry);
-    this.metrics.deadLetters.set(this.store.deadLetters.length);
-    try {
-      await this.persist();
-    } catch (perr) {
-      this.logger.error({ task: o.id, err: perr }, "could not persist a dead letter");
-    }
-    this.finish(
-      run,
-      "failed",
-      `failed after ${run.attempt} attempt(s): ${describeError(err)}; ` +
-        (retriable ? "not retried: the scheduler is stopping; " : "") +
-        `dead letter ${entry.id}`,
-    );
-  }
-
-  private finish(run: TaskRun, status: RunStatus, msg: string): void {
-    run.def.active--;
-    this.setStatus(run, status, msg);
-    this.metrics.runs.inc({ task: run.def.options.id, status });
-    this.metrics.duration.observe({ task: run.def.options.id }, (this.clock.now() - run.startTime) / 1000);
-    this.checkIdle();
-  }
-
-  private dropRun(run: TaskRun, msg: string): void {
-    run.def.active--;
-    this.setStatus(run, "stopped", msg);
-  }
-
-  private requestStop(run: TaskRun, err: Error): void {
-    run.stopRequested = true;
-    if (!run.controller.signal.aborted) run.controller.abort(err);
-    if (run.wake !== null) {
-      const w = run.wake;
-      run.wake = null;
-      w();
-    }
-  }
-
-  private isIdle(): boolean {
-    if (this.queue.size > 0 || this.running.size > 0 || this.retryTimers.size > 0) return false;
-    for (const d of this.defs.values()) if (d.parked.length > 0 && !d.paused) return false;
-    return true;
-  }
-
-  /** Resolves when `cond()` holds (re-checked at every change of runs). */
-  private waitFor(cond: () => boolean): Promise<void> {
-    if (cond()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ cond, resolve }));
-  }
-
-  /** Resolves when `cond()` holds or after `ms` on the scheduler's clock (at once for 0). */
-  private async waitForAtMost(cond: () => boolean, ms: number): Promise<void> {
-    if (cond() || ms === 0) return;
-    let timedOut!: () => void;
-    const timeout = new Promise<void>((resolve) => {
-      timedOut = resolve;
-    });
-    const waiter = { cond, resolve: () => {} };
-    const met = new Promise<void>((resolve) => {
-      waiter.resolve = resolve;
-    });
-    this.waiters.push(waiter);
-    const timer = this.clock.setTimeout(timedOut, ms);
-    await Promise.race([met, timeout]);
-    this.clock.clearTimeout(timer);
-    this.waiters = this.waiters.filter((w) => w !== waiter);
-  }
-
-  /** Re-checks the waiters' conditions. */
-  private checkIdle(): void {
-    if (this.waiters.length === 0) return;
-    const still: { cond: () => boolean; resolve: () => void }[] = [];
-    for (const w of this.waiters) {
-      if (w.cond()) w.resolve();
-      else still.push(w);
-    }
-    this.waiters = still;
-  }
-
-  // ---- the bus ---------------------------------------------------------------------------
-
-  private bus(run: TaskRun): TaskBus {
-    const id = run.def.options.id;
-    const store: TaskStoreTx = {
-      get: <T extends Json>(key: string) => {
-        const v = run.staged?.get(key);
-        if (v === DELETED) return undefined;
-        if (v !== undefined) return v as T;
-        return this.store.data[id]?.[key] as T | undefined;
-      },
-      set: (key, value) => {
-        run.staged ??= new Map();
-        run.staged.set(key, structuredClone(value));
-      },
-      delete: (key) => {
-        run.staged ??= new Map();
-        run.staged.set(key, DELETED);
-      },
-      keys: () => {
-        const ks = new Set(Object.keys(this.store.data[id] ?? {}));
-        for (const [k, v] of run.staged ?? []) {
-          if (v === DELETED) ks.delete(k);
-          else ks.add(k);
-        }
-        return [...ks];
-      },
-    };
-    return {
-      signal: run.controller.signal,
-      draining: this.drain.signal,
-      store,
-      checkpoint: {
-        load: <T extends Json>() =>
-          run.def.options.restore || run.preempted
-            ? (this.store.checkpoints[id] as T | undefined)
-            : undefined,
-        save: async (value) => {
-          this.store.checkpoints[id] = structuredClone(value);
-          await this.persist();
-        },
-      },
-      emit: (event, payload) => {
-        this.emit({ type: "custom", id, runId: run.runId, event, payload, occurAt: this.clock.now() });
-      },
-      attempt: run.attempt,
-      logger: this.logger,
-      taskId: id,
-      runId: run.runId,
-      firedAt: run.firedAt,
-    };
-  }
-
-  private proceed(run: TaskRun) {
-    return async (p?: { now: number; total?: number }): Promise<void> => {
-      if (run.settled) throw run.controller.signal.reason ?? new TaskStoppedError("run already ended");
-      if (p !== undefined) {
-        run.progress = { now: p.now, ...(p.total === undefined ? {} : { total: p.total }) };
-        if (
-          this.emitter.listenerCount("progress") + this.emitter.listenerCount("*") + this.buffers.size >
-          0
-        ) {
-          const usedMs = this.clock.now() - run.startTime - run.pausedMs;
-          const total = p.total;
-          this.emit({
-            type: "progress",
-            id: run.def.options.id,
-            runId: run.runId,
-            now: p.now,
-            total,
-            progress: total === undefined || total === 0 ? undefined : p.now / total,
-            startTime: run.startTime,
-            usedMs,
-            remainMs: total === undefined || p.now <= 0 ? undefined : (usedMs / p.now) * (total - p.now),
-          });
-        }
-      }
-      if (run.stopRequested) throw run.controller.signal.reason ?? new TaskStoppedError("stopped");
-      if (run.controller.signal.aborted) throw run.controller.signal.reason;
-      if (run.preemptRequested) throw new Preempted();
-      if (run.def.paused) {
-        run.pausedSince = this.clock.now();
-        this.setStatus(run, "paused", "paused at proceed()");
-        await new Promise<void>((resolve) => {
-          run.wake = resolve;
-        });
-        run.pausedMs += this.clock.now() - run.pausedSince;
-        if (run.stopRequested) throw run.controller.signal.reason ?? new TaskStoppedError("stopped");
-        this.setStatus(run, "running", "resumed");
-      }
-    };
-  }
-
-  // ---- events and persistence --------------------------------------------------------------
-
-  private setStatus(run: TaskRun, status: RunStatus, msg: string): void {
-    run.status = status;
-    this.emitLifecycle(run, status, msg);
-  }
-
-  private emitLifecycle(run: TaskRun, status: RunStatus, msg: string): void {
-    if (this.emitter.listenerCount("lifecycle") + this.emitter.listenerCount("*") + this.buffers.size === 0)
-      return;
-    const e: LifecycleEvent = {
-      type: "lifecycle",
-      id: run.def.options.id,
-      runId: run.runId,
-      status,
-      msg,
-      occurAt: this.clock.now(),
-      attempt: run.attempt,
-    };
-    this.emit(e);
-  }
-
-  private emit(e: SchedulerEvent): void {
-    this.emitter.emit(e.type, e);
-    this.emitter.emit("*", e);
-    for (const b of this.buffers) b.push(e);
-  }
-
-  /** Saves the state (serialised). */
-  private persist(): Promise<void> {
-    const p = this.saving.then(() => this.backend.save(this.store));
-    this.saving = p.catch((err) => this.logger.error({ store: this.backend.name, err }, "store save failed"));
-    return p;
-  }
-}
-
-function toJson(x: unknown): Json {
-  if (x === undefined) return null;
-  try {
-    return JSON.parse(JSON.stringify(x)) as Json;
-  } catch {
-    return String(x);
+  /** A task as what its triggers fire. */
+  private target(def: TaskDef): FireTarget {
+    return taskTarget(this.ctx, def, (d, input, firedAt) => this.enqueue(d, input, firedAt, "executor"));
   }
 }
