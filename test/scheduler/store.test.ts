@@ -6,6 +6,7 @@ import {
   type StoreState,
   type TaskBus,
   type TaskStoreBackend,
+  VirtualClock,
 } from "../../src/scheduler/index.js";
 
 /** A store that keeps a deep copy of what was saved (as a file would) and fails saves on demand. */
@@ -116,6 +117,23 @@ describe("task store commits", () => {
     h.sched();
     await s.idle();
     expect(loaded[2]).toBeUndefined(); // the successful commit cleared it
+    await s.stop();
+  });
+
+  it("a failed save of a fire time is logged, not an unhandled rejection, and the fire still runs", async () => {
+    const { backend, ctl } = flakyStore();
+    const clock = new VirtualClock();
+    const errors: unknown[] = [];
+    const logger = { error: (o: object) => void errors.push(o), warn() {}, info() {}, debug() {} };
+    const s = new Scheduler({ store: backend, clock, logger });
+    let runs = 0;
+    s.spawnTask({ executor: () => void runs++ }, { id: "tick" }).every(1000);
+    await s.start();
+    ctl.failNext = 1; // the fire time's save
+    await clock.advance(1000);
+    await s.idle();
+    expect(runs).toBe(1);
+    expect(errors).toHaveLength(1);
     await s.stop();
   });
 });
