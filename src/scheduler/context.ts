@@ -3,6 +3,7 @@ import type { Logger } from "../util/logger.js";
 import type { LifecycleState } from "../util/startable.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { EventHub } from "./event-hub.js";
+import type { GraphRunner } from "./graph/graph-runner.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import type { Persistence } from "./persistence.js";
 import type { RunExecution } from "./run-execution.js";
@@ -28,6 +29,8 @@ export interface SchedulerContext {
   readonly mode: "regular" | "preemptive";
   /** The spawned tasks by id. */
   readonly defs: Map<string, TaskDef>;
+  /** The spawned execution graphs by id. */
+  readonly graphs: Map<string, GraphRunner>;
   readonly events: EventHub;
   readonly persistence: Persistence;
   readonly waiters: Waiters;

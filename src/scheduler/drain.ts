@@ -30,6 +30,7 @@ export async function drainAndStop(
   const d = ctx.dispatcher;
   const ex = ctx.execution;
   for (const def of ctx.defs.values()) for (const t of def.triggers) t.disarm();
+  for (const g of ctx.graphs.values()) for (const t of g.triggers) t.disarm();
   for (const [run, timer] of d.retryTimers) {
     ctx.clock.clearTimeout(timer);
     ex.drop(run, "scheduler stopped before the retry");
@@ -38,6 +39,9 @@ export async function drainAndStop(
   for (const run of d.queue.removeWhere(() => true)) ex.drop(run, "scheduler stopped before the run started");
   for (const def of ctx.defs.values())
     for (const run of def.parked.splice(0)) ex.drop(run, "scheduler stopped before the run started");
+  for (const g of ctx.graphs.values())
+    for (const def of g.nodeDefs())
+      for (const run of def.parked.splice(0)) ex.drop(run, "scheduler stopped before the run started");
   // drain: running runs go on untouched for the grace period
   for (const run of d.running) run.preemptRequested = false;
   const why = reason ? `: ${reason.message}` : "";
@@ -56,15 +60,18 @@ export async function drainAndStop(
     await ctx.waiters.waitForAtMost(() => d.running.size === 0, timing.forceAfterMs);
   }
   for (const run of [...d.running]) {
-    run.settled = true;
-    run.staged = null;
+    run.abandoned = true;
     d.running.delete(run);
     run.def.runningCount--;
+    if (run.settled) continue; // it ended; only making its outcome durable was still under way
+    run.settled = true;
+    run.staged = null;
     ex.finish(
       run,
       "stopped",
       `abandoned: still running ${timing.forceAfterMs} ms after it was aborted at the scheduler stop`,
     );
+    if (run.owner !== null) await ex.tellOwner(run);
   }
   ctx.metrics.running.set(0);
   await ctx.persistence.save();

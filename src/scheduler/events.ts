@@ -1,4 +1,5 @@
 import { AsyncIterableX } from "ix/asynciterable/asynciterablex";
+import type { GraphInstanceStatus, GraphNodeStatus } from "./graph/graph-types.js";
 import type { RunStatus } from "./task-run.js";
 
 /** A run changed status. */
@@ -42,8 +43,23 @@ export interface CustomEvent {
   readonly occurAt: number;
 }
 
+/**
+ * A graph instance or one of its nodes changed state (`node` absent for the instance itself).
+ * Node runs also emit the lifecycle events of their task id, `<graphId>/<node>`.
+ */
+export interface GraphEvent {
+  readonly type: "graph";
+  readonly graphId: string;
+  readonly instanceId: string;
+  readonly node?: string;
+  /** A node's or the instance's new state. */
+  readonly status: GraphNodeStatus | GraphInstanceStatus;
+  readonly msg: string;
+  readonly occurAt: number;
+}
+
 /** Every event a scheduler emits. */
-export type SchedulerEvent = LifecycleEvent | ProgressEvent | CustomEvent;
+export type SchedulerEvent = LifecycleEvent | ProgressEvent | CustomEvent | GraphEvent;
 
 /**
  * A bounded buffer behind `scheduler.events()`: holds at most `capacity` events for a slow

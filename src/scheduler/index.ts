@@ -2,6 +2,9 @@ export { type LifecycleState, Startable } from "../util/startable.js";
 export { VirtualClock } from "../util/virtual-clock.js";
 export * from "./dead-letter-queue.js";
 export * from "./events.js";
+export * from "./graph/graph.js";
+export * from "./graph/graph-handle.js";
+export * from "./graph/graph-types.js";
 export * from "./metrics.js";
 export * from "./scheduler.js";
 // the original design's class names (Mass v1/v2 code runs unchanged); see docs/scheduler.md

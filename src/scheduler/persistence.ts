@@ -10,6 +10,8 @@ import { DELETED } from "./task-run.js";
 export class Persistence {
   /** The state in memory; what `save()` writes. */
   state: StoreState = emptyState();
+  /** Whether `load()` ran (before it, `state` is a placeholder). */
+  loaded = false;
   private saving: Promise<void> = Promise.resolve();
 
   constructor(
@@ -20,6 +22,7 @@ export class Persistence {
   /** Loads the state (at start). */
   async load(): Promise<void> {
     this.state = await this.backend.load();
+    this.loaded = true;
   }
 
   /** Saves the state after the saves already under way; rejects with this save's error. */

@@ -6,6 +6,8 @@ import { StreamTask } from "./stream-task.js";
 import { createBus, createProceed, Preempted } from "./task-bus.js";
 import type { RunStatus, TaskRun } from "./task-run.js";
 
+type EndedAs = NonNullable<TaskRun["endedAs"]>;
+
 type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
 
 /**
@@ -38,6 +40,7 @@ export class RunExecution {
       "running",
       run.attempt > 1 ? `attempt ${run.attempt}` : run.preempted ? "resumed after preemption" : "started",
     );
+    run.owner?.started(run);
     const bus = createBus(ctx, run);
     const proceed = createProceed(ctx, run);
     let timer: unknown = null;
@@ -71,6 +74,9 @@ export class RunExecution {
     if (run.settled) return; // abandoned at stop
     run.settled = true;
     await this.settle(run, outcome);
+    // an owner (a graph instance) makes the outcome durable while the run still holds its slot
+    if (run.owner !== null && run.endedAs !== null) await this.tellOwner(run);
+    if (run.abandoned) return; // the scheduler's stop gave up on it meanwhile: its slot is gone already
     d.running.delete(run);
     def.runningCount--;
     ctx.metrics.running.set(d.running.size);
@@ -95,10 +101,20 @@ export class RunExecution {
       return;
     }
     if (run.stopRequested) {
+      run.error = run.controller.signal.reason;
       this.finish(run, "stopped", describeError(run.controller.signal.reason ?? "stopped"));
       return;
     }
     await this.failed(run, outcome.err);
+  }
+
+  /** Tells the run's owner how it ended (an owner's error is logged: the run's outcome stands). */
+  async tellOwner(run: TaskRun): Promise<void> {
+    try {
+      await run.owner!.ended(run, run.endedAs!);
+    } catch (err) {
+      this.ctx.logger.error({ task: run.def.options.id, runId: run.runId, err }, "the run's owner failed");
+    }
   }
 
   /**
@@ -131,6 +147,7 @@ export class RunExecution {
       m.inc({ task: id, direction: "out" }, Number(report.recordsOut) || 0);
       m.inc({ task: id, direction: "late_dropped" }, Number(report.lateDropped) || 0);
     }
+    run.value = value;
     const done = run.mode === "clean" ? "cleaned" : "finished";
     this.finish(
       run,
@@ -167,6 +184,20 @@ export class RunExecution {
       ctx.dispatcher.retryTimers.set(run, timer);
       return;
     }
+    run.error = err;
+    if (run.owner !== null) {
+      // the owner (a graph instance) records the failure: no dead letter; a run that would have
+      // been retried had the scheduler not been stopping is handed back as not run
+      if (retriable)
+        this.finish(
+          run,
+          "stopped",
+          `attempt ${run.attempt} failed while the scheduler stopped: not retried`,
+          "dropped",
+        );
+      else this.finish(run, "failed", `failed after ${run.attempt} attempt(s): ${describeError(err)}`);
+      return;
+    }
     const e = err instanceof Error ? err : new Error(String(err));
     const entry: DeadLetterEntry = {
       id: `dl:${run.runId}`,
@@ -196,8 +227,9 @@ export class RunExecution {
   }
 
   /** The run ended (finished, failed, stopped): status, event, metrics, waiters. */
-  finish(run: TaskRun, status: RunStatus, msg: string): void {
+  finish(run: TaskRun, status: RunStatus, msg: string, endedAs: EndedAs = status as EndedAs): void {
     const ctx = this.ctx;
+    run.endedAs = endedAs;
     run.def.active--;
     this.setStatus(run, status, msg);
     ctx.metrics.runs.inc({ task: run.def.options.id, status });
@@ -208,7 +240,9 @@ export class RunExecution {
   /** A run that never started is dropped (cancel, stop). */
   drop(run: TaskRun, msg: string): void {
     run.def.active--;
+    run.endedAs = "dropped";
     this.setStatus(run, "stopped", msg);
+    if (run.owner !== null) void this.tellOwner(run);
   }
 
   setStatus(run: TaskRun, status: RunStatus, msg: string): void {

@@ -10,6 +10,10 @@ import { Dispatcher } from "./dispatcher.js";
 import { drainAndStop } from "./drain.js";
 import { EventHub, type EventListener } from "./event-hub.js";
 import type { SchedulerEvent, SchedulerEvents } from "./events.js";
+import type { Graph } from "./graph/graph.js";
+import type { GraphHandle } from "./graph/graph-handle.js";
+import { GraphRegistry } from "./graph/graph-registry.js";
+import type { GraphInstanceRecord } from "./graph/graph-types.js";
 import { SchedulerMetrics } from "./metrics.js";
 import { Persistence } from "./persistence.js";
 import { RunExecution } from "./run-execution.js";
@@ -84,6 +88,7 @@ export class Scheduler extends Startable implements HandleHost {
   /** @internal the parts' shared context. */
   protected readonly ctx: SchedulerContext;
   private readonly firing: TriggerFiring;
+  private readonly graphReg: GraphRegistry;
   private seq = 0;
   private runCounter = 0;
   private readonly instance = Date.now().toString(36);
@@ -111,6 +116,7 @@ export class Scheduler extends Startable implements HandleHost {
       concurrency: this.concurrency,
       mode: this.mode,
       defs: new Map(),
+      graphs: new Map(),
       events: new EventHub(eventBuffer, clock),
       persistence: new Persistence(options.store ?? memoryStore(), logger),
       waiters: new Waiters(clock),
@@ -123,6 +129,11 @@ export class Scheduler extends Startable implements HandleHost {
     parts.execution = new RunExecution(ctx);
     this.ctx = ctx;
     this.firing = new TriggerFiring(ctx, maxCatchUp);
+    this.graphReg = new GraphRegistry(ctx, this.firing, {
+      queueRun: (def, input, firedAt, setup) => this.queueRun(def, input, firedAt, "executor", setup),
+      resumeDef: (def) => this.resume(def),
+      assertAccepting: (action) => this.assertAccepting(action),
+    });
     const state = () => ctx.persistence.state;
     this.deadLetters = new DeadLetterQueue({
       entries: () => state().deadLetters,
@@ -180,6 +191,31 @@ export class Scheduler extends Startable implements HandleHost {
     };
     defs.set(o.id, def);
     return new TaskHandle(this, def);
+  }
+
+  /**
+   * Registers an execution graph (a DAG of tasks and stream tasks; see {@link Graph} and
+   * docs/scheduler.md, "Execution graphs"). Its triggers make instances; unfinished instances in
+   * the store continue when the scheduler starts.
+   * @throws ConfigError for a duplicate id, an unknown upstream or a cycle (naming its path).
+   */
+  spawnGraph(graph: Graph): GraphHandle {
+    return this.graphReg.spawn(graph);
+  }
+
+  /** The spawned graphs (for a control plane: list, then read or act through each handle). */
+  graphs(): GraphHandle[] {
+    return this.graphReg.list();
+  }
+
+  /** A spawned graph by id, or undefined. */
+  graph(id: string): GraphHandle | undefined {
+    return this.graphReg.get(id);
+  }
+
+  /** A graph instance (a copy, with its node states) by instance id, with its graph's handle; or undefined. */
+  graphInstance(instanceId: string): { handle: GraphHandle; instance: GraphInstanceRecord } | undefined {
+    return this.graphReg.findInstance(instanceId);
   }
 
   /**
@@ -298,6 +334,7 @@ export class Scheduler extends Startable implements HandleHost {
       this.firing.catchUp(target);
       for (const t of def.triggers) t.arm(this.firing.context(target));
     }
+    this.graphReg.start();
   }
 
   protected async onStopping(reason?: Error): Promise<void> {
@@ -310,15 +347,27 @@ export class Scheduler extends Startable implements HandleHost {
   enqueue(def: TaskDef, input: unknown, firedAt: number | null, mode: "executor" | "clean"): string | null {
     this.assertAccepting(`queue a run of task "${def.options.id}"`);
     if (def.stopped) return null;
+    return this.queueRun(def, input, firedAt ?? this.ctx.clock.now(), mode).runId;
+  }
+
+  /** Makes a run, queues it, and starts what may start. */
+  private queueRun(
+    def: TaskDef,
+    input: unknown,
+    firedAt: number,
+    mode: "executor" | "clean",
+    setup?: (run: TaskRun) => void,
+  ): TaskRun {
     const ctx = this.ctx;
     const runId = `${def.options.id}:${this.instance}-${++this.runCounter}`;
-    const run = new TaskRun(def, runId, input, firedAt ?? ctx.clock.now(), mode, ++this.seq);
+    const run = new TaskRun(def, runId, input, firedAt, mode, ++this.seq);
+    setup?.(run);
     def.active++;
     def.latest = run;
     ctx.dispatcher.push(run);
     ctx.events.lifecycle(run, "init", "queued");
     if (this.state === "STARTED") ctx.dispatcher.pump();
-    return runId;
+    return run;
   }
 
   /** @internal */

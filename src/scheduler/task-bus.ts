@@ -62,6 +62,7 @@ export function createBus(ctx: SchedulerContext, run: TaskRun): TaskBus {
     taskId: id,
     runId: run.runId,
     firedAt: run.firedAt,
+    ...(run.graph === null ? {} : { graph: run.graph }),
   };
 }
 

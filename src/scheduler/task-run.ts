@@ -1,3 +1,4 @@
+import type { GraphRunContext } from "./graph/graph-types.js";
 import type { Queued } from "./run-queue.js";
 import type { Json } from "./store/store-state.js";
 import type { Progress, Task, TaskSpec } from "./task.js";
@@ -23,6 +24,22 @@ export interface TaskDef {
   latest: TaskRun | null;
 }
 
+/**
+ * Who owns a run and hears how it ends (a graph instance for its node runs). A run with an
+ * owner is not dead-lettered when it fails: the owner records the failure.
+ * @internal
+ */
+export interface RunOwner {
+  /** The run's attempt started (status `running`). */
+  started(run: TaskRun): void;
+  /**
+   * The run ended: `finished` (its value in `run.value`), `failed` (its error in `run.error`),
+   * `stopped`, or `dropped` (never started: cancelled, or the scheduler stopped). The run keeps
+   * its slot until the returned promise settles (the owner makes the outcome durable).
+   */
+  ended(run: TaskRun, how: "finished" | "failed" | "stopped" | "dropped"): Promise<void> | void;
+}
+
 /** Marks a staged delete. @internal */
 export const DELETED: unique symbol = Symbol("deleted");
 
@@ -45,11 +62,23 @@ export class TaskRun implements Queued {
   preempted = false;
   /** The attempt settled (or was abandoned after a timeout): late calls are ignored. */
   settled = false;
+  /** Given up at the scheduler's stop: it no longer holds a slot, whatever it does later. */
+  abandoned = false;
   wake: (() => void) | null = null;
   /** Staged store writes of the current attempt (created on first write). */
   staged: Map<string, Json | typeof DELETED> | null = null;
   firstFailureAt = 0;
   readonly priority: number;
+  /** Who hears how the run ends (graph node runs). */
+  owner: RunOwner | null = null;
+  /** A graph node run's context (`bus.graph`). */
+  graph: GraphRunContext | null = null;
+  /** What the run returned (when it finished). */
+  value: unknown = undefined;
+  /** Its last error (when it failed or was stopped). */
+  error: unknown = undefined;
+  /** How it ended, for its owner (set when it ends). */
+  endedAs: "finished" | "failed" | "stopped" | "dropped" | null = null;
 
   constructor(
     readonly def: TaskDef,

@@ -1,4 +1,5 @@
 import type { Logger } from "../util/logger.js";
+import type { GraphRunContext } from "./graph/graph-types.js";
 import type { Json } from "./store/store-state.js";
 
 /** What `proceed()` takes: progress so far (`now` of `total` units, any unit). */
@@ -60,6 +61,8 @@ export interface TaskBus {
   readonly runId: string;
   /** When the trigger fired (epoch ms); for catch-up runs, the missed fire time. */
   readonly firedAt: number;
+  /** For a node of an execution graph: its graph, instance, node name and inputs. */
+  readonly graph?: GraphRunContext;
 }
 
 /**
