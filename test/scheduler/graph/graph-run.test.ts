@@ -418,4 +418,40 @@ describe("graph instances", () => {
     expect(counts).toEqual({ a: 1, b: 2 });
     await s2.stop();
   });
+
+  it("signals make instances with their payload; handle.stop() stops unfinished instances; reads are copies", async () => {
+    const s = new Scheduler();
+    const log: Log = [];
+    const hold = gate();
+    const h = s
+      .spawnGraph(
+        new Graph("sig").node("a", {
+          async executor(input: unknown, _p: Proceed, bus: TaskBus) {
+            log.push({ node: "a", input });
+            if (input === "block") await new Promise((r) => bus.signal.addEventListener("abort", r));
+            else await hold.p;
+          },
+        }),
+      )
+      .on("reindex");
+    expect(() => s.spawnGraph(new Graph("sig").node("x", { executor() {} }))).toThrow(/exists already/);
+    await s.start();
+    const aRunning = new Promise<void>((resolve) =>
+      s.on("graph", (e) => {
+        if (e.node === "a" && e.status === "running") resolve();
+      }),
+    );
+    expect(s.signal("reindex", "block")).toBe(1);
+    await aRunning;
+    const [inst] = h.instances();
+    expect(inst.input).toBe("block");
+    inst.status = "succeeded"; // a copy: changes nothing
+    expect(h.instances({ status: "running" })).toHaveLength(1);
+    await h.stop(new Error("retired"));
+    expect(h.instances().map((i) => i.status)).toEqual(["stopped"]);
+    expect(() => h.sched()).toThrow(/graph "sig" is stopped/);
+    hold.open();
+    await s.stop();
+    expect(() => h.sched()).toThrow(/while STOPPED/);
+  });
 });
