@@ -75,7 +75,7 @@ export class Dispatcher {
   /** Stops `run`: `proceed()` throws `err`, its signal aborts, a paused run wakes up. */
   requestStop(run: TaskRun, err: Error): void {
     run.stopRequested = true;
-    if (!run.controller.signal.aborted) run.controller.abort(err);
+    run.controller.abort(err);
     if (run.wake !== null) {
       const w = run.wake;
       run.wake = null;

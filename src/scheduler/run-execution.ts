@@ -4,7 +4,7 @@ import type { SchedulerContext } from "./context.js";
 import type { DeadLetterEntry, Json } from "./store/store-state.js";
 import { StreamTask } from "./stream-task.js";
 import { createBus, createProceed, Preempted } from "./task-bus.js";
-import type { RunStatus, TaskRun } from "./task-run.js";
+import { AttemptSignal, type RunStatus, type TaskRun } from "./task-run.js";
 
 type EndedAs = NonNullable<TaskRun["endedAs"]>;
 
@@ -30,7 +30,7 @@ export class RunExecution {
     d.running.add(run);
     def.runningCount++;
     ctx.metrics.running.set(d.running.size);
-    run.controller = new AbortController();
+    run.controller = new AttemptSignal(); // its AbortController is made only if the run reads bus.signal
     run.settled = false;
     run.staged = null; // every attempt starts from the committed state
     run.preemptRequested = false;
@@ -101,8 +101,8 @@ export class RunExecution {
       return;
     }
     if (run.stopRequested) {
-      run.error = run.controller.signal.reason;
-      this.finish(run, "stopped", describeError(run.controller.signal.reason ?? "stopped"));
+      run.error = run.controller.reason;
+      this.finish(run, "stopped", describeError(run.controller.reason ?? "stopped"));
       return;
     }
     await this.failed(run, outcome.err);

@@ -1,69 +1,130 @@
 import { TaskStoppedError } from "../errors.js";
+import type { Logger } from "../util/logger.js";
 import type { SchedulerContext } from "./context.js";
+import type { GraphRunContext } from "./graph/graph-types.js";
 import type { Json } from "./store/store-state.js";
-import type { Proceed, TaskBus, TaskStoreTx } from "./task.js";
-import { DELETED, type TaskRun } from "./task-run.js";
+import type { Checkpoint, Proceed, TaskBus, TaskStoreTx } from "./task.js";
+import { type AttemptSignal, DELETED, type TaskRun } from "./task-run.js";
 
 /** Thrown by `proceed()` in the run picked for preemption. @internal */
 export class Preempted extends Error {}
 
+/** A run's transactional view of its task's namespace: reads see its staged writes over the committed state. */
+class RunStore implements TaskStoreTx {
+  constructor(
+    private readonly ctx: SchedulerContext,
+    private readonly run: TaskRun,
+    private readonly id: string,
+  ) {}
+
+  private committed(): Record<string, Json> | undefined {
+    return this.ctx.persistence.state.data[this.id];
+  }
+
+  get<T extends Json = Json>(key: string): T | undefined {
+    const v = this.run.staged?.get(key);
+    if (v === DELETED) return undefined;
+    if (v !== undefined) return v as T;
+    return this.committed()?.[key] as T | undefined;
+  }
+
+  set(key: string, value: Json): void {
+    this.run.staged ??= new Map();
+    this.run.staged.set(key, structuredClone(value));
+  }
+
+  delete(key: string): void {
+    this.run.staged ??= new Map();
+    this.run.staged.set(key, DELETED);
+  }
+
+  keys(): string[] {
+    const ks = new Set(Object.keys(this.committed() ?? {}));
+    for (const [k, v] of this.run.staged ?? []) {
+      if (v === DELETED) ks.delete(k);
+      else ks.add(k);
+    }
+    return [...ks];
+  }
+}
+
+/** Checkpoints of a run's task: saved at once, outside the transaction. */
+class RunCheckpoint implements Checkpoint {
+  constructor(
+    private readonly ctx: SchedulerContext,
+    private readonly run: TaskRun,
+    private readonly id: string,
+  ) {}
+
+  load<T extends Json = Json>(): T | undefined {
+    return this.run.def.options.restore || this.run.preempted
+      ? (this.ctx.persistence.state.checkpoints[this.id] as T | undefined)
+      : undefined;
+  }
+
+  async save(value: Json): Promise<void> {
+    this.ctx.persistence.state.checkpoints[this.id] = structuredClone(value);
+    await this.ctx.persistence.save();
+  }
+}
+
 /**
- * The `bus` of one attempt of `run` (the original design's bus): its signals, its transactional
- * view of the task store (reads see its own staged writes over the committed state), checkpoints,
- * custom events and context.
+ * The `bus` of one attempt of a run (the original design's bus): its signals, its transactional
+ * view of the task store, checkpoints, custom events and context. Methods on prototypes, and
+ * the attempt's AbortController made only when `signal` is read: a bus is cheap to make.
  * @internal
  */
+class RunBus implements TaskBus {
+  readonly store: TaskStoreTx;
+  readonly checkpoint: Checkpoint;
+  readonly attempt: number;
+  readonly taskId: string;
+  readonly runId: string;
+  readonly firedAt: number;
+  readonly graph?: GraphRunContext;
+
+  constructor(
+    private readonly ctx: SchedulerContext,
+    run: TaskRun,
+    private readonly attemptSignal: AttemptSignal,
+  ) {
+    const id = run.def.options.id;
+    this.store = new RunStore(ctx, run, id);
+    this.checkpoint = new RunCheckpoint(ctx, run, id);
+    this.attempt = run.attempt;
+    this.taskId = id;
+    this.runId = run.runId;
+    this.firedAt = run.firedAt;
+    if (run.graph !== null) this.graph = run.graph;
+  }
+
+  get signal(): AbortSignal {
+    return this.attemptSignal.signal;
+  }
+
+  get draining(): AbortSignal {
+    return this.ctx.drain.signal;
+  }
+
+  get logger(): Logger {
+    return this.ctx.logger;
+  }
+
+  emit(event: string, payload?: unknown): void {
+    this.ctx.events.emit({
+      type: "custom",
+      id: this.taskId,
+      runId: this.runId,
+      event,
+      payload,
+      occurAt: this.ctx.clock.now(),
+    });
+  }
+}
+
+/** The `bus` of the current attempt of `run`. @internal */
 export function createBus(ctx: SchedulerContext, run: TaskRun): TaskBus {
-  const id = run.def.options.id;
-  const committed = () => ctx.persistence.state.data[id];
-  const store: TaskStoreTx = {
-    get: <T extends Json>(key: string) => {
-      const v = run.staged?.get(key);
-      if (v === DELETED) return undefined;
-      if (v !== undefined) return v as T;
-      return committed()?.[key] as T | undefined;
-    },
-    set: (key, value) => {
-      run.staged ??= new Map();
-      run.staged.set(key, structuredClone(value));
-    },
-    delete: (key) => {
-      run.staged ??= new Map();
-      run.staged.set(key, DELETED);
-    },
-    keys: () => {
-      const ks = new Set(Object.keys(committed() ?? {}));
-      for (const [k, v] of run.staged ?? []) {
-        if (v === DELETED) ks.delete(k);
-        else ks.add(k);
-      }
-      return [...ks];
-    },
-  };
-  return {
-    signal: run.controller.signal,
-    draining: ctx.drain.signal,
-    store,
-    checkpoint: {
-      load: <T extends Json>() =>
-        run.def.options.restore || run.preempted
-          ? (ctx.persistence.state.checkpoints[id] as T | undefined)
-          : undefined,
-      save: async (value) => {
-        ctx.persistence.state.checkpoints[id] = structuredClone(value);
-        await ctx.persistence.save();
-      },
-    },
-    emit: (event, payload) => {
-      ctx.events.emit({ type: "custom", id, runId: run.runId, event, payload, occurAt: ctx.clock.now() });
-    },
-    attempt: run.attempt,
-    logger: ctx.logger,
-    taskId: id,
-    runId: run.runId,
-    firedAt: run.firedAt,
-    ...(run.graph === null ? {} : { graph: run.graph }),
-  };
+  return new RunBus(ctx, run, run.controller);
 }
 
 /**
@@ -73,7 +134,7 @@ export function createBus(ctx: SchedulerContext, run: TaskRun): TaskBus {
  */
 export function createProceed(ctx: SchedulerContext, run: TaskRun): Proceed {
   return async (p?: { now: number; total?: number }): Promise<void> => {
-    if (run.settled) throw run.controller.signal.reason ?? new TaskStoppedError("run already ended");
+    if (run.settled) throw run.controller.reason ?? new TaskStoppedError("run already ended");
     if (p !== undefined) {
       run.progress = { now: p.now, ...(p.total === undefined ? {} : { total: p.total }) };
       if (ctx.events.listening("progress")) {
@@ -92,8 +153,8 @@ export function createProceed(ctx: SchedulerContext, run: TaskRun): Proceed {
         });
       }
     }
-    if (run.stopRequested) throw run.controller.signal.reason ?? new TaskStoppedError("stopped");
-    if (run.controller.signal.aborted) throw run.controller.signal.reason;
+    if (run.stopRequested) throw run.controller.reason ?? new TaskStoppedError("stopped");
+    if (run.controller.aborted) throw run.controller.reason;
     if (run.preemptRequested) throw new Preempted();
     if (run.def.paused) {
       run.pausedSince = ctx.clock.now();
@@ -102,7 +163,7 @@ export function createProceed(ctx: SchedulerContext, run: TaskRun): Proceed {
         run.wake = resolve;
       });
       run.pausedMs += ctx.clock.now() - run.pausedSince;
-      if (run.stopRequested) throw run.controller.signal.reason ?? new TaskStoppedError("stopped");
+      if (run.stopRequested) throw run.controller.reason ?? new TaskStoppedError("stopped");
       ctx.execution.setStatus(run, "running", "resumed");
     }
   };

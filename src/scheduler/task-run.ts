@@ -43,8 +43,30 @@ export interface RunOwner {
 /** Marks a staged delete. @internal */
 export const DELETED: unique symbol = Symbol("deleted");
 
-/** The controller of a run that has not started (never aborted). */
-const IDLE = new AbortController();
+/**
+ * The abort signal of one attempt, its AbortController made on first use: most runs never read
+ * `bus.signal`, and a controller is the costliest object of a run. @internal
+ */
+export class AttemptSignal {
+  private c: AbortController | null = null;
+  /** The signal (made now if not yet). */
+  get signal(): AbortSignal {
+    this.c ??= new AbortController();
+    return this.c.signal;
+  }
+  get aborted(): boolean {
+    return this.c !== null && this.c.signal.aborted;
+  }
+  /** The abort reason, or undefined. */
+  get reason(): unknown {
+    return this.c?.signal.reason;
+  }
+  /** Aborts with `reason` (once). */
+  abort(reason: unknown): void {
+    this.c ??= new AbortController();
+    if (!this.c.signal.aborted) this.c.abort(reason);
+  }
+}
 
 /** One run of a task, through its attempts. @internal */
 export class TaskRun implements Queued {
@@ -54,8 +76,8 @@ export class TaskRun implements Queued {
   pausedMs = 0;
   pausedSince = 0;
   progress: Progress | null = null;
-  /** Created when an attempt starts (a queued run holds none). */
-  controller: AbortController = IDLE;
+  /** The current attempt's signal (a new one per attempt). */
+  controller = new AttemptSignal();
   stopRequested = false;
   preemptRequested = false;
   /** Resumes from the checkpoint after a preemption. */

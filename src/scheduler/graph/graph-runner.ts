@@ -58,6 +58,8 @@ export class GraphRunner implements RunOwner {
   private readonly early: GraphInstanceRecord[] = [];
   /** Node runs queued or running, by `instanceId/node`. */
   private readonly runs = new Map<string, TaskRun>();
+  /** How many of them each instance has. */
+  private readonly flight = new Map<string, number>();
   private readonly ready: {
     instanceId: string;
     node: string;
@@ -65,6 +67,7 @@ export class GraphRunner implements RunOwner {
     upstream: Record<string, Json | undefined>;
   }[] = [];
   private readonly readyKeys = new Set<string>();
+  private readyHead = 0;
   private readonly stopping = new Set<string>();
   private readonly doneWaiters = new Map<string, ((r: GraphInstanceRecord) => void)[]>();
   private counter = 0;
@@ -218,7 +221,7 @@ export class GraphRunner implements RunOwner {
     this.stopping.add(id);
     rec.status = "stopped";
     this.emit(rec, undefined, "stopped", reason ? `stopped: ${reason.message}` : "stopped");
-    for (let i = this.ready.length - 1; i >= 0; i--) {
+    for (let i = this.ready.length - 1; i >= this.readyHead; i--) {
       if (this.ready[i].instanceId !== id) continue;
       this.readyKeys.delete(`${id}/${this.ready[i].node}`);
       this.ready.splice(i, 1);
@@ -256,7 +259,7 @@ export class GraphRunner implements RunOwner {
   async ended(run: TaskRun, how: "finished" | "failed" | "stopped" | "dropped"): Promise<void> {
     const g = run.graph!;
     const key = `${g.instanceId}/${g.node}`;
-    if (this.runs.get(key) === run) this.runs.delete(key);
+    this.land(key, run);
     const rec = this.live.get(g.instanceId);
     if (rec === undefined) return;
     const n = rec.nodes[g.node];
@@ -287,8 +290,16 @@ export class GraphRunner implements RunOwner {
   // ---- progress ----------------------------------------------------------------------------
 
   private inFlight(id: string): boolean {
-    for (const key of this.runs.keys()) if (key.startsWith(`${id}/`)) return true;
-    return false;
+    return (this.flight.get(id) ?? 0) > 0;
+  }
+
+  private land(key: string, run: TaskRun): void {
+    if (this.runs.get(key) !== run) return;
+    this.runs.delete(key);
+    const id = run.graph!.instanceId;
+    const k = (this.flight.get(id) ?? 1) - 1;
+    if (k === 0) this.flight.delete(id);
+    else this.flight.set(id, k);
   }
 
   /** Marks skips, queues ready nodes, finishes the instance when every node is done. */
@@ -325,8 +336,12 @@ export class GraphRunner implements RunOwner {
   startReady(): void {
     const state = this.ctx.state();
     if (this.paused || state === "STOPPING" || state === "STOPPED") return;
-    while (this.ready.length > 0 && this.runs.size < this.graph.maxParallel) {
-      const r = this.ready.shift()!;
+    while (this.readyHead < this.ready.length && this.runs.size < this.graph.maxParallel) {
+      const r = this.ready[this.readyHead++];
+      if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+        this.ready.splice(0, this.readyHead); // drop the consumed head now and then (no O(n) shift per node)
+        this.readyHead = 0;
+      }
       const key = `${r.instanceId}/${r.node}`;
       this.readyKeys.delete(key);
       const rec = this.live.get(r.instanceId);
@@ -342,6 +357,7 @@ export class GraphRunner implements RunOwner {
       });
       n.runId = run.runId;
       this.runs.set(key, run);
+      this.flight.set(rec.id, (this.flight.get(rec.id) ?? 0) + 1);
     }
   }
 
@@ -357,10 +373,12 @@ export class GraphRunner implements RunOwner {
     this.doneWaiters.delete(rec.id);
   }
 
-  /** Keeps the newest `keepInstances` finished instances of this graph in the store. */
+  /** Keeps the newest `keepInstances` finished instances of this graph in the store (up to 10 % more between prunes). */
   private prune(): void {
     if (!this.host.loaded()) return;
-    if (this.finishedCount >= 0 && ++this.finishedCount <= this.graph.keepInstances) return;
+    // prune in batches (10 % over the limit) so a steady stream of instances does not scan the store each time
+    const slack = Math.max(1, Math.floor(this.graph.keepInstances / 10));
+    if (this.finishedCount >= 0 && ++this.finishedCount <= this.graph.keepInstances + slack) return;
     const finished = Object.values(this.store).filter(
       (r) => r.graphId === this.graph.id && FINAL.has(r.status),
     );
