@@ -34,7 +34,7 @@ const latencies: number[] = [];
 const ended = new Map<string, number>();
 const created = new Map<string, number>();
 
-function noteStart(instance: string, node: string, after: readonly string[]): void {
+function noteStart(instance: string, after: readonly string[]): void {
   const now = performance.now();
   let ready = created.get(instance)!;
   for (const u of after) ready = Math.max(ready, ended.get(`${instance}/${u}`)!);
@@ -58,7 +58,7 @@ async function massRun(all: boolean): Promise<string> {
       {
         async executor(_input: unknown, _p: unknown, bus: TaskBus) {
           const id = bus.graph!.instanceId;
-          noteStart(id, n.name, n.after);
+          noteStart(id, n.after);
           ended.set(`${id}/${n.name}`, performance.now());
         },
       },
@@ -92,7 +92,7 @@ async function massRun(all: boolean): Promise<string> {
 const impls: Record<string, () => Promise<string>> = {
   async "await-loop"() {
     const fns = nodes.map((n) => async (instance: string) => {
-      noteStart(instance, n.name, n.after);
+      noteStart(instance, n.after);
       ended.set(`${instance}/${n.name}`, performance.now());
     });
     for (let i = 0; i < N; i++) {

@@ -55,7 +55,7 @@ export class AttemptSignal {
     return this.c.signal;
   }
   get aborted(): boolean {
-    return this.c !== null && this.c.signal.aborted;
+    return this.c?.signal.aborted === true;
   }
   /** The abort reason, or undefined. */
   get reason(): unknown {
