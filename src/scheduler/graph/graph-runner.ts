@@ -56,8 +56,8 @@ export class GraphRunner implements RunOwner {
   private readonly live = new Map<string, GraphInstanceRecord>();
   /** Instances made before the store was loaded (inserted into it at start). */
   private readonly early: GraphInstanceRecord[] = [];
-  /** Node runs queued or running, by `instanceId/node`. */
-  private readonly runs = new Map<string, TaskRun>();
+  /** Node runs queued or running, by their node's record. */
+  private readonly runs = new Map<GraphNodeRecord, TaskRun>();
   /** How many of them each instance has. */
   private readonly flight = new Map<string, number>();
   private readonly ready: {
@@ -66,7 +66,8 @@ export class GraphRunner implements RunOwner {
     input: unknown;
     upstream: Record<string, Json | undefined>;
   }[] = [];
-  private readonly readyKeys = new Set<string>();
+  /** Node records in the ready queue. */
+  private readonly readyNodes = new Set<GraphNodeRecord>();
   private readyHead = 0;
   private readonly stopping = new Set<string>();
   private readonly doneWaiters = new Map<string, ((r: GraphInstanceRecord) => void)[]>();
@@ -169,7 +170,7 @@ export class GraphRunner implements RunOwner {
     for (const rec of Object.values(this.store)) {
       if (rec.graphId !== this.graph.id || FINAL.has(rec.status)) continue;
       for (const [name, n] of Object.entries(rec.nodes)) {
-        if (n.status === "running" && !this.runs.has(`${rec.id}/${name}`)) n.status = "waiting";
+        if (n.status === "running" && !this.runs.has(n)) n.status = "waiting";
       }
       this.live.set(rec.id, rec);
       this.advance(rec);
@@ -223,15 +224,15 @@ export class GraphRunner implements RunOwner {
     this.emit(rec, undefined, "stopped", reason ? `stopped: ${reason.message}` : "stopped");
     for (let i = this.ready.length - 1; i >= this.readyHead; i--) {
       if (this.ready[i].instanceId !== id) continue;
-      this.readyKeys.delete(`${id}/${this.ready[i].node}`);
+      this.readyNodes.delete(rec.nodes[this.ready[i].node]);
       this.ready.splice(i, 1);
     }
     const err = new TaskStoppedError(`graph instance "${id}" stopped${reason ? `: ${reason.message}` : ""}`, {
       cause: reason,
     });
-    for (const [key, run] of [...this.runs]) {
-      if (!key.startsWith(`${id}/`)) continue;
-      if (!this.host.cancelRun(run)) this.host.stopRun(run, err);
+    for (const n of Object.values(rec.nodes)) {
+      const run = this.runs.get(n);
+      if (run !== undefined && !this.host.cancelRun(run)) this.host.stopRun(run, err);
     }
     if (!this.inFlight(id)) this.finish(rec, "stopped");
     await this.whenDone(id);
@@ -258,9 +259,9 @@ export class GraphRunner implements RunOwner {
   /** @internal */
   async ended(run: TaskRun, how: "finished" | "failed" | "stopped" | "dropped"): Promise<void> {
     const g = run.graph!;
-    const key = `${g.instanceId}/${g.node}`;
-    this.land(key, run);
     const rec = this.live.get(g.instanceId);
+    const landed = (rec ?? this.instance(g.instanceId))?.nodes[g.node];
+    if (landed !== undefined) this.land(landed, run);
     if (rec === undefined) return;
     const n = rec.nodes[g.node];
     const now = this.ctx.clock.now();
@@ -293,9 +294,9 @@ export class GraphRunner implements RunOwner {
     return (this.flight.get(id) ?? 0) > 0;
   }
 
-  private land(key: string, run: TaskRun): void {
-    if (this.runs.get(key) !== run) return;
-    this.runs.delete(key);
+  private land(node: GraphNodeRecord, run: TaskRun): void {
+    if (this.runs.get(node) !== run) return;
+    this.runs.delete(node);
     const id = run.graph!.instanceId;
     const k = (this.flight.get(id) ?? 1) - 1;
     if (k === 0) this.flight.delete(id);
@@ -309,7 +310,7 @@ export class GraphRunner implements RunOwner {
       this.graph,
       this.order,
       rec,
-      (node) => this.runs.has(`${rec.id}/${node}`) || this.readyKeys.has(`${rec.id}/${node}`),
+      (node) => this.runs.has(rec.nodes[node]) || this.readyNodes.has(rec.nodes[node]),
       this.ctx.clock.now(),
     );
     for (const node of changed) {
@@ -323,7 +324,7 @@ export class GraphRunner implements RunOwner {
     }
     for (const r of ready) {
       this.ready.push({ instanceId: rec.id, ...r });
-      this.readyKeys.add(`${rec.id}/${r.node}`);
+      this.readyNodes.add(rec.nodes[r.node]);
     }
     this.startReady();
     if (!this.inFlight(rec.id)) {
@@ -342,11 +343,11 @@ export class GraphRunner implements RunOwner {
         this.ready.splice(0, this.readyHead); // drop the consumed head now and then (no O(n) shift per node)
         this.readyHead = 0;
       }
-      const key = `${r.instanceId}/${r.node}`;
-      this.readyKeys.delete(key);
       const rec = this.live.get(r.instanceId);
-      if (rec === undefined || FINAL.has(rec.status) || rec.nodes[r.node].status !== "waiting") continue;
+      if (rec === undefined) continue;
       const n = rec.nodes[r.node];
+      this.readyNodes.delete(n);
+      if (FINAL.has(rec.status) || n.status !== "waiting") continue;
       n.runs++;
       const run = this.host.enqueueOwned(this.defs.get(r.node)!, r.input, rec.firedAt, this, {
         graphId: this.graph.id,
@@ -356,7 +357,7 @@ export class GraphRunner implements RunOwner {
         upstream: r.upstream,
       });
       n.runId = run.runId;
-      this.runs.set(key, run);
+      this.runs.set(n, run);
       this.flight.set(rec.id, (this.flight.get(rec.id) ?? 0) + 1);
     }
   }
