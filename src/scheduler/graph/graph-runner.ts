@@ -169,7 +169,7 @@ export class GraphRunner implements RunOwner {
     for (const r of this.early.splice(0)) this.store[r.id] = r;
     for (const rec of Object.values(this.store)) {
       if (rec.graphId !== this.graph.id || FINAL.has(rec.status)) continue;
-      for (const [name, n] of Object.entries(rec.nodes)) {
+      for (const n of Object.values(rec.nodes)) {
         if (n.status === "running" && !this.runs.has(n)) n.status = "waiting";
       }
       this.live.set(rec.id, rec);
@@ -333,11 +333,15 @@ export class GraphRunner implements RunOwner {
     }
   }
 
-  /** Queues ready nodes while the graph's limit allows, unless paused or the scheduler stops. */
+  /** Queues ready nodes while the graph's limit (and queue window) allows, unless paused or the scheduler stops. */
   startReady(): void {
     const state = this.ctx.state();
     if (this.paused || state === "STOPPING" || state === "STOPPED") return;
-    while (this.readyHead < this.ready.length && this.runs.size < this.graph.maxParallel) {
+    // ready nodes enter the scheduler's queue up to the graph's limit, and without one, up to
+    // twice the scheduler's slots (enough to keep every slot busy; the rest wait here, cheaper
+    // than as queued runs)
+    const window = Math.min(this.graph.maxParallel, 2 * this.ctx.concurrency);
+    while (this.readyHead < this.ready.length && this.runs.size < window) {
       const r = this.ready[this.readyHead++];
       if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
         this.ready.splice(0, this.readyHead); // drop the consumed head now and then (no O(n) shift per node)
