@@ -9,6 +9,7 @@ export * from "./metrics.js";
 export * from "./scheduler.js";
 // the original design's class names (Mass v1/v2 code runs unchanged); see docs/scheduler.md
 export { Scheduler as MassTaskScheduler } from "./scheduler.js";
+export type { SchedulerOptions } from "./scheduler-options.js";
 export * from "./store/file-store.js";
 export * from "./store/memory-store.js";
 export * from "./store/store-state.js";

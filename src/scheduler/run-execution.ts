@@ -1,7 +1,8 @@
 import { describeError, TaskError, TaskTimeoutError } from "../errors.js";
 import { backoffDelay } from "../operators/fault-policy.js";
 import type { SchedulerContext } from "./context.js";
-import type { DeadLetterEntry, Json } from "./store/store-state.js";
+import type { DeadLetterEntry } from "./store/store-state.js";
+import { toJson } from "./store/to-json.js";
 import { StreamTask } from "./stream-task.js";
 import { createBus, createProceed, Preempted } from "./task-bus.js";
 import { AttemptSignal, type RunStatus, type TaskRun } from "./task-run.js";
@@ -248,15 +249,5 @@ export class RunExecution {
   setStatus(run: TaskRun, status: RunStatus, msg: string): void {
     run.status = status;
     this.ctx.events.lifecycle(run, status, msg);
-  }
-}
-
-/** A run's input as JSON for its dead letter (`null` for undefined, a string when not serialisable). */
-function toJson(x: unknown): Json {
-  if (x === undefined) return null;
-  try {
-    return JSON.parse(JSON.stringify(x)) as Json;
-  } catch {
-    return String(x);
   }
 }

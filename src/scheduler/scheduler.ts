@@ -1,7 +1,6 @@
-import type { Registry } from "prom-client";
 import { ConfigError, LifecycleError, TaskError, TaskStoppedError } from "../errors.js";
-import { type Clock, systemClock } from "../util/clock.js";
-import { getDefaultLogger, type Logger } from "../util/logger.js";
+import { systemClock } from "../util/clock.js";
+import { getDefaultLogger } from "../util/logger.js";
 import { Startable } from "../util/startable.js";
 import { checkInt, checkKeys, checkOneOf } from "../util/validate.js";
 import type { SchedulerContext } from "./context.js";
@@ -17,8 +16,8 @@ import type { GraphInstanceRecord } from "./graph/graph-types.js";
 import { SchedulerMetrics } from "./metrics.js";
 import { Persistence } from "./persistence.js";
 import { RunExecution } from "./run-execution.js";
+import { SCHEDULER_OPTION_KEYS, type SchedulerOptions } from "./scheduler-options.js";
 import { memoryStore } from "./store/memory-store.js";
-import type { TaskStoreBackend } from "./store/store-state.js";
 import { type HandleHost, TaskHandle } from "./task-handle.js";
 import { applyConfigStyle, type TaskInput, taskImpl } from "./task-impl.js";
 import { resolveTaskOptions, type TaskOptions } from "./task-options.js";
@@ -26,40 +25,6 @@ import { type TaskDef, TaskRun } from "./task-run.js";
 import { type FireTarget, TriggerFiring, taskTarget } from "./trigger-firing.js";
 import type { Trigger } from "./triggers.js";
 import { Waiters } from "./waiters.js";
-
-/** Options of `new Scheduler(options)`. */
-export interface SchedulerOptions {
-  /** Runs at once, >= 1. Default 4. */
-  concurrency?: number;
-  /**
-   * `'regular'` (default): a priority queue, FIFO within a priority. `'preemptive'`: when a
-   * higher-priority run waits and no slot is free, the lowest-priority running run yields at its
-   * next `proceed()` and is re-queued; it resumes later from its checkpoint.
-   */
-  mode?: "regular" | "preemptive";
-  /** Where state persists (task store, checkpoints, dead letters, fire times). Default `memoryStore()`. */
-  store?: TaskStoreBackend;
-  /** Time and timers (inject a VirtualClock in tests). Default: the system clock. */
-  clock?: Clock;
-  logger?: Logger;
-  /** A prom-client Registry for the metrics (default: a new one, at `scheduler.metrics.registry`). */
-  metrics?: Registry;
-  /** Events buffered per `events()` consumer before the oldest are dropped. Default 10,000. */
-  eventBuffer?: number;
-  /** Catch-up fires per trigger at most (`catchUp: 'all'`). Default 1,000. */
-  maxCatchUp?: number;
-}
-
-const SCHEDULER_OPTION_KEYS = [
-  "concurrency",
-  "mode",
-  "store",
-  "clock",
-  "logger",
-  "metrics",
-  "eventBuffer",
-  "maxCatchUp",
-];
 
 /**
  * The scheduler (see docs/scheduler.md; also exported as `MassTaskScheduler`, the original

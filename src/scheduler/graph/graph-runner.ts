@@ -1,6 +1,6 @@
 import { TaskError, TaskStoppedError } from "../../errors.js";
 import type { SchedulerContext } from "../context.js";
-import type { Json } from "../store/store-state.js";
+import { toJson } from "../store/to-json.js";
 import { applyConfigStyle, taskImpl } from "../task-impl.js";
 import { resolveTaskOptions } from "../task-options.js";
 import type { RunOwner, TaskDef, TaskRun } from "../task-run.js";
@@ -15,6 +15,7 @@ import type {
   GraphRunContext,
   RerunKind,
 } from "./graph-types.js";
+import { ReadyQueue } from "./ready-queue.js";
 import { rerunPlan } from "./rerun-plan.js";
 
 /** What a graph runner needs from its scheduler. @internal */
@@ -60,15 +61,7 @@ export class GraphRunner implements RunOwner {
   private readonly runs = new Map<GraphNodeRecord, TaskRun>();
   /** How many of them each instance has. */
   private readonly flight = new Map<string, number>();
-  private readonly ready: {
-    instanceId: string;
-    node: string;
-    input: unknown;
-    upstream: Record<string, Json | undefined>;
-  }[] = [];
-  /** Node records in the ready queue. */
-  private readonly readyNodes = new Set<GraphNodeRecord>();
-  private readyHead = 0;
+  private readonly ready = new ReadyQueue();
   private readonly stopping = new Set<string>();
   private readonly doneWaiters = new Map<string, ((r: GraphInstanceRecord) => void)[]>();
   private counter = 0;
@@ -222,11 +215,7 @@ export class GraphRunner implements RunOwner {
     this.stopping.add(id);
     rec.status = "stopped";
     this.emit(rec, undefined, "stopped", reason ? `stopped: ${reason.message}` : "stopped");
-    for (let i = this.ready.length - 1; i >= this.readyHead; i--) {
-      if (this.ready[i].instanceId !== id) continue;
-      this.readyNodes.delete(rec.nodes[this.ready[i].node]);
-      this.ready.splice(i, 1);
-    }
+    this.ready.removeInstance(id);
     const err = new TaskStoppedError(`graph instance "${id}" stopped${reason ? `: ${reason.message}` : ""}`, {
       cause: reason,
     });
@@ -310,7 +299,7 @@ export class GraphRunner implements RunOwner {
       this.graph,
       this.order,
       rec,
-      (node) => this.runs.has(rec.nodes[node]) || this.readyNodes.has(rec.nodes[node]),
+      (node) => this.runs.has(rec.nodes[node]) || this.ready.has(rec.nodes[node]),
       this.ctx.clock.now(),
     );
     for (const node of changed) {
@@ -322,10 +311,7 @@ export class GraphRunner implements RunOwner {
         n.status === "skipped" ? `skipped: ${n.reason}` : `failed: ${n.error?.message}`,
       );
     }
-    for (const r of ready) {
-      this.ready.push({ instanceId: rec.id, ...r });
-      this.readyNodes.add(rec.nodes[r.node]);
-    }
+    for (const r of ready) this.ready.push({ instanceId: rec.id, record: rec.nodes[r.node], ...r });
     this.startReady();
     if (!this.inFlight(rec.id)) {
       const status = finalStatus(this.graph, rec);
@@ -341,17 +327,11 @@ export class GraphRunner implements RunOwner {
     // twice the scheduler's slots (enough to keep every slot busy; the rest wait here, cheaper
     // than as queued runs)
     const window = Math.min(this.graph.maxParallel, 2 * this.ctx.concurrency);
-    while (this.readyHead < this.ready.length && this.runs.size < window) {
-      const r = this.ready[this.readyHead++];
-      if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
-        this.ready.splice(0, this.readyHead); // drop the consumed head now and then (no O(n) shift per node)
-        this.readyHead = 0;
-      }
+    while (this.ready.size > 0 && this.runs.size < window) {
+      const r = this.ready.shift()!;
       const rec = this.live.get(r.instanceId);
-      if (rec === undefined) continue;
-      const n = rec.nodes[r.node];
-      this.readyNodes.delete(n);
-      if (FINAL.has(rec.status) || n.status !== "waiting") continue;
+      const n = r.record;
+      if (rec === undefined || FINAL.has(rec.status) || n.status !== "waiting") continue;
       n.runs++;
       const run = this.host.enqueueOwned(this.defs.get(r.node)!, r.input, rec.firedAt, this, {
         graphId: this.graph.id,
@@ -415,15 +395,6 @@ export class GraphRunner implements RunOwner {
       msg,
       occurAt: this.ctx.clock.now(),
     });
-  }
-}
-
-function toJson(x: unknown): Json {
-  if (x === undefined) return null;
-  try {
-    return JSON.parse(JSON.stringify(x)) as Json;
-  } catch {
-    return String(x);
   }
 }
 
