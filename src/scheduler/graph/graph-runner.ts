@@ -165,8 +165,25 @@ export class GraphRunner implements RunOwner {
       for (const n of Object.values(rec.nodes)) {
         if (n.status === "running" && !this.runs.has(n)) n.status = "waiting";
       }
+      this.adapt(rec);
       this.live.set(rec.id, rec);
       this.advance(rec);
+    }
+  }
+
+  /**
+   * An unfinished instance stored by an earlier version of the graph: nodes added since are
+   * `waiting`, nodes removed since are dropped from it (logged).
+   */
+  private adapt(rec: GraphInstanceRecord): void {
+    for (const name of this.order) rec.nodes[name] ??= { status: "waiting", runs: 0, attempts: 0 };
+    for (const name of Object.keys(rec.nodes)) {
+      if (this.graph.nodeDef(name) !== undefined) continue;
+      this.ctx.logger.warn(
+        { graph: this.graph.id, instance: rec.id, node: name },
+        "a node of this unfinished instance is no longer in the graph: dropped from it",
+      );
+      delete rec.nodes[name];
     }
   }
 

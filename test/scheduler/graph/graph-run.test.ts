@@ -454,4 +454,43 @@ describe("graph instances", () => {
     await s.stop();
     expect(() => h.sched()).toThrow(/while STOPPED/);
   });
+
+  it("an unfinished instance of an earlier version of the graph continues with the nodes the graph has now", async () => {
+    const store = memoryStore();
+    const hold = gate();
+    const s1 = new Scheduler({ store });
+    const h1 = s1.spawnGraph(
+      new Graph("v")
+        .node("a", { executor: () => "A" })
+        .node("old", { executor: () => hold.p }, { after: "a" }),
+    );
+    await s1.start();
+    const id = h1.sched();
+    await new Promise<void>((resolve) =>
+      s1.on("graph", (e) => {
+        if (e.node === "old" && e.status === "running") resolve();
+      }),
+    );
+    await s1.stop({ timeoutMs: 0, forceAfterMs: 0 });
+    const warnings: object[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (o: object) => void warnings.push(o) };
+    const s2 = new Scheduler({ store, logger });
+    const log: Log = [];
+    const h2 = s2.spawnGraph(
+      new Graph("v").node("a", step(log, "a")).node(
+        "new",
+        step(log, "new", (x) => x),
+        { after: "a" },
+      ),
+    );
+    await s2.start();
+    const done = await h2.whenDone(id);
+    expect(done.status).toBe("succeeded");
+    expect(Object.keys(done.nodes).sort()).toEqual(["a", "new"]);
+    expect(done.nodes.new.output).toEqual({ a: "A" });
+    expect(log.map((l) => l.node)).toEqual(["new"]);
+    expect(warnings).toEqual([{ graph: "v", instance: id, node: "old" }]);
+    hold.open();
+    await s2.stop();
+  });
 });
