@@ -15,6 +15,7 @@ import type {
   GraphRunContext,
   RerunKind,
 } from "./graph-types.js";
+import { adaptToGraph, FINAL, pruneFinished } from "./instance-store.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { rerunPlan } from "./rerun-plan.js";
 
@@ -36,8 +37,6 @@ export interface GraphHost {
   /** Whether the scheduler has loaded its store (instances live in it). */
   loaded(): boolean;
 }
-
-const FINAL = new Set<GraphInstanceStatus>(["succeeded", "failed", "stopped"]);
 
 /**
  * Runs the instances of one spawned graph: creates them, starts each node once its upstreams are
@@ -165,25 +164,9 @@ export class GraphRunner implements RunOwner {
       for (const n of Object.values(rec.nodes)) {
         if (n.status === "running" && !this.runs.has(n)) n.status = "waiting";
       }
-      this.adapt(rec);
+      adaptToGraph(rec, this.graph, this.order, this.ctx.logger);
       this.live.set(rec.id, rec);
       this.advance(rec);
-    }
-  }
-
-  /**
-   * An unfinished instance stored by an earlier version of the graph: nodes added since are
-   * `waiting`, nodes removed since are dropped from it (logged).
-   */
-  private adapt(rec: GraphInstanceRecord): void {
-    for (const name of this.order) rec.nodes[name] ??= { status: "waiting", runs: 0, attempts: 0 };
-    for (const name of Object.keys(rec.nodes)) {
-      if (this.graph.nodeDef(name) !== undefined) continue;
-      this.ctx.logger.warn(
-        { graph: this.graph.id, instance: rec.id, node: name },
-        "a node of this unfinished instance is no longer in the graph: dropped from it",
-      );
-      delete rec.nodes[name];
     }
   }
 
@@ -375,20 +358,12 @@ export class GraphRunner implements RunOwner {
     this.doneWaiters.delete(rec.id);
   }
 
-  /** Keeps the newest `keepInstances` finished instances of this graph in the store (up to 10 % more between prunes). */
+  /** Keeps the newest `keepInstances` finished instances of this graph in the store (10 % more between prunes). */
   private prune(): void {
     if (!this.host.loaded()) return;
-    // prune in batches (10 % over the limit) so a steady stream of instances does not scan the store each time
     const slack = Math.max(1, Math.floor(this.graph.keepInstances / 10));
     if (this.finishedCount >= 0 && ++this.finishedCount <= this.graph.keepInstances + slack) return;
-    const finished = Object.values(this.store).filter(
-      (r) => r.graphId === this.graph.id && FINAL.has(r.status),
-    );
-    this.finishedCount = finished.length;
-    if (finished.length <= this.graph.keepInstances) return;
-    finished.sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0));
-    for (const r of finished.slice(0, finished.length - this.graph.keepInstances)) delete this.store[r.id];
-    this.finishedCount = this.graph.keepInstances;
+    this.finishedCount = pruneFinished(this.store, this.graph.id, this.graph.keepInstances);
   }
 
   private save(): void {
