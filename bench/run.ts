@@ -69,6 +69,14 @@ const scenarios: Scenario[] = [
     args: ["16"],
   },
   {
+    id: "graph",
+    file: "bench/graph-overhead.ts",
+    impls: ["await-loop", "mass-seq", "mass-all"],
+    sizes: [1000],
+    reference: "await-loop",
+    distinctChecksums: true,
+  },
+  {
     id: "nexmark",
     file: "bench/nexmark.ts",
     impls: ["generate", "q0", "q1", "q2", "q3", "q4", "q5", "q7", "q8", "q11", "q12"],

@@ -36,6 +36,10 @@ export interface RunInfo {
   readonly pausedMs: number;
   /** When the current pause began; `undefined` unless paused. */
   readonly pausedSince: number | undefined;
+  /** For a graph node's run: its graph, instance and node; `undefined` for a task's run. */
+  readonly graph:
+    | { readonly graphId: string; readonly instanceId: string; readonly node: string }
+    | undefined;
 }
 
 /** Builds a {@link RunInfo} of `run` at time `now`. @internal */
@@ -63,5 +67,9 @@ export function runInfo(run: TaskRun, now: number, waiting: RunInfo["waiting"]):
     remainMs: total === undefined || done <= 0 ? undefined : (usedMs / done) * Math.max(0, total - done),
     pausedMs,
     pausedSince: paused ? run.pausedSince : undefined,
+    graph:
+      run.graph === null
+        ? undefined
+        : { graphId: run.graph.graphId, instanceId: run.graph.instanceId, node: run.graph.node },
   };
 }

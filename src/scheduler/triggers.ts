@@ -117,7 +117,11 @@ export class EveryTrigger extends TimeTrigger {
   }
 }
 
-/** `atEvery(cron, { tz })`: cron expression with optional seconds field, in a time zone (croner). */
+/**
+ * `atEvery(cron, { tz })`: cron expression with optional seconds field, in a time zone (croner).
+ * Both are checked here, when the trigger is made, so a bad one never reaches `start()`.
+ * @throws ConfigError for an invalid expression or an unknown time zone.
+ */
 export class CronTrigger extends TimeTrigger {
   readonly kind = "cron";
   readonly repeatable = true;
@@ -127,15 +131,15 @@ export class CronTrigger extends TimeTrigger {
     private readonly tz?: string,
   ) {
     super();
+    const where = `atEvery(${JSON.stringify(expression)}${tz === undefined ? "" : `, { tz: ${JSON.stringify(tz)} }`})`;
+    if (tz !== undefined) checkTimeZone(where, tz);
     try {
       this.cron = new Cron(expression, { paused: true, ...(tz === undefined ? {} : { timezone: tz }) });
+      this.cron.nextRun(); // croner reports some errors (time zones, impossible dates) only here
     } catch (err) {
-      throw new ConfigError(
-        `atEvery("${expression}"): not a valid cron expression: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
+      throw new ConfigError(`${where}: not a valid cron expression: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   protected next(from: number): number {
@@ -144,6 +148,23 @@ export class CronTrigger extends TimeTrigger {
   }
   describe(): string {
     return `cron ${this.expression}${this.tz === undefined ? "" : ` (${this.tz})`}`;
+  }
+}
+
+/** Throws a ConfigError unless `tz` is an IANA time zone this runtime knows. */
+function checkTimeZone(where: string, tz: unknown): void {
+  if (typeof tz !== "string" || tz.length === 0) {
+    throw new ConfigError(`${where}: options.tz must be an IANA time zone name such as "Europe/Paris"`, {
+      option: "tz",
+    });
+  }
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+  } catch (err) {
+    throw new ConfigError(
+      `${where}: unknown time zone ${JSON.stringify(tz)}; give an IANA name such as "Europe/Paris" or "UTC"`,
+      { option: "tz", cause: err },
+    );
   }
 }
 

@@ -44,11 +44,27 @@ export interface WireCustomEvent {
   readonly occurAt: number;
 }
 
+/**
+ * A graph instance or one of its nodes changed state (see docs/scheduler.md, "Execution
+ * graphs"): `id` is the graph id (as `graphId`), `node` `null` for the instance itself.
+ */
+export interface WireGraphEvent {
+  readonly type: "graph";
+  readonly id: string;
+  readonly graphId: string;
+  readonly instanceId: string;
+  readonly node: string | null;
+  /** A node's (`waiting`, `running`, `succeeded`, `failed`, `skipped`, `stopped`) or the instance's state. */
+  readonly status: string;
+  readonly msg: string;
+  readonly occurAt: number;
+}
+
 /** Every event the control plane streams. */
-export type WireEvent = WireLifecycleEvent | WireProgressEvent | WireCustomEvent;
+export type WireEvent = WireLifecycleEvent | WireProgressEvent | WireCustomEvent | WireGraphEvent;
 
 /** The event types a client may filter on (`?types=lifecycle,progress`). */
-export const wireEventTypes = ["lifecycle", "progress", "custom"] as const;
+export const wireEventTypes = ["lifecycle", "progress", "custom", "graph"] as const;
 
 /** Converts a scheduler event to its wire shape. */
 export function toWireEvent(e: SchedulerEvent): WireEvent {
@@ -82,6 +98,17 @@ export function toWireEvent(e: SchedulerEvent): WireEvent {
         runId: e.runId,
         event: e.event,
         payload: e.payload,
+        occurAt: e.occurAt,
+      };
+    case "graph":
+      return {
+        type: "graph",
+        id: e.graphId,
+        graphId: e.graphId,
+        instanceId: e.instanceId,
+        node: e.node ?? null,
+        status: e.status,
+        msg: e.msg,
         occurAt: e.occurAt,
       };
   }

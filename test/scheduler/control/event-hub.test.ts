@@ -139,7 +139,10 @@ describe("EventHub", () => {
     src.emit(prog("b", "b1", 1));
     src.emit(life("b", "b1", "finished"));
     await sent;
-    const ids = (c: FakeClient) => c.received.flat().map((p) => `${p.event.type}:${p.event.runId}`);
+    const ids = (c: FakeClient) =>
+      c.received
+        .flat()
+        .map((p) => `${p.event.type}:${"runId" in p.event ? p.event.runId : p.event.instanceId}`);
     expect(ids(all)).toEqual(["lifecycle:a1", "progress:b1", "lifecycle:b1"]);
     expect(ids(onlyLife)).toEqual(["lifecycle:a1", "lifecycle:b1"]);
     expect(ids(onlyB)).toEqual(["progress:b1", "lifecycle:b1"]);
