@@ -2,6 +2,7 @@ export * from "./auth.js";
 export * from "./env-metrics.js";
 export * from "./env-stats.js";
 export * from "./event-hub.js";
+export * from "./graph-views.js";
 export * from "./http-errors.js";
 export * from "./run-journal.js";
 export * from "./serve.js";

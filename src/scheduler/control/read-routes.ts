@@ -36,6 +36,10 @@ const runViewSchema = {
     pausedMs: { type: "number" },
     pausedSince: num,
     msg: { type: ["string", "null"] },
+    graph: {
+      type: ["object", "null"],
+      properties: { graphId: { type: "string" }, instanceId: { type: "string" }, node: { type: "string" } },
+    },
   },
   required: ["taskId", "runId", "status", "ended", "attempt", "usedMs", "pausedMs"],
 } as const;
@@ -49,6 +53,10 @@ export const ROUTES = [
   "GET /runs?task=&status=&limit=",
   "GET /runs/:id",
   "GET /dead-letters",
+  "GET /graphs",
+  "GET /graphs/:id",
+  "GET /graphs/:id/instances?status=&limit=",
+  "GET /graph-instances/:id",
   "GET /streams",
   "GET /streams/:id",
   "GET /events?types=&tasks= (Server-Sent Events)",
@@ -61,6 +69,12 @@ export const ROUTES = [
   "POST /tasks/:id/cancel",
   "POST /dead-letters/:id/replay",
   "DELETE /dead-letters/:id",
+  "POST /graphs/:id/run {input?}",
+  "POST /graphs/:id/pause",
+  "POST /graphs/:id/resume",
+  "POST /graphs/:id/stop {reason?}",
+  "POST /graph-instances/:id/stop {reason?}",
+  "POST /graph-instances/:id/rerun {kind: node|downstream|failed, node?}",
 ];
 
 /** What the read routes need. */

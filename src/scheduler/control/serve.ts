@@ -10,6 +10,7 @@ import { registerDashboardRoutes } from "./dashboard-routes.js";
 import { EnvMetrics, type LiveEnv } from "./env-metrics.js";
 import { EventHub } from "./event-hub.js";
 import { registerEventRoutes } from "./event-routes.js";
+import { registerGraphRoutes } from "./graph-routes.js";
 import { installErrorHandlers, schemaErrorFormatter, sendError } from "./http-errors.js";
 import { registerReadRoutes } from "./read-routes.js";
 import { RunJournal } from "./run-journal.js";
@@ -185,6 +186,7 @@ export async function serve(scheduler: Scheduler, options: ServeOptions = {}): P
     }),
   });
   registerActRoutes(app, scheduler, logger);
+  registerGraphRoutes(app, scheduler, logger);
   registerEventRoutes(app, hub);
   if (options.dashboard ?? true) await registerDashboardRoutes(app);
 

@@ -55,6 +55,8 @@ export interface RunView {
   readonly pausedSince: number | null;
   /** Ended runs: the last lifecycle message (why). */
   readonly msg: string | null;
+  /** An active graph node run: its graph, instance and node (its task id is `<graphId>/<node>`); else `null`. */
+  readonly graph: { readonly graphId: string; readonly instanceId: string; readonly node: string } | null;
 }
 
 /** A stream task as `GET /streams` serves it: its running Envs' topology and live counters, and the last report. */
@@ -101,6 +103,7 @@ export function activeRunView(r: RunInfo): RunView {
     pausedMs: r.pausedMs,
     pausedSince: r.pausedSince ?? null,
     msg: null,
+    graph: r.graph ?? null,
   };
 }
 
@@ -154,6 +157,7 @@ export function endedRunView(e: EndedRun): RunView {
     pausedMs: 0,
     pausedSince: null,
     msg: e.msg,
+    graph: null,
   };
 }
 

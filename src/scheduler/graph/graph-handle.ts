@@ -57,6 +57,26 @@ export class GraphHandle {
     return this.runner.paused;
   }
 
+  /** Whether `stop()` was called: it makes no new instance. */
+  get stopped(): boolean {
+    return this.runner.stopped;
+  }
+
+  /** Its triggers, one line each (`"every 60000 ms"`, `"cron 0 3 * * * (UTC)"`, `"signal etl"`). */
+  get triggers(): string[] {
+    return this.runner.triggers.map((t) => t.describe());
+  }
+
+  /** The earliest next fire time of its armed time triggers (epoch ms), or `undefined`. */
+  get nextFireAt(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.runner.triggers) {
+      const at = t.nextFireAt?.();
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+
   /**
    * A new instance now, with `input` (JSON; the input of the nodes without upstream).
    * @returns the instance id.
@@ -119,11 +139,15 @@ export class GraphHandle {
     await Promise.all(this.runner.instances().map((r) => this.runner.stopInstance(r.id, reason)));
   }
 
-  /** Every instance kept in the store (newest first), optionally only those in `status`. */
-  instances(filter: { status?: GraphInstanceRecord["status"] } = {}): GraphInstanceRecord[] {
-    checkKeys("instances(filter)", filter, ["status"]);
+  /**
+   * Instances kept in the store (newest first), optionally only those in `status`, at most
+   * `limit` (default all).
+   */
+  instances(filter: { status?: GraphInstanceRecord["status"]; limit?: number } = {}): GraphInstanceRecord[] {
+    checkKeys("instances(filter)", filter, ["status", "limit"]);
     const all = this.runner.instances();
-    return structuredClone(filter.status === undefined ? all : all.filter((r) => r.status === filter.status));
+    const kept = filter.status === undefined ? all : all.filter((r) => r.status === filter.status);
+    return structuredClone(filter.limit === undefined ? kept : kept.slice(0, filter.limit));
   }
 
   /** One instance with its node states, or undefined. */

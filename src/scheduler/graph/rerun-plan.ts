@@ -1,4 +1,5 @@
 import { ConfigError, TaskError } from "../../errors.js";
+import { closest } from "../../util/validate.js";
 import type { Graph } from "./graph.js";
 import type { GraphInstanceRecord, RerunKind } from "./graph-types.js";
 
@@ -34,9 +35,16 @@ export function rerunPlan(
   }
   if (kind !== "node" && kind !== "downstream")
     throw new ConfigError(`rerun: kind must be 'node', 'downstream' or 'failed', got ${String(kind)}`);
-  if (node === undefined || graph.nodeDef(node) === undefined)
+  const names = graph.nodes.map((n) => n.name);
+  if (node === undefined)
     throw new ConfigError(
-      `rerun(${kind}): give the node to rerun; graph "${graph.id}" has ${graph.nodes.map((n) => `"${n.name}"`).join(", ")}`,
+      `rerun(${kind}): give the node to rerun; graph "${graph.id}" has ${names.map((n) => `"${n}"`).join(", ")}`,
     );
+  if (graph.nodeDef(node) === undefined) {
+    const near = closest(node, names);
+    throw new ConfigError(
+      `rerun(${kind}): graph "${graph.id}" has no node "${node}"${near === undefined ? `; it has ${names.map((n) => `"${n}"`).join(", ")}` : ` (did you mean "${near}"?)`}`,
+    );
+  }
   return kind === "node" ? [node] : graph.downstreamOf(node);
 }

@@ -128,6 +128,7 @@ describe("read routes", () => {
       pausedMs: 0,
       pausedSince: null,
       msg: null,
+      graph: null,
     });
 
     // pause: the run stops at its next proceed(); paused time is left out of usedMs and remainMs
@@ -178,6 +179,7 @@ describe("read routes", () => {
         pausedMs: 0,
         pausedSince: null,
         msg: "finished",
+        graph: null,
       },
     ]);
     expect((await call(`${url}/runs?status=running`)).body).toEqual([]);

@@ -134,7 +134,8 @@ describe("reruns of a finished instance", () => {
     hold.open();
     await h.whenDone(id);
     expect(() => h.rerun(id, "node")).toThrow(ConfigError);
-    expect(() => h.rerun(id, "node", "zz")).toThrow(/give the node to rerun; graph "busy" has "a", "b"/);
+    expect(() => h.rerun(id, "node")).toThrow(/give the node to rerun; graph "busy" has "a", "b"/);
+    expect(() => h.rerun(id, "node", "zz")).toThrow(/rerun\(node\): graph "busy" has no node "zz"/);
     expect(() => h.rerun(id, "everything" as never, "a")).toThrow(/kind must be/);
     expect(h.rerun(id, "failed")).toEqual([]);
     expect((await h.whenDone(id)).status).toBe("succeeded");
