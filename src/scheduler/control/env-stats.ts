@@ -133,7 +133,10 @@ export function envStats(env: Env, now: number = Date.now()): EnvStatsSnapshot {
   const byNode = new Map<string, OperatorStats[]>();
   for (const o of operators ?? []) {
     let list = byNode.get(o.nodeId);
-    if (list === undefined) byNode.set(o.nodeId, (list = []));
+    if (list === undefined) {
+      list = [];
+      byNode.set(o.nodeId, list);
+    }
     list.push({
       name: o.name,
       kind: o.kind,

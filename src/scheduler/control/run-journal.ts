@@ -68,7 +68,7 @@ export class RunJournal {
       this.ring = kept;
       this.head = 0;
       this.index.clear();
-      kept.forEach((x, i) => this.index.set(x.runId, this.offset + i));
+      for (let i = 0; i < kept.length; i++) this.index.set(kept[i].runId, this.offset + i);
     }
     // start times of runs that never end here (abandoned) must not pile up
     if (this.starts.size > this.capacity * 2 + 10_000) {
