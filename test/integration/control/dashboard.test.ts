@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Env, Sink, silentLogger } from "../../../src/index.js";
 import {
   type ControlServer,
+  Graph,
   type Proceed,
   type ProgressEvent,
   Scheduler,
@@ -38,6 +39,8 @@ function nextEvent(pred: (e: SchedulerEvent) => boolean): Promise<SchedulerEvent
 }
 
 const steps = [gate(), gate(), gate(), gate()];
+let cleanFails = true;
+let etlInstance = "";
 const streamRelease = gate();
 
 class Counter extends Sink<number> {
@@ -82,10 +85,28 @@ beforeAll(async () => {
     { id: "flaky-export" },
   );
   scheduler.spawnTask(Clicks, { id: "clicks" });
+  const etl = scheduler.spawnGraph(
+    new Graph("etl")
+      .node("extract", { executor: () => ({ rows: 3 }) })
+      .node(
+        "clean",
+        {
+          executor: () => {
+            if (cleanFails) throw new Error("dirty rows");
+            return { rows: 2 };
+          },
+        },
+        { after: "extract" },
+      )
+      .node("stats", { executor: () => ({ mean: 1 }) }, { after: "extract" })
+      .node("load", { executor: () => ({ loaded: true }) }, { after: ["clean", "stats"] }),
+  );
   await scheduler.start();
   server = await scheduler.serve({ port: 0, token: TOKEN, logger: silentLogger });
   scheduler.task("flaky-export")!.sched();
   await scheduler.idle();
+  etlInstance = etl.sched();
+  expect((await etl.whenDone(etlInstance)).status).toBe("failed");
   browser = await launchChromium();
 });
 
@@ -199,6 +220,54 @@ describe("dashboard in headless Chromium", () => {
     await page.locator('tr[data-dead-letter] button[data-action="replay"]').first().click();
     await page.locator("#notice.ok", { hasText: /^replay .*: done$/ }).waitFor();
     await replayed;
+    await page.close();
+  });
+
+  it("a graph instance is drawn with its node states; a rerun of the failed nodes from the page turns them green", async () => {
+    const page = await openPage();
+    const inst = page.locator(`[data-graph="etl"] [data-instance="${etlInstance}"]`);
+    await inst.waitFor();
+    await expect(inst.getAttribute("data-status")).resolves.toBe("failed");
+    await inst.locator('g[data-node="clean"] rect.st-failed').waitFor();
+    await inst.locator('g[data-node="load"] rect.st-skipped').waitFor();
+    await inst.locator('g[data-node="extract"] rect.st-succeeded').waitFor();
+    await page.evaluate(() => {
+      (globalThis as unknown as { marker: number }).marker = 7;
+    });
+    cleanFails = false;
+    await inst.locator('button[data-action="rerun-failed"]').click();
+    await page.locator("#token-dialog[open]").waitFor();
+    await page.locator("#token-input").fill(TOKEN);
+    await page.locator("#token-ok").click();
+    // live, without a reload: the failed and skipped nodes turn green, the instance succeeds
+    await inst.locator('g[data-node="clean"] rect.st-succeeded').waitFor();
+    await inst.locator('g[data-node="load"] rect.st-succeeded').waitFor();
+    await page.locator(`[data-instance="${etlInstance}"][data-status="succeeded"]`).waitFor();
+    await expect(page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).resolves.toBe(7);
+    const rec = scheduler.graphInstance(etlInstance)!.instance;
+    expect(rec.status).toBe("succeeded");
+    expect(rec.reruns).toBe(1);
+    expect(rec.nodes.extract.runs).toBe(1); // its output was reused
+    // a node picked on the drawing: rerun it and its downstream
+    const rerunDone = nextEvent(
+      (e) =>
+        e.type === "graph" &&
+        e.instanceId === etlInstance &&
+        e.node === undefined &&
+        e.status === "succeeded",
+    );
+    await inst.locator('g[data-node="clean"]').click();
+    await inst.locator('button[data-action="rerun-downstream"]').click();
+    await page.locator("#notice.ok", { hasText: `rerun downstream clean of ${etlInstance}: done` }).waitFor();
+    await rerunDone;
+    const after = scheduler.graphInstance(etlInstance)!.instance;
+    expect(after.reruns).toBe(2);
+    expect([
+      after.nodes.extract.runs,
+      after.nodes.clean.runs,
+      after.nodes.stats.runs,
+      after.nodes.load.runs,
+    ]).toEqual([1, 3, 1, 2]);
     await page.close();
   });
 });

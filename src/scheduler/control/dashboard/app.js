@@ -9,6 +9,9 @@ const state = {
   streams: [],
   deadLetters: [],
   lastStats: new Map(),
+  graphs: [],
+  instances: new Map(),
+  selectedNode: new Map(),
   token: sessionStorage.getItem("mass.token") ?? "",
   loopback: true,
 };
@@ -264,21 +267,23 @@ function renderDeadLetters() {
     body.append(el("tr", {}, el("td", { colspan: 6, class: "empty", text: "no dead letter" })));
 }
 
-/** A layered drawing of a topology: columns by longest path from the sources. */
-function topologySvg(topology, nodeStats, rates) {
-  const depth = new Map(topology.nodes.map((n) => [n.id, 0]));
-  for (let i = 0; i < topology.nodes.length; i++)
-    for (const e of topology.edges) depth.set(e.to, Math.max(depth.get(e.to), depth.get(e.from) + 1));
+/**
+ * A layered drawing of a DAG: columns by longest path from the roots. `nodes` are
+ * `{ id, label, lines, cls, onclick? }`, `edges` `{ from, to, label? }`.
+ */
+function dagSvg(nodes, edges, box = { W: 170, H: 54 }) {
+  const depth = new Map(nodes.map((n) => [n.id, 0]));
+  for (let i = 0; i < nodes.length; i++)
+    for (const e of edges) depth.set(e.to, Math.max(depth.get(e.to), depth.get(e.from) + 1));
   const columns = [];
-  for (const n of topology.nodes) {
+  for (const n of nodes) {
     const d = depth.get(n.id);
     if (columns[d] === undefined) columns[d] = [];
     columns[d].push(n);
   }
-  const W = 170;
-  const H = 54;
-  const GX = 70;
-  const GY = 18;
+  const { W, H } = box;
+  const GX = 60;
+  const GY = 16;
   const pos = new Map();
   for (let x = 0; x < columns.length; x++) {
     const col = columns[x] ?? [];
@@ -287,7 +292,7 @@ function topologySvg(topology, nodeStats, rates) {
   const width = 20 + columns.length * (W + GX) - GX;
   const height = 20 + Math.max(...columns.map((c) => (c ?? []).length)) * (H + GY) - GY;
   const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img" });
-  for (const e of topology.edges) {
+  for (const e of edges) {
     const a = pos.get(e.from);
     const b = pos.get(e.to);
     const x1 = a.x + W;
@@ -295,48 +300,183 @@ function topologySvg(topology, nodeStats, rates) {
     const x2 = b.x;
     const y2 = b.y + H / 2;
     root.append(svg("path", { d: `M${x1},${y1} C${x1 + GX / 2},${y1} ${x2 - GX / 2},${y2} ${x2},${y2}` }));
-    if (e.stages.length > 0)
+    if (e.label)
       root.append(
         svg(
           "text",
           { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 4, "text-anchor": "middle", class: "small" },
-          e.stages.join(" → "),
+          e.label,
         ),
       );
   }
-  for (const n of topology.nodes) {
+  for (const n of nodes) {
     const p = pos.get(n.id);
-    const s = nodeStats.get(n.id);
-    const g = svg("g", { "data-node": n.name });
-    g.append(
-      svg("rect", {
-        x: p.x,
-        y: p.y,
-        width: W,
-        height: H,
-        rx: 6,
-        class: `${n.kind}${s && s.status === "failed" ? " failed" : ""}`,
-      }),
-    );
-    g.append(
-      svg("text", { x: p.x + 8, y: p.y + 16 }, n.name.length > 26 ? `${n.name.slice(0, 25)}…` : n.name),
-    );
-    if (s) {
-      g.append(
-        svg("text", { x: p.x + 8, y: p.y + 32, class: "small" }, `in ${s.recordsIn} · out ${s.recordsOut}`),
-      );
-      const rate = rates.get(n.id);
-      g.append(
-        svg(
-          "text",
-          { x: p.x + 8, y: p.y + 46, class: "small" },
-          `${rate === undefined ? "…" : `${Math.round(rate)} rec/s`}${s.deadLettered ? ` · ${s.deadLettered} dead` : ""}`,
-        ),
-      );
+    const g = svg("g", { "data-node": n.label });
+    if (n.onclick) {
+      g.addEventListener("click", n.onclick);
+      g.setAttribute("class", "clickable");
     }
+    g.append(svg("rect", { x: p.x, y: p.y, width: W, height: H, rx: 6, class: n.cls }));
+    g.append(
+      svg("text", { x: p.x + 8, y: p.y + 16 }, n.label.length > 26 ? `${n.label.slice(0, 25)}…` : n.label),
+    );
+    n.lines.forEach((line, i) => {
+      g.append(svg("text", { x: p.x + 8, y: p.y + 32 + i * 14, class: "small" }, line));
+    });
     root.append(g);
   }
   return root;
+}
+
+/** A stream task's topology with each node's counters and throughput. */
+function topologySvg(topology, nodeStats, rates) {
+  return dagSvg(
+    topology.nodes.map((n) => {
+      const s = nodeStats.get(n.id);
+      const rate = rates.get(n.id);
+      return {
+        id: n.id,
+        label: n.name,
+        cls: `${n.kind}${s && s.status === "failed" ? " failed" : ""}`,
+        lines: s
+          ? [
+              `in ${s.recordsIn} · out ${s.recordsOut}`,
+              `${rate === undefined ? "…" : `${Math.round(rate)} rec/s`}${s.deadLettered ? ` · ${s.deadLettered} dead` : ""}`,
+            ]
+          : [],
+      };
+    }),
+    topology.edges.map((e) => ({ from: e.from, to: e.to, label: e.stages.join(" → ") })),
+  );
+}
+
+const GRAPH_ENDED = new Set(["succeeded", "failed", "stopped"]);
+
+/** One graph instance drawn with its node states; a finished one offers reruns. */
+function instanceBlock(graph, inst) {
+  const id = encodeURIComponent(inst.id);
+  const finished = GRAPH_ENDED.has(inst.status);
+  const selected = state.selectedNode.get(inst.id);
+  const rerun = (kind, node) =>
+    act(
+      `rerun ${kind}${node ? ` ${node}` : ""} of ${inst.id}`,
+      "POST",
+      `/graph-instances/${id}/rerun`,
+      node ? { kind, node } : { kind },
+    );
+  const block = el("div", { class: "instance", "data-instance": inst.id, "data-status": inst.status });
+  const needsRerun = Object.values(inst.nodes).some((s) => s !== "succeeded");
+  block.append(
+    el(
+      "div",
+      { class: "instance-head" },
+      el("span", { text: inst.id }),
+      statusBadge(inst.status),
+      el("span", { class: "empty", text: `${inst.reruns} rerun(s) · ${when(inst.createdAt)}` }),
+      finished && needsRerun
+        ? el("button", {
+            type: "button",
+            "data-action": "rerun-failed",
+            text: "Rerun failed",
+            onclick: () => rerun("failed"),
+          })
+        : null,
+      finished && selected
+        ? el("button", {
+            type: "button",
+            "data-action": "rerun-node",
+            text: `Rerun ${selected}`,
+            onclick: () => rerun("node", selected),
+          })
+        : null,
+      finished && selected
+        ? el("button", {
+            type: "button",
+            "data-action": "rerun-downstream",
+            text: `Rerun ${selected} and downstream`,
+            onclick: () => rerun("downstream", selected),
+          })
+        : null,
+      inst.status === "running" || inst.status === "waiting"
+        ? el("button", {
+            type: "button",
+            "data-action": "stop-instance",
+            text: "Stop",
+            onclick: () => act(`stop ${inst.id}`, "POST", `/graph-instances/${id}/stop`, {}),
+          })
+        : null,
+    ),
+  );
+  block.append(
+    dagSvg(
+      graph.nodes.map((n) => ({
+        id: n.name,
+        label: n.name,
+        cls: `st-${inst.nodes[n.name] ?? "waiting"}${selected === n.name ? " selected" : ""}`,
+        lines: [
+          `${inst.nodes[n.name] ?? "waiting"}${n.optional ? " · optional" : ""}${n.conditional ? " · when" : ""}`,
+        ],
+        onclick: finished
+          ? () => {
+              state.selectedNode.set(inst.id, selected === n.name ? undefined : n.name);
+              renderGraphs();
+            }
+          : undefined,
+      })),
+      graph.nodes.flatMap((n) => n.after.map((a) => ({ from: a, to: n.name }))),
+      { W: 130, H: 40 },
+    ),
+  );
+  return block;
+}
+
+function renderGraphs() {
+  const box = $("#graphs");
+  if (state.graphs.length === 0) {
+    box.replaceChildren(el("p", { class: "empty", text: "no execution graph" }));
+    return;
+  }
+  box.replaceChildren(
+    ...state.graphs.map((g) => {
+      const id = encodeURIComponent(g.id);
+      const div = el("div", { class: "graph", "data-graph": g.id });
+      div.append(
+        el(
+          "h3",
+          {},
+          `${g.id} `,
+          g.stopped ? statusBadge("stopped") : g.paused ? statusBadge("paused") : null,
+          el("span", {
+            class: "empty",
+            text: ` ${g.triggers.join(", ") || "no trigger"} · next ${when(g.nextFireAt)}`,
+          }),
+          el("button", {
+            type: "button",
+            "data-action": "run",
+            text: "Run now",
+            onclick: () => act(`run ${g.id}`, "POST", `/graphs/${id}/run`, {}),
+          }),
+          g.paused
+            ? el("button", {
+                type: "button",
+                "data-action": "resume",
+                text: "Resume",
+                onclick: () => act(`resume ${g.id}`, "POST", `/graphs/${id}/resume`),
+              })
+            : el("button", {
+                type: "button",
+                "data-action": "pause",
+                text: "Pause",
+                onclick: () => act(`pause ${g.id}`, "POST", `/graphs/${id}/pause`),
+              }),
+        ),
+      );
+      const instances = state.instances.get(g.id) ?? [];
+      if (instances.length === 0) div.append(el("p", { class: "empty", text: "no instance yet" }));
+      for (const inst of instances) div.append(instanceBlock(g, inst));
+      return div;
+    }),
+  );
 }
 
 function renderStreams() {
@@ -384,13 +524,19 @@ function renderStreams() {
 
 async function refresh() {
   try {
-    const [info, tasks, runs, streams, deadLetters] = await Promise.all([
+    const [info, tasks, runs, streams, deadLetters, graphs] = await Promise.all([
       getJson("/info"),
       getJson("/tasks"),
       getJson("/runs?limit=100"),
       getJson("/streams"),
       getJson("/dead-letters"),
+      getJson("/graphs"),
     ]);
+    const instances = await Promise.all(
+      graphs.map((g) => getJson(`/graphs/${encodeURIComponent(g.id)}/instances?limit=5`)),
+    );
+    state.graphs = graphs;
+    state.instances = new Map(graphs.map((g, i) => [g.id, instances[i]]));
     state.loopback = info.loopback;
     $("#scheduler-state").textContent = `scheduler ${info.state} · ${info.concurrency} slots · ${info.mode}`;
     state.tasks = tasks;
@@ -401,6 +547,7 @@ async function refresh() {
     renderRuns();
     renderStreams();
     renderDeadLetters();
+    renderGraphs();
   } catch (err) {
     if (err.status === 401) {
       notice("this control plane needs the token to read: click “Token…”");
@@ -441,6 +588,17 @@ function onEvent(type, data) {
     }
     state.runs.set(data.runId, r);
     renderRuns();
+  } else if (type === "graph") {
+    const list = state.instances.get(data.graphId) ?? [];
+    const inst = list.find((i) => i.id === data.instanceId);
+    if (inst === undefined) {
+      refreshSoon();
+      return;
+    }
+    if (data.node === null) inst.status = data.status;
+    else inst.nodes[data.node] = data.status;
+    if (data.node === null && GRAPH_ENDED.has(data.status)) refreshSoon();
+    renderGraphs();
   } else if (type === "progress") {
     const r = state.runs.get(data.runId) ?? { runId: data.runId, taskId: data.id, status: "running" };
     r.now = data.now;
@@ -459,7 +617,7 @@ async function follow() {
   const live = $("#live");
   for (;;) {
     try {
-      const res = await fetch("/events?types=lifecycle,progress", {
+      const res = await fetch("/events?types=lifecycle,progress,graph", {
         headers: authHeaders(),
         cache: "no-store",
       });
