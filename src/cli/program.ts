@@ -5,6 +5,7 @@ import { benchCommand } from "./bench-command.js";
 import type { CliIo } from "./cli-io.js";
 import { ControlClientError } from "./control-client.js";
 import {
+  type RerunOptions,
   replayCommand,
   rerunCommand,
   statusCommand,
@@ -119,12 +120,16 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
   );
 
   for (const [name, what] of [
-    ["pause", "pause a task: no new run starts, a running run waits at its next proceed()"],
-    ["resume", "resume a paused task"],
+    ["pause", "pause a task (or a graph with --graph): no new run starts, running ones wait at proceed()"],
+    ["resume", "resume a paused task (or graph)"],
     ["cancel", "drop a task's queued runs"],
   ] as const) {
-    remote(program.command(name).description(what).argument("<task>", "task id")).action(
-      wrap((task: string, opts: { url?: string; token?: string }) => taskActionCommand(name, task, opts, io)),
+    const cmd = program.command(name).description(what).argument("<id>", "task id (graph id with --graph)");
+    if (name !== "cancel") cmd.option("--graph", "the id is an execution graph's");
+    remote(cmd).action(
+      wrap((id: string, opts: { url?: string; token?: string; graph?: boolean }) =>
+        taskActionCommand(name, id, opts, io),
+      ),
     );
   }
 
@@ -132,25 +137,32 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     program
       .command("stop")
       .description("stop a task for good (a running run ends as stopped; a stream task drains)")
-      .argument("<task>", "task id")
-      .option("--reason <text>", "why (in the run's lifecycle message)"),
+      .argument("<id>", "task id (graph id with --graph, instance id with --instance)")
+      .option("--reason <text>", "why (in the run's lifecycle message)")
+      .option("--graph", "stop an execution graph for good (no new instance; unfinished ones stop)")
+      .option("--instance", "stop one unfinished graph instance"),
   ).action(
-    wrap((task: string, opts: { url?: string; token?: string; reason?: string }) =>
-      stopCommand(task, opts, io),
+    wrap(
+      (
+        id: string,
+        opts: { url?: string; token?: string; reason?: string; graph?: boolean; instance?: boolean },
+      ) => stopCommand(id, opts, io),
     ),
   );
 
   remote(
     program
       .command("rerun")
-      .description("run a task again now; prints the run id")
-      .argument("<task>", "task id")
-      .option("--input <json>", "the run's input, as JSON"),
-  ).action(
-    wrap((task: string, opts: { url?: string; token?: string; input?: string }) =>
-      rerunCommand(task, opts, io),
-    ),
-  );
+      .description(
+        "run a task again now (prints the run id), a graph (--graph: a new instance), or part of a finished graph instance in place (--failed, --node [--downstream])",
+      )
+      .argument("<id>", "task id, graph id (--graph) or graph instance id (--failed / --node)")
+      .option("--input <json>", "the run's or new instance's input, as JSON")
+      .option("--graph", "the id is a graph: make a new instance now")
+      .option("--failed", "rerun the instance's failed nodes (and those skipped because of them)")
+      .option("--node <name>", "rerun this node of the instance")
+      .option("--downstream", "with --node: rerun it and everything downstream of it"),
+  ).action(wrap((id: string, opts: RerunOptions) => rerunCommand(id, opts, io)));
 
   remote(
     program

@@ -1,3 +1,4 @@
+import type { GraphInstanceSummary, GraphView } from "../scheduler/control/graph-views.js";
 import type { RunView, TaskView } from "../scheduler/control/views.js";
 import type { CliIo } from "./cli-io.js";
 import { type ClientOptions, ControlClient } from "./control-client.js";
@@ -20,13 +21,17 @@ export async function statusCommand(
   io: CliIo,
 ): Promise<number> {
   const c = new ControlClient(options);
-  const [info, tasks, runs] = await Promise.all([
+  const [info, tasks, runs, graphs] = await Promise.all([
     c.get<{ state: string; concurrency: number; mode: string; now: number }>("/info"),
     c.get<TaskView[]>("/tasks"),
     c.get<RunView[]>(`/runs?limit=${options.limit ?? 20}`),
+    c.get<GraphView[]>("/graphs"),
   ]);
+  const instances = await Promise.all(
+    graphs.map((g) => c.get<GraphInstanceSummary[]>(`/graphs/${enc(g.id)}/instances?limit=3`)),
+  );
   if (options.json) {
-    io.out(JSON.stringify({ info, tasks, runs }, null, 2));
+    io.out(JSON.stringify({ info, tasks, runs, graphs, instances: instances.flat() }, null, 2));
     return 0;
   }
   const now = info.now;
@@ -45,6 +50,30 @@ export async function statusCommand(
       ]),
     ]),
   );
+  if (graphs.length > 0) {
+    io.out("");
+    io.out(
+      table([
+        ["graph", "status", "triggers", "next fire", "instances"],
+        ...graphs.map((g) => [
+          g.id,
+          g.stopped ? "stopped" : g.paused ? "paused" : "active",
+          g.triggers.join(", ") || "—",
+          when(g.nextFireAt, now),
+          Object.entries(g.instances)
+            .filter(([, n]) => n > 0)
+            .map(([st, n]) => `${n} ${st}`)
+            .join(", ") || "none",
+        ]),
+      ]),
+    );
+    for (const inst of instances.flat())
+      io.out(
+        `  ${inst.id} ${inst.status}: ${Object.entries(inst.nodes)
+          .map(([node, st]) => `${node} ${st}`)
+          .join(", ")}`,
+      );
+  }
   io.out("");
   if (runs.length === 0) io.out("no run yet");
   else
@@ -65,42 +94,93 @@ export async function statusCommand(
   return 0;
 }
 
-/** `mass pause | resume | cancel <task>`: the task's act route; prints the outcome. */
+/** `mass pause | resume | cancel <task>` (or `pause | resume <graph> --graph`): the act route; prints the outcome. */
 export async function taskActionCommand(
   action: "pause" | "resume" | "cancel",
-  task: string,
-  options: ClientOptions,
+  id: string,
+  options: ClientOptions & { graph?: boolean },
   io: CliIo,
 ): Promise<number> {
   const c = new ControlClient(options);
-  const r = await c.act<TaskView | { cancelled: number }>("POST", `/tasks/${enc(task)}/${action}`);
-  if ("cancelled" in r) io.out(`task ${task}: ${r.cancelled} queued run(s) cancelled`);
-  else io.out(`task ${task}: ${r.paused ? "paused" : "running"}`);
+  if (options.graph) {
+    if (action === "cancel") {
+      io.err(
+        "mass cancel: a graph has no queued runs to cancel; stop an instance with mass stop <instanceId> --instance",
+      );
+      return 2;
+    }
+    const g = await c.act<GraphView>("POST", `/graphs/${enc(id)}/${action}`);
+    io.out(`graph ${id}: ${g.paused ? "paused" : "running"}`);
+    return 0;
+  }
+  const r = await c.act<TaskView | { cancelled: number }>("POST", `/tasks/${enc(id)}/${action}`);
+  if ("cancelled" in r) io.out(`task ${id}: ${r.cancelled} queued run(s) cancelled`);
+  else io.out(`task ${id}: ${r.paused ? "paused" : "running"}`);
   return 0;
 }
 
-/** `mass stop <task> [--reason text]`: stops the task for good (its running run ends as stopped). */
+/**
+ * `mass stop <task> [--reason text]`: stops the task for good (its running run ends as stopped);
+ * with `--graph` a graph for good, with `--instance` one unfinished graph instance.
+ */
 export async function stopCommand(
-  task: string,
-  options: ClientOptions & { reason?: string },
+  id: string,
+  options: ClientOptions & { reason?: string; graph?: boolean; instance?: boolean },
   io: CliIo,
 ): Promise<number> {
   const c = new ControlClient(options);
-  await c.act(
-    "POST",
-    `/tasks/${enc(task)}/stop`,
-    options.reason === undefined ? {} : { reason: options.reason },
-  );
-  io.out(`task ${task}: stopping (it takes no new run; a running run ends at its next proceed())`);
+  const body = options.reason === undefined ? {} : { reason: options.reason };
+  if (options.instance) {
+    await c.act("POST", `/graph-instances/${enc(id)}/stop`, body);
+    io.out(`graph instance ${id}: stopping (queued nodes never run, running ones are stopped)`);
+  } else if (options.graph) {
+    await c.act("POST", `/graphs/${enc(id)}/stop`, body);
+    io.out(`graph ${id}: stopping (no new instance; unfinished ones are stopped)`);
+  } else {
+    await c.act("POST", `/tasks/${enc(id)}/stop`, body);
+    io.out(`task ${id}: stopping (it takes no new run; a running run ends at its next proceed())`);
+  }
   return 0;
 }
 
-/** `mass rerun <task> [--input json]`: queues a run of the task now; prints the run id. */
-export async function rerunCommand(
-  task: string,
-  options: ClientOptions & { input?: string },
-  io: CliIo,
-): Promise<number> {
+/** Options of `mass rerun`. */
+export interface RerunOptions extends ClientOptions {
+  /** The run's (or new instance's) input, as JSON. */
+  input?: string;
+  /** `<id>` is a graph: make a new instance now. */
+  graph?: boolean;
+  /** `<id>` is a finished graph instance: rerun its failed (and skipped-because-failed) nodes. */
+  failed?: boolean;
+  /** `<id>` is a finished graph instance: rerun this node ... */
+  node?: string;
+  /** ... and everything downstream of it. */
+  downstream?: boolean;
+}
+
+/**
+ * `mass rerun <task> [--input json]`: queues a run of the task now and prints the run id;
+ * `mass rerun <graph> --graph [--input json]` a new instance of a graph (prints its id);
+ * `mass rerun <instance> --failed | --node <name> [--downstream]` reruns part of a finished graph
+ * instance in place (prints the nodes that run again).
+ */
+export async function rerunCommand(task: string, options: RerunOptions, io: CliIo): Promise<number> {
+  if (options.failed || options.node !== undefined || options.downstream) {
+    if (options.failed === (options.node !== undefined)) {
+      io.err("mass rerun <instanceId>: give either --failed or --node <name> [--downstream]");
+      return 2;
+    }
+    if (options.downstream && options.node === undefined) {
+      io.err("mass rerun: --downstream needs --node <name>");
+      return 2;
+    }
+    const body = options.failed
+      ? { kind: "failed" }
+      : { kind: options.downstream ? "downstream" : "node", node: options.node };
+    const c = new ControlClient(options);
+    const r = await c.act<{ nodes: string[] }>("POST", `/graph-instances/${enc(task)}/rerun`, body);
+    io.out(r.nodes.length === 0 ? "nothing to rerun" : r.nodes.join(" "));
+    return 0;
+  }
   let input: unknown;
   if (options.input !== undefined) {
     try {
@@ -111,11 +191,13 @@ export async function rerunCommand(
     }
   }
   const c = new ControlClient(options);
-  const r = await c.act<{ runId: string }>(
-    "POST",
-    `/tasks/${enc(task)}/run`,
-    input === undefined ? {} : { input },
-  );
+  const body = input === undefined ? {} : { input };
+  if (options.graph) {
+    const r = await c.act<{ instanceId: string }>("POST", `/graphs/${enc(task)}/run`, body);
+    io.out(r.instanceId);
+    return 0;
+  }
+  const r = await c.act<{ runId: string }>("POST", `/tasks/${enc(task)}/run`, body);
   io.out(r.runId);
   return 0;
 }

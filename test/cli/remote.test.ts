@@ -6,6 +6,7 @@ import { buildProgram } from "../../src/cli/program.js";
 import { silentLogger } from "../../src/index.js";
 import {
   type ControlServer,
+  Graph,
   type Proceed,
   Scheduler,
   type SchedulerEvent,
@@ -16,6 +17,7 @@ let scheduler: Scheduler;
 let server: ControlServer;
 const inputs: unknown[] = [];
 let failNext = true;
+let bFails = true;
 let release!: () => void;
 
 /** Runs `mass ...args` in this process; returns the exit code and what it wrote. */
@@ -93,6 +95,21 @@ beforeAll(async () => {
       },
     },
     { id: "long" },
+  );
+  scheduler.spawnGraph(
+    new Graph("etl")
+      .node("a", { executor: () => 1 })
+      .node(
+        "b",
+        {
+          executor: () => {
+            if (bFails) throw new Error("b broke");
+            return 2;
+          },
+        },
+        { after: "a" },
+      )
+      .node("c", { executor: () => 3 }, { after: "b" }),
   );
   await scheduler.start();
   server = await scheduler.serve({ port: 0, token: TOKEN, logger: silentLogger });
@@ -200,5 +217,43 @@ describe("mass commands against a control plane", () => {
     expect(absent.err).toBe(
       `mass: no control plane at http://127.0.0.1:${port} (ECONNREFUSED): start one with scheduler.serve(), or pass --url / MASS_URL`,
     );
+  });
+
+  it("graphs: a new instance, status with node states, reruns (failed, node and downstream), pause and stop", async () => {
+    const auth = ["--url", server.url, "--token", TOKEN];
+    const etl = scheduler.graph("etl")!;
+    const made = await mass("rerun", "etl", "--graph", "--input", '{"day":1}', ...auth);
+    expect(made.err).toBe("");
+    expect(made.code).toBe(0);
+    const id = made.out;
+    expect((await etl.whenDone(id)).status).toBe("failed");
+    const status = await mass("status", "--url", server.url);
+    expect(status.out).toMatch(/^etl\s+active\s+—\s+—\s+1 failed$/m);
+    expect(status.out).toContain(`  ${id} failed: a succeeded, b failed, c skipped`);
+
+    bFails = false;
+    const failed = await mass("rerun", id, "--failed", ...auth);
+    expect(failed).toEqual({ code: 0, out: "b c", err: "" });
+    expect((await etl.whenDone(id)).status).toBe("succeeded");
+    const down = await mass("rerun", id, "--node", "a", "--downstream", ...auth);
+    expect(down.out).toBe("a b c");
+    await etl.whenDone(id);
+    const one = await mass("rerun", id, "--node", "c", ...auth);
+    expect(one.out).toBe("c");
+    const done = await etl.whenDone(id);
+    expect([done.nodes.a.runs, done.nodes.b.runs, done.nodes.c.runs, done.reruns]).toEqual([2, 3, 3, 3]);
+
+    const both = await mass("rerun", id, "--failed", "--node", "a", ...auth);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/either --failed or --node/);
+    const unknown = await mass("rerun", id, "--node", "zz", ...auth);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/400 .*has no node "zz"/);
+
+    expect((await mass("pause", "etl", "--graph", ...auth)).out).toBe("graph etl: paused");
+    expect(etl.paused).toBe(true);
+    expect((await mass("resume", "etl", "--graph", ...auth)).out).toBe("graph etl: running");
+    expect((await mass("stop", "etl", "--graph", ...auth)).out).toMatch(/^graph etl: stopping/);
+    expect(etl.stopped).toBe(true);
   });
 });
