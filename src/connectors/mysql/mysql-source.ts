@@ -1,0 +1,324 @@
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+import type { Connection as CoreConnection } from "mysql2";
+import type { PoolConnection } from "mysql2/promise";
+import { ConnectorError } from "../../errors.js";
+import type { OperatorContext } from "../../operators/context.js";
+import { Source } from "../../operators/source.js";
+import type { OffsetStore } from "../offset-store.js";
+import {
+  closeClient,
+  connect,
+  escapeColumn,
+  escapeTable,
+  type MysqlClient,
+  openClient,
+  resultColumns,
+} from "./client.js";
+import { afterCursor, type CursorTuple, decodeCursor, encodeCursor, upToCursor } from "./cursor.js";
+import { wrapMysqlError } from "./errors.js";
+import { MysqlOffsetStore } from "./offset-store.js";
+import { type MysqlSourceOptions, type ResolvedSourceOptions, resolveSourceOptions } from "./options.js";
+
+/** How long the final cursor save may wait for the last acknowledgements after cleanup, in ms without progress. */
+const FINAL_ACK_IDLE_MS = 10_000;
+
+/**
+ * Reads a MySQL / MariaDB table or query **incrementally by a cursor column** (see
+ * docs/connectors.md, "MySQL / MariaDB"), as Kafka Connect's JDBC source does in its
+ * incrementing and timestamp+incrementing modes:
+ *
+ * - rows come in cursor order (`ORDER BY cursor[, tieBreaker]`), streamed through a mysql2 query
+ *   stream that pauses the socket when Mass is not reading (never a whole result set in memory);
+ * - bounded (default): a snapshot up to the greatest cursor at open, then the end; continuous
+ *   (`bounded: false`): then a poll every `pollIntervalMs` for rows past the last one read;
+ * - the cursor is saved in the offset store only through `ack(position)`, i.e. once every row up
+ *   to it was handled by every sink: a restarted job resumes after the last acknowledged row
+ *   (at-least-once across restarts; rows after it may be read twice, none is skipped);
+ * - identifiers are escaped and cursor values passed as parameters.
+ *
+ * Rows are mysql2's row objects (column name -> value; DATETIME as `Date` unless the connection
+ * says `dateStrings`). A server that cannot be reached fails `open` with a retriable
+ * {@link MysqlError} naming the address; a missing table or column fails `open` naming it.
+ *
+ * @typeParam T - row type (not checked).
+ */
+export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
+  override name = "mysql";
+  private readonly options: ResolvedSourceOptions;
+  private readonly from: string;
+  private readonly cols: string[];
+  /** Escaped, qualified cursor columns for WHERE / ORDER BY. */
+  private readonly cursorSql: string[];
+  private readonly key: string;
+  private client: MysqlClient | undefined;
+  private store: OffsetStore | undefined;
+  private ownStore = false;
+  private signal: AbortSignal | undefined;
+  private batchSize = 1024;
+
+  /** Cursor of the last row read (handed out), or undefined before the first. */
+  private readCursor: CursorTuple | undefined;
+  /** Snapshot upper bound of the scan under way. */
+  private scanUpper: CursorTuple | undefined;
+  private conn: PoolConnection | undefined;
+  private stream: Readable | undefined;
+  private streamEnded = false;
+  private streamError: unknown;
+  private nextPollAt = 0;
+  private finished = false;
+
+  /** Batches handed out and not yet acknowledged: `[end position, cursor of its last row]`. */
+  private readonly pending: [number, CursorTuple][] = [];
+  private emitted = 0;
+  private acked = 0;
+  private saving: Promise<void> = Promise.resolve();
+  private ackWaiter: (() => void) | undefined;
+  private closed = false;
+
+  /** @throws ConfigError when an option is wrong (see {@link MysqlSourceOptions}). */
+  constructor(options: MysqlSourceOptions) {
+    super();
+    this.options = resolveSourceOptions(options);
+    const o = this.options;
+    if (o.name !== undefined) this.name = o.name;
+    const q = "`_mass_q`";
+    if (o.table !== undefined) {
+      this.from = escapeTable(o.table);
+      this.cols = o.columns?.map(escapeColumn) ?? ["*"];
+      this.cursorSql = o.cursorColumns.map(escapeColumn);
+    } else {
+      this.from = `(${o.query}) AS ${q}`;
+      this.cols = [`${q}.*`];
+      this.cursorSql = o.cursorColumns.map((c) => `${q}.${escapeColumn(c)}`);
+    }
+    const what =
+      o.table !== undefined
+        ? o.table
+        : `query:${createHash("sha1").update(o.query!).digest("hex").slice(0, 12)}`;
+    this.key = o.offsetKey ?? `mysql:${what}:${o.cursorColumns.join(",")}`;
+  }
+
+  /** The key of this source's cursor in its offset store. */
+  get offsetKey(): string {
+    return this.key;
+  }
+
+  /** Position (rows handed out) up to which the cursor was saved. */
+  get ackedPosition(): number {
+    return this.acked;
+  }
+
+  override async open(ctx?: OperatorContext): Promise<void> {
+    this.signal = ctx?.signal;
+    this.batchSize = ctx?.batchSize ?? 1024;
+    const o = this.options;
+    this.client = openClient("mysqlSource(options)", o.connection, 2);
+    const conn = await connect(this.client);
+    try {
+      const table = o.table === undefined ? "the source's query" : escapeTable(o.table);
+      const names = await resultColumns(conn, `SELECT ${this.cols.join(", ")} FROM ${this.from}`, {
+        address: this.client.address,
+        table,
+        what: "the source's columns",
+      });
+      for (const c of o.cursorColumns) {
+        if (!names.includes(c)) {
+          throw new ConnectorError(
+            `mysql: cursor column "${c}" is not in the rows of ${table} on ${this.client.address} (they have: ${names.join(", ")})`,
+            { connector: "mysql" },
+          );
+        }
+      }
+    } finally {
+      conn.release();
+    }
+    if (o.offsetStore === undefined) {
+      this.store = new MysqlOffsetStore(this.client.pool, { table: o.offsetTable ?? "mass_offsets" });
+      this.ownStore = true;
+    } else this.store = o.offsetStore;
+    const stored = await this.store.load(this.key);
+    if (stored !== undefined) {
+      this.readCursor = decodeCursor(stored, o.cursorColumns.length, this.key);
+    } else if (o.startFrom === "latest") {
+      this.readCursor = await this.maxCursor();
+    }
+    if (o.bounded) {
+      this.scanUpper = await this.maxCursor();
+      if (this.scanUpper === undefined) this.finished = true;
+    }
+  }
+
+  /** The greatest cursor in the table now, as exact strings (no Date or double rounding). */
+  private async maxCursor(): Promise<CursorTuple | undefined> {
+    const order = this.cursorSql.map((c) => `${c} DESC`).join(", ");
+    try {
+      const [rows] = await this.client!.pool.query({
+        sql: `SELECT ${this.cursorSql.map((c, i) => `${c} AS c${i}`).join(", ")} FROM ${this.from} ORDER BY ${order} LIMIT 1`,
+        rowsAsArray: true,
+        dateStrings: true,
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+      });
+      const list = rows as unknown[][];
+      return list.length === 0 ? undefined : list[0];
+    } catch (err) {
+      throw wrapMysqlError(`reading the greatest cursor of ${this.from}`, err, {
+        address: this.client!.address,
+      });
+    }
+  }
+
+  /** Starts a scan of the rows after `readCursor` up to `scanUpper` (if any). */
+  private async startScan(): Promise<void> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (this.readCursor !== undefined) {
+      const a = afterCursor(this.cursorSql, this.readCursor);
+      where.push(a.sql);
+      params.push(...a.params);
+    }
+    if (this.scanUpper !== undefined) {
+      const u = upToCursor(this.cursorSql, this.scanUpper);
+      where.push(u.sql);
+      params.push(...u.params);
+    }
+    const sql = `SELECT ${this.cols.join(", ")} FROM ${this.from}${where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`} ORDER BY ${this.cursorSql.join(", ")}`;
+    this.conn = await connect(this.client!);
+    this.streamEnded = false;
+    this.streamError = undefined;
+    // the promise wrapper has no streams: mysql2's core connection underneath does
+    const core = this.conn.connection as unknown as CoreConnection;
+    const stream = core
+      .query(sql, params)
+      .stream({ highWaterMark: this.options.fetchRows ?? this.batchSize * 2 });
+    stream.on("end", () => {
+      this.streamEnded = true;
+      this.wake?.();
+    });
+    stream.on("error", (err: unknown) => {
+      this.streamError = err;
+      this.wake?.();
+    });
+    stream.on("readable", () => this.wake?.());
+    this.stream = stream;
+  }
+
+  private wake: (() => void) | undefined;
+
+  private async endScan(): Promise<void> {
+    this.stream = undefined;
+    this.conn?.release();
+    this.conn = undefined;
+    if (this.options.bounded) this.finished = true;
+    else {
+      this.nextPollAt = Date.now() + this.options.pollIntervalMs;
+      this.scanUpper = undefined;
+    }
+  }
+
+  async consume(size: number): Promise<T[] | null> {
+    if (this.finished) return null;
+    if (this.stream === undefined) {
+      if (Date.now() < this.nextPollAt) return [];
+      if (!this.options.bounded) {
+        this.scanUpper = await this.maxCursor();
+        if (this.scanUpper === undefined) {
+          this.nextPollAt = Date.now() + this.options.pollIntervalMs;
+          return [];
+        }
+      }
+      await this.startScan();
+    }
+    const stream = this.stream!;
+    const out: T[] = [];
+    while (out.length < size) {
+      const row = stream.read() as T | null;
+      if (row !== null) {
+        out.push(row);
+        continue;
+      }
+      if (this.streamError !== undefined) {
+        const err = this.streamError;
+        this.conn?.destroy();
+        this.conn = undefined;
+        this.stream = undefined;
+        throw wrapMysqlError(`reading ${this.from} failed`, err, { address: this.client!.address });
+      }
+      if (this.streamEnded) {
+        await this.endScan();
+        break;
+      }
+      if (out.length > 0) break;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+    }
+    if (out.length > 0) {
+      const last = out[out.length - 1] as Record<string, unknown>;
+      this.readCursor = this.options.cursorColumns.map((c) => last[c]);
+      this.emitted += out.length;
+      this.pending.push([this.emitted, this.readCursor]);
+      return out;
+    }
+    return this.finished ? null : [];
+  }
+
+  /** Saves the cursor of the last row before `position` (acknowledged in order by the runtime). */
+  override ack(position: number): Promise<void> {
+    let cursor: CursorTuple | undefined;
+    while (this.pending.length > 0 && this.pending[0][0] <= position) cursor = this.pending.shift()![1];
+    if (cursor === undefined) return this.saving;
+    const value = encodeCursor(cursor);
+    this.saving = this.saving.then(async () => {
+      if (this.closed) {
+        throw new ConnectorError(
+          `mysql: cursor of "${this.key}" not saved at position ${position}: the source was already closed`,
+          { connector: "mysql" },
+        );
+      }
+      await this.store!.save(this.key, value);
+      this.acked = position;
+      this.ackWaiter?.();
+    });
+    return this.saving;
+  }
+
+  override async cleanup(err?: Error): Promise<void> {
+    if (this.conn !== undefined) {
+      // a scan under way cannot be cut short on its connection: drop the connection
+      this.stream?.destroy();
+      this.conn.destroy();
+      this.conn = undefined;
+    }
+    this.wake?.();
+    // until the runtime runs cleanup after the last ack: let the final cursor save happen
+    if (err === undefined) await this.waitForAcks();
+    await this.saving.catch(() => {});
+    this.closed = true;
+    if (this.ownStore) await this.store?.close?.();
+    await closeClient(this.client);
+  }
+
+  /** Waits until every handed-out row is acknowledged, or no ack came for FINAL_ACK_IDLE_MS. */
+  private async waitForAcks(): Promise<void> {
+    while (this.acked < this.emitted) {
+      const before = this.acked;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, FINAL_ACK_IDLE_MS);
+        this.ackWaiter = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.ackWaiter = undefined;
+      if (this.acked === before) return;
+    }
+  }
+}
+
+/** Builds a {@link MysqlSource}. @throws ConfigError when an option is wrong. */
+export function mysqlSource<T = Record<string, unknown>>(options: MysqlSourceOptions): MysqlSource<T> {
+  return new MysqlSource<T>(options);
+}
