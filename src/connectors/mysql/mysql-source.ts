@@ -104,6 +104,16 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
     return this.key;
   }
 
+  /** Rows the driver holds ahead of Mass in the scan under way (bounded by `fetchRows` and one socket read). */
+  get bufferedRows(): number {
+    return this.stream?.readableLength ?? 0;
+  }
+
+  /** Rows handed out to Mass so far. */
+  get readRows(): number {
+    return this.emitted;
+  }
+
   /** Position (rows handed out) up to which the cursor was saved. */
   get ackedPosition(): number {
     return this.acked;
