@@ -5,6 +5,7 @@ import type { PoolConnection } from "mysql2/promise";
 import { ConnectorError } from "../../errors.js";
 import type { OperatorContext } from "../../operators/context.js";
 import { Source } from "../../operators/source.js";
+import { CursorAcks } from "../cursor-acks.js";
 import type { OffsetStore } from "../offset-store.js";
 import {
   closeClient,
@@ -19,9 +20,6 @@ import { afterCursor, type CursorTuple, decodeCursor, encodeCursor, upToCursor }
 import { wrapMysqlError } from "./errors.js";
 import { MysqlOffsetStore } from "./offset-store.js";
 import { type MysqlSourceOptions, type ResolvedSourceOptions, resolveSourceOptions } from "./options.js";
-
-/** How long the final cursor save may wait for the last acknowledgements after cleanup, in ms without progress. */
-const FINAL_ACK_IDLE_MS = 10_000;
 
 /**
  * Reads a MySQL / MariaDB table or query **incrementally by a cursor column** (see
@@ -68,13 +66,7 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
   private nextPollAt = 0;
   private finished = false;
 
-  /** Batches handed out and not yet acknowledged: `[end position, cursor of its last row]`. */
-  private readonly pending: [number, CursorTuple][] = [];
-  private emitted = 0;
-  private acked = 0;
-  private saving: Promise<void> = Promise.resolve();
-  private ackWaiter: (() => void) | undefined;
-  private closed = false;
+  private acks: CursorAcks<CursorTuple> | undefined;
 
   /** @throws ConfigError when an option is wrong (see {@link MysqlSourceOptions}). */
   constructor(options: MysqlSourceOptions) {
@@ -111,12 +103,12 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
 
   /** Rows handed out to Mass so far. */
   get readRows(): number {
-    return this.emitted;
+    return this.acks?.emitted ?? 0;
   }
 
   /** Position (rows handed out) up to which the cursor was saved. */
   get ackedPosition(): number {
-    return this.acked;
+    return this.acks?.acked ?? 0;
   }
 
   override async open(ctx?: OperatorContext): Promise<void> {
@@ -147,6 +139,7 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
       this.store = new MysqlOffsetStore(this.client.pool, { table: o.offsetTable ?? "mass_offsets" });
       this.ownStore = true;
     } else this.store = o.offsetStore;
+    this.acks = new CursorAcks(this.store, this.key, encodeCursor, "mysql");
     const stored = await this.store.load(this.key);
     if (stored !== undefined) {
       this.readCursor = decodeCursor(stored, o.cursorColumns.length, this.key);
@@ -268,8 +261,7 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
     if (out.length > 0) {
       const last = out[out.length - 1] as Record<string, unknown>;
       this.readCursor = this.options.cursorColumns.map((c) => last[c]);
-      this.emitted += out.length;
-      this.pending.push([this.emitted, this.readCursor]);
+      this.acks!.handOut(out.length, this.readCursor);
       return out;
     }
     return this.finished ? null : [];
@@ -277,22 +269,7 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
 
   /** Saves the cursor of the last row before `position` (acknowledged in order by the runtime). */
   override ack(position: number): Promise<void> {
-    let cursor: CursorTuple | undefined;
-    while (this.pending.length > 0 && this.pending[0][0] <= position) cursor = this.pending.shift()![1];
-    if (cursor === undefined) return this.saving;
-    const value = encodeCursor(cursor);
-    this.saving = this.saving.then(async () => {
-      if (this.closed) {
-        throw new ConnectorError(
-          `mysql: cursor of "${this.key}" not saved at position ${position}: the source was already closed`,
-          { connector: "mysql" },
-        );
-      }
-      await this.store!.save(this.key, value);
-      this.acked = position;
-      this.ackWaiter?.();
-    });
-    return this.saving;
+    return this.acks!.ack(position);
   }
 
   override async cleanup(err?: Error): Promise<void> {
@@ -304,27 +281,9 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
     }
     this.wake?.();
     // until the runtime runs cleanup after the last ack: let the final cursor save happen
-    if (err === undefined) await this.waitForAcks();
-    await this.saving.catch(() => {});
-    this.closed = true;
+    await this.acks?.drain(err === undefined);
     if (this.ownStore) await this.store?.close?.();
     await closeClient(this.client);
-  }
-
-  /** Waits until every handed-out row is acknowledged, or no ack came for FINAL_ACK_IDLE_MS. */
-  private async waitForAcks(): Promise<void> {
-    while (this.acked < this.emitted) {
-      const before = this.acked;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, FINAL_ACK_IDLE_MS);
-        this.ackWaiter = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.ackWaiter = undefined;
-      if (this.acked === before) return;
-    }
   }
 }
 
