@@ -100,17 +100,15 @@ describe("elasticsearchSink", () => {
     });
     const input = Array.from({ length: 100 }, (_, i) => ({ id: i, name: `d${i}`, n: i }));
     const env = new Env({ batchSize: 100 });
-    await env
-      .from(input)
-      .to(
-        elasticsearchSink<Doc>({
-          node: client,
-          index: idx,
-          id: (d) => d.id,
-          retryDelayMs: 50,
-          maxAttempts: 30,
-        }),
-      );
+    await env.from(input).to(
+      elasticsearchSink<Doc>({
+        node: client,
+        index: idx,
+        id: (d) => d.id,
+        retryDelayMs: 50,
+        maxAttempts: 30,
+      }),
+    );
     await client.close();
     expect(refused).toBeGreaterThan(0);
     expect(await docs(idx)).toEqual(input);
