@@ -98,6 +98,16 @@ const scenarios: Scenario[] = [
     sizes: [undefined],
     reference: "decode-only",
   },
+  // real servers: MariaDB, and Elasticsearch started by scripts/services/elasticsearch.ts (see bench/README.md)
+  ...["mysql-sink", "mysql-source", "es-sink", "es-source"].map(
+    (id): Scenario => ({
+      id,
+      file: "bench/mysql-es.ts",
+      impls: [`${id}:bare`, `${id}:mass`],
+      sizes: [1_000_000],
+      reference: `${id}:bare`,
+    }),
+  ),
 ];
 
 const { values, positionals } = parseArgs({

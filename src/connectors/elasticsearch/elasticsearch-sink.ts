@@ -150,11 +150,11 @@ export class ElasticsearchSink<T> extends Sink<T> {
   private itemError(item: Item, r: BulkItemResult): ElasticsearchError {
     const type = r.error?.type;
     const reason = r.error?.reason;
-    const id = r._id ?? item.id;
+    const id = item.id;
     return new ElasticsearchError(
-      `elasticsearch: document ${id === undefined ? "(no id)" : `"${id}"`} refused by index "${r._index ?? item.index}": ${r.status} ${type ?? ""}: ${reason ?? ""}`,
+      `elasticsearch: document ${id === undefined ? "(no id)" : `"${id}"`} refused by index "${item.index}": ${r.status} ${type ?? ""}: ${reason ?? ""}`,
       {
-        index: r._index ?? item.index,
+        index: item.index,
         ...(id === undefined ? {} : { id }),
         status: r.status,
         ...(type === undefined ? {} : { type }),
