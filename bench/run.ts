@@ -128,9 +128,11 @@ let failed = false;
 for (const sc of wanted) {
   for (const size of sc.sizes) {
     const rows: { impl: string; m: Measurement; rps: number; rss: number; growth: number }[] = [];
-    for (const impl of sc.impls) {
-      const ms: Measurement[] = [];
-      for (let r = 0; r < runs; r++) {
+    // runs interleaved (a b c, a b c, ...) so that a machine getting busier or quieter during
+    // the scenario does not favour the implementations measured first
+    const byImpl = new Map<string, Measurement[]>(sc.impls.map((i) => [i, []]));
+    for (let r = 0; r < runs; r++) {
+      for (const impl of sc.impls) {
         const out = execFileSync(
           process.execPath,
           [
@@ -145,9 +147,12 @@ for (const sc of wanted) {
           { encoding: "utf8", maxBuffer: 1 << 24 },
         );
         const m = JSON.parse(out.trim().split("\n").at(-1)!) as Measurement;
-        ms.push(m);
+        byImpl.get(impl)!.push(m);
         all.push(m);
       }
+    }
+    for (const impl of sc.impls) {
+      const ms = byImpl.get(impl)!;
       rows.push({
         impl,
         m: ms[0],

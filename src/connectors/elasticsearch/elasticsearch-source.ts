@@ -98,7 +98,8 @@ export class ElasticsearchSource<T = Record<string, unknown>> extends Source<T> 
   override async open(ctx?: OperatorContext): Promise<void> {
     const o = this.options;
     this.signal = ctx?.signal;
-    this.pageSize = o.pageSize ?? ctx?.batchSize ?? 1024;
+    // a search returns at most index.max_result_window (10,000) hits
+    this.pageSize = Math.min(10_000, o.pageSize ?? ctx?.batchSize ?? 1024);
     this.es = openEsClient("elasticsearchSource(options)", o.node);
     await probe(this.es, this.signal);
     await this.checkMapping();
