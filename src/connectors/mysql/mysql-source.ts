@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import type { Readable } from "node:stream";
 import type { Connection as CoreConnection } from "mysql2";
 import type { PoolConnection } from "mysql2/promise";
 import { ConnectorError } from "../../errors.js";
@@ -26,8 +25,9 @@ import { type MysqlSourceOptions, type ResolvedSourceOptions, resolveSourceOptio
  * docs/connectors.md, "MySQL / MariaDB"), as Kafka Connect's JDBC source does in its
  * incrementing and timestamp+incrementing modes:
  *
- * - rows come in cursor order (`ORDER BY cursor[, tieBreaker]`), streamed through a mysql2 query
- *   stream that pauses the socket when Mass is not reading (never a whole result set in memory);
+ * - rows come in cursor order (`ORDER BY cursor[, tieBreaker]`), streamed row by row from
+ *   mysql2 with the socket paused whenever `fetchRows` rows wait for Mass (never a whole result
+ *   set in memory);
  * - bounded (default): a snapshot up to the greatest cursor at open, then the end; continuous
  *   (`bounded: false`): then a poll every `pollIntervalMs` for rows past the last one read;
  * - the cursor is saved in the offset store only through `ack(position)`, i.e. once every row up
@@ -60,9 +60,18 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
   /** Snapshot upper bound of the scan under way. */
   private scanUpper: CursorTuple | undefined;
   private conn: PoolConnection | undefined;
-  private stream: Readable | undefined;
-  private streamEnded = false;
-  private streamError: unknown;
+  /** A scan (query) is under way on `conn`. */
+  private scanning = false;
+  /** Rows the driver delivered and Mass has not taken yet: `rows[head..]`. */
+  private rows: T[] = [];
+  private head = 0;
+  /** The driver's connection is paused because `fetchRows` rows are buffered. */
+  private paused = false;
+  private fetchRows = 2048;
+  /** Rows the waiting `consume` wants before it wakes. */
+  private want = 0;
+  private scanEnded = false;
+  private scanError: unknown;
   private nextPollAt = 0;
   private finished = false;
 
@@ -98,7 +107,7 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
 
   /** Rows the driver holds ahead of Mass in the scan under way (bounded by `fetchRows` and one socket read). */
   get bufferedRows(): number {
-    return this.stream?.readableLength ?? 0;
+    return this.rows.length - this.head;
   }
 
   /** Rows handed out to Mass so far. */
@@ -114,6 +123,7 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
   override async open(ctx?: OperatorContext): Promise<void> {
     this.signal = ctx?.signal;
     this.batchSize = ctx?.batchSize ?? 1024;
+    this.fetchRows = this.options.fetchRows ?? this.batchSize * 2;
     const o = this.options;
     this.client = openClient("mysqlSource(options)", o.connection, 2);
     const conn = await connect(this.client);
@@ -188,29 +198,39 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
     }
     const sql = `SELECT ${this.cols.join(", ")} FROM ${this.from}${where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`} ORDER BY ${this.cursorSql.join(", ")}`;
     this.conn = await connect(this.client!);
-    this.streamEnded = false;
-    this.streamError = undefined;
-    // the promise wrapper has no streams: mysql2's core connection underneath does
+    this.scanEnded = false;
+    this.scanError = undefined;
+    this.rows = [];
+    this.head = 0;
+    this.paused = false;
+    this.scanning = true;
+    // the promise wrapper has no row events: mysql2's core connection underneath has. Rows go
+    // to a buffer; at `fetchRows` buffered rows the socket is paused until consume() takes some.
     const core = this.conn.connection as unknown as CoreConnection;
-    const stream = core
-      .query(sql, params)
-      .stream({ highWaterMark: this.options.fetchRows ?? this.batchSize * 2 });
-    stream.on("end", () => {
-      this.streamEnded = true;
+    const query = core.query(sql, params);
+    query.on("result", (row) => {
+      this.rows.push(row as T);
+      const buffered = this.rows.length - this.head;
+      if (!this.paused && buffered >= this.fetchRows) {
+        this.paused = true;
+        core.pause();
+      }
+      if (this.wake !== undefined && buffered >= this.want) this.wake();
+    });
+    query.on("end", () => {
+      this.scanEnded = true;
       this.wake?.();
     });
-    stream.on("error", (err: unknown) => {
-      this.streamError = err;
+    query.on("error", (err: unknown) => {
+      this.scanError = err;
       this.wake?.();
     });
-    stream.on("readable", () => this.wake?.());
-    this.stream = stream;
   }
 
   private wake: (() => void) | undefined;
 
   private async endScan(): Promise<void> {
-    this.stream = undefined;
+    this.scanning = false;
     this.conn?.release();
     this.conn = undefined;
     if (this.options.bounded) this.finished = true;
@@ -222,7 +242,7 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
 
   async consume(size: number): Promise<T[] | null> {
     if (this.finished) return null;
-    if (this.stream === undefined) {
+    if (!this.scanning) {
       if (Date.now() < this.nextPollAt) return [];
       if (!this.options.bounded) {
         this.scanUpper = await this.maxCursor();
@@ -233,38 +253,53 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
       }
       await this.startScan();
     }
-    const stream = this.stream!;
-    const out: T[] = [];
-    while (out.length < size) {
-      const row = stream.read() as T | null;
-      if (row !== null) {
-        out.push(row);
-        continue;
-      }
-      if (this.streamError !== undefined) {
-        const err = this.streamError;
+    for (;;) {
+      if (this.scanError !== undefined) {
+        const err = this.scanError;
+        this.scanning = false;
         this.conn?.destroy();
         this.conn = undefined;
-        this.stream = undefined;
         throw wrapMysqlError(`reading ${this.from} failed`, err, { address: this.client!.address });
       }
-      if (this.streamEnded) {
+      const buffered = this.rows.length - this.head;
+      if (buffered >= size || (this.scanEnded && buffered > 0)) break;
+      if (this.scanEnded) {
         await this.endScan();
-        break;
+        return this.finished ? null : [];
       }
-      if (out.length > 0) break;
+      // wait for a full batch, the end of the scan, or an error
+      this.want = Math.min(size, this.fetchRows);
       await new Promise<void>((resolve) => {
         this.wake = resolve;
       });
       this.wake = undefined;
+      if (!this.scanning) return this.finished ? null : [];
+      if (this.rows.length - this.head >= this.want && this.rows.length - this.head < size) break;
     }
-    if (out.length > 0) {
-      const last = out[out.length - 1] as Record<string, unknown>;
-      this.readCursor = this.options.cursorColumns.map((c) => last[c]);
-      this.acks!.handOut(out.length, this.readCursor);
-      return out;
+    const n = Math.min(size, this.rows.length - this.head);
+    let out: T[];
+    if (this.head === 0 && n === this.rows.length) {
+      out = this.rows;
+      this.rows = [];
+    } else {
+      out = this.rows.slice(this.head, this.head + n);
+      this.head += n;
+      if (this.head === this.rows.length) {
+        this.rows = [];
+        this.head = 0;
+      } else if (this.head >= 4096) {
+        this.rows = this.rows.slice(this.head);
+        this.head = 0;
+      }
     }
-    return this.finished ? null : [];
+    if (this.paused && this.rows.length - this.head < this.fetchRows) {
+      this.paused = false;
+      (this.conn!.connection as unknown as CoreConnection).resume();
+    }
+    const last = out[out.length - 1] as Record<string, unknown>;
+    this.readCursor = this.options.cursorColumns.map((c) => last[c]);
+    this.acks!.handOut(out.length, this.readCursor);
+    return out;
   }
 
   /** Saves the cursor of the last row before `position` (acknowledged in order by the runtime). */
@@ -275,7 +310,7 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
   override async cleanup(err?: Error): Promise<void> {
     if (this.conn !== undefined) {
       // a scan under way cannot be cut short on its connection: drop the connection
-      this.stream?.destroy();
+      this.scanning = false;
       this.conn.destroy();
       this.conn = undefined;
     }
