@@ -1,6 +1,6 @@
 import { Client } from "@elastic/elasticsearch";
 import { ConfigError } from "../../errors.js";
-import { wrapEsError } from "./errors.js";
+import { statusOf, wrapEsError } from "./errors.js";
 
 /**
  * How an Elasticsearch connector reaches the cluster: a node URL (or several), or a client of
@@ -40,13 +40,15 @@ export function openEsClient(path: string, connection: unknown): EsClient {
 
 /**
  * Checks the cluster answers (`_cluster/health`: `GET /` is refused by some distributions).
- * @throws ElasticsearchError (retriable) naming the node and what to check.
+ * Any HTTP answer counts (a user without the monitor privilege gets 403: the cluster is there).
+ * @throws ElasticsearchError (retriable) naming the node and what to check when nothing answers.
  * @internal
  */
 export async function probe(es: EsClient, signal?: AbortSignal): Promise<void> {
   try {
     await es.client.cluster.health({ timeout: "5s" }, { signal });
   } catch (err) {
+    if (statusOf(err) !== undefined) return;
     throw wrapEsError("cannot reach the cluster", err, { node: es.node, retriable: true });
   }
 }
