@@ -111,6 +111,26 @@ describe("mysqlSink", () => {
     expect(err.errors[0].message).toContain("ER_BAD_NULL_ERROR");
   });
 
+  it("writes each batch in one transaction: a batch that fails midway leaves none of its rows", async () => {
+    const t = await table("sink_tx", "(id INT PRIMARY KEY, name VARCHAR(40), qty INT)");
+    // a failure that is not a row's data (SQLSTATE 45000) on the row with id 150, after the
+    // batch's first statements already inserted rows 100..139
+    await db.query(
+      `CREATE TRIGGER ${t}_fail BEFORE INSERT ON ${t} FOR EACH ROW BEGIN IF NEW.id = 150 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by trigger'; END IF; END`,
+    );
+    const input: Row[] = Array.from({ length: 300 }, (_, i) => ({ id: i, name: `n${i}`, qty: i }));
+    const env = new Env({ batchSize: 100, onError: "skip" });
+    env.from(input).to(mysqlSink<Row>({ connection: mysqlConfig(), table: t, rowsPerStatement: 10 }));
+    const report = await env.run();
+    const [rows] = await db.query(`SELECT id FROM ${t} ORDER BY id`);
+    const ids = (rows as { id: number }[]).map((r) => r.id);
+    expect(ids).toEqual([
+      ...Array.from({ length: 100 }, (_, i) => i),
+      ...Array.from({ length: 100 }, (_, i) => 200 + i),
+    ]);
+    expect(report.nodes.find((n) => n.kind === "sink")!.skipped).toBe(100);
+  });
+
   it("retries a transaction that lost a deadlock and writes the batch", async () => {
     const t = await table("sink_dl", "(id INT PRIMARY KEY, name VARCHAR(40), qty INT)");
     await db.query(`INSERT INTO ${t} VALUES (5, 'old', 0)`);
