@@ -10,7 +10,7 @@
  *   node --import tsx scripts/services/elasticsearch.ts stop
  *
  * Environment: `MASS_TEST_ES_PORT` (HTTP port, default 9200; the transport port is HTTP + 100),
- * `MASS_SERVICES_CACHE` (cache directory, default `<repo>/.services-cache`, git-ignored).
+ * `MASS_SERVICES_CACHE` (cache directory, default `<repo>/.cache/services`, git-ignored).
  * Each port has its own instance directory (config, data, logs, tmp, pid file) that is wiped at
  * every start; a JVM left behind by an earlier run (pid file) is stopped first.
  */
@@ -50,7 +50,7 @@ export interface ElasticsearchService {
 export interface ElasticsearchOptions {
   /** HTTP port. Default env `MASS_TEST_ES_PORT`, else 9200. */
   port?: number;
-  /** Cache directory. Default env `MASS_SERVICES_CACHE`, else `<repo>/.services-cache`. */
+  /** Cache directory. Default env `MASS_SERVICES_CACHE`, else `<repo>/.cache/services`. */
   cacheDir?: string;
   /** Progress messages. Default: none. */
   log?: (msg: string) => void;
@@ -62,7 +62,11 @@ export function esPort(options: ElasticsearchOptions = {}): number {
 }
 
 function cacheDirOf(options: ElasticsearchOptions): string {
-  return resolve(options.cacheDir ?? process.env.MASS_SERVICES_CACHE ?? join(repoRoot, ".services-cache"));
+  const fromEnv = process.env.MASS_SERVICES_CACHE;
+  return resolve(
+    options.cacheDir ??
+      (fromEnv !== undefined && fromEnv !== "" ? fromEnv : join(repoRoot, ".cache", "services")),
+  );
 }
 
 const isRoot = () => process.getuid?.() === 0;

@@ -1,13 +1,15 @@
 import { randomBytes } from "node:crypto";
 import mysql, { type Connection } from "mysql2/promise";
 import { inject } from "vitest";
+import { type MariaDbConfig, mariaDbConfig } from "../../../scripts/services/mariadb.js";
 
-/** The MariaDB the global setup provided (throws when the run excluded it). */
-export function mysqlConfig() {
-  const cfg = inject("mysql");
-  if (cfg === undefined)
-    throw new Error("MariaDB excluded by MASS_TEST_SERVICES: run without it or include mariadb");
-  return cfg;
+/**
+ * The MariaDB of this run: the one the global setup provided, or (for tests of another service
+ * that also need MySQL, e.g. the MySQL-to-Elasticsearch crash test) the one the environment
+ * names; such a test calls `ensureMariaDb()` from scripts/services/mariadb.ts first.
+ */
+export function mysqlConfig(): MariaDbConfig {
+  return (inject("mysql") as MariaDbConfig | undefined) ?? mariaDbConfig();
 }
 
 /** A unique table name for one test: `mass_<prefix>_<random>`. */

@@ -3,9 +3,10 @@ import { createInterface } from "node:readline";
 import type { Client } from "@elastic/elasticsearch";
 import type { Connection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureMariaDb } from "../../../scripts/services/mariadb.js";
 import { mysqlOffsetStore } from "../../../src/connectors/mysql/index.js";
-import { adminClient, esUrl, uniqueIndex } from "../elasticsearch/es.js";
 import { adminConnection, mysqlConfig, uniqueTable } from "../mysql/db.js";
+import { adminClient, esUrl, uniqueIndex } from "./es.js";
 
 const ROWS = 100_000;
 let db: Connection;
@@ -14,6 +15,8 @@ let table: string;
 let index: string;
 
 beforeAll(async () => {
+  // MariaDB runs on these machines whether or not this run's services include "mysql"
+  await ensureMariaDb(mysqlConfig());
   db = await adminConnection();
   es = adminClient();
   table = uniqueTable("crash");
