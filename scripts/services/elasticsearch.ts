@@ -14,7 +14,7 @@
  * Each port has its own instance directory (config, data, logs, tmp, pid file) that is wiped at
  * every start; a JVM left behind by an earlier run (pid file) is stopped first.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -54,6 +54,12 @@ export interface ElasticsearchOptions {
   cacheDir?: string;
   /** Progress messages. Default: none. */
   log?: (msg: string) => void;
+  /**
+   * Stop Elasticsearch when this process dies without calling `stop()` (killed, crashed): a
+   * detached watchdog polls this process's pid and stops the JVM (SIGTERM, then SIGKILL)
+   * once it is gone. Default true; the `start` command line turns it off (it exits at once).
+   */
+  watchdog?: boolean;
 }
 
 /** The HTTP port from the options or the environment. */
@@ -268,8 +274,28 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     await service.stop();
     throw new Error(`${(err as Error).message}; see ${logFile}`);
   }
+  if (options.watchdog !== false) startWatchdog(pidFile);
   log(`ready at ${url}`);
   return service;
+}
+
+/**
+ * A detached shell that waits for this process to exit, then stops the JVM of `pidFile` if it
+ * is still the Elasticsearch this process started (same pid, an Elasticsearch command line).
+ */
+function startWatchdog(pidFile: string): void {
+  const pid = runningPid(pidFile);
+  if (pid === undefined) return;
+  const script = [
+    `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done`,
+    `ours() { kill -0 ${pid} 2>/dev/null && grep -q org.elasticsearch /proc/${pid}/cmdline 2>/dev/null; }`,
+    `ours || exit 0`,
+    `kill -TERM ${pid}`,
+    `for i in $(seq 1 30); do ours || exit 0; sleep 1; done`,
+    `kill -KILL ${pid}`,
+  ].join("\n");
+  const child = spawn("sh", ["-c", script], { detached: true, stdio: "ignore" });
+  child.unref();
 }
 
 /** `KEY=value` arguments for `env` of the variables Elasticsearch reads (runuser resets the environment). */
@@ -286,7 +312,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const action = process.argv[2];
   const log = (m: string) => process.stderr.write(`elasticsearch: ${m}\n`);
   if (action === "start") {
-    const es = await startElasticsearch({ log });
+    const es = await startElasticsearch({ log, watchdog: false });
     process.stdout.write(`${es.url}\n`);
   } else if (action === "stop") {
     await stopElasticsearch();
