@@ -269,11 +269,16 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
       }
       // wait for a full batch, the end of the scan, or an error
       this.want = Math.min(size, this.fetchRows);
+      const signal = this.signal;
+      let onAbort: (() => void) | undefined;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
+        onAbort = resolve;
+        signal?.addEventListener("abort", onAbort, { once: true });
       });
+      signal?.removeEventListener("abort", onAbort!);
       this.wake = undefined;
-      if (!this.scanning) return this.finished ? null : [];
+      if (!this.scanning || signal?.aborted === true) return this.finished ? null : [];
       if (this.rows.length - this.head >= this.want && this.rows.length - this.head < size) break;
     }
     const n = Math.min(size, this.rows.length - this.head);
