@@ -35,7 +35,11 @@ beforeAll(async () => {
   db = await adminConnection();
 });
 afterAll(async () => {
-  for (const t of tables) await db.query(`DROP TABLE IF EXISTS ${t}`);
+  for (const t of tables) {
+    await db.query(`DROP TABLE IF EXISTS ${t}`);
+    // the cursors the default offset store kept for them
+    await db.query("DELETE FROM mass_offsets WHERE id = ?", [`mysql:${t}:id`]).catch(() => {});
+  }
   await db.end();
 });
 
