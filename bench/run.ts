@@ -69,6 +69,14 @@ const scenarios: Scenario[] = [
     args: ["16"],
   },
   {
+    id: "graph",
+    file: "bench/graph-overhead.ts",
+    impls: ["await-loop", "mass-seq", "mass-all"],
+    sizes: [1000],
+    reference: "await-loop",
+    distinctChecksums: true,
+  },
+  {
     id: "nexmark",
     file: "bench/nexmark.ts",
     impls: [
@@ -116,6 +124,16 @@ const scenarios: Scenario[] = [
     sizes: [undefined],
     reference: "decode-only",
   },
+  // real servers: MariaDB, and Elasticsearch started by scripts/services/elasticsearch.ts (see bench/README.md)
+  ...["mysql-sink", "mysql-source", "es-sink", "es-source"].map(
+    (id): Scenario => ({
+      id,
+      file: "bench/mysql-es.ts",
+      impls: [`${id}:bare`, `${id}:mass`],
+      sizes: [1_000_000],
+      reference: `${id}:bare`,
+    }),
+  ),
 ];
 
 const { values, positionals } = parseArgs({
@@ -137,9 +155,11 @@ for (const sc of wanted) {
   for (const size of sc.sizes) {
     const rows: { impl: string; m: Measurement; rps: number; cps: number; rss: number; growth: number }[] =
       [];
-    for (const impl of sc.impls) {
-      const ms: Measurement[] = [];
-      for (let r = 0; r < runs; r++) {
+    // runs interleaved (a b c, a b c, ...) so that a machine getting busier or quieter during
+    // the scenario does not favour the implementations measured first
+    const byImpl = new Map<string, Measurement[]>(sc.impls.map((i) => [i, []]));
+    for (let r = 0; r < runs; r++) {
+      for (const impl of sc.impls) {
         const out = execFileSync(
           process.execPath,
           [
@@ -154,9 +174,12 @@ for (const sc of wanted) {
           { encoding: "utf8", maxBuffer: 1 << 24 },
         );
         const m = JSON.parse(out.trim().split("\n").at(-1)!) as Measurement;
-        ms.push(m);
+        byImpl.get(impl)!.push(m);
         all.push(m);
       }
+    }
+    for (const impl of sc.impls) {
+      const ms = byImpl.get(impl)!;
       rows.push({
         impl,
         m: ms[0],

@@ -1,3 +1,5 @@
+import { AsyncIterableX } from "ix/asynciterable/asynciterablex";
+import type { GraphInstanceStatus, GraphNodeStatus } from "./graph/graph-types.js";
 import type { RunStatus } from "./task-run.js";
 
 /** A run changed status. */
@@ -41,8 +43,23 @@ export interface CustomEvent {
   readonly occurAt: number;
 }
 
+/**
+ * A graph instance or one of its nodes changed state (`node` absent for the instance itself).
+ * Node runs also emit the lifecycle events of their task id, `<graphId>/<node>`.
+ */
+export interface GraphEvent {
+  readonly type: "graph";
+  readonly graphId: string;
+  readonly instanceId: string;
+  readonly node?: string;
+  /** A node's or the instance's new state. */
+  readonly status: GraphNodeStatus | GraphInstanceStatus;
+  readonly msg: string;
+  readonly occurAt: number;
+}
+
 /** Every event a scheduler emits. */
-export type SchedulerEvent = LifecycleEvent | ProgressEvent | CustomEvent;
+export type SchedulerEvent = LifecycleEvent | ProgressEvent | CustomEvent | GraphEvent;
 
 /**
  * A bounded buffer behind `scheduler.events()`: holds at most `capacity` events for a slow
@@ -93,6 +110,7 @@ export class EventBuffer implements AsyncIterableIterator<SchedulerEvent> {
   }
 
   return(): Promise<IteratorResult<SchedulerEvent>> {
+    this.items.length = 0; // the consumer left: what is buffered is not for anyone
     this.end();
     this.onClose();
     return Promise.resolve({ value: undefined, done: true });
@@ -100,5 +118,40 @@ export class EventBuffer implements AsyncIterableIterator<SchedulerEvent> {
 
   [Symbol.asyncIterator](): AsyncIterableIterator<SchedulerEvent> {
     return this;
+  }
+}
+
+/**
+ * What `scheduler.events()` returns: every event from the call on, as an IxJS
+ * `AsyncIterableX` (so `pipe(filter(...), map(...))` and the other `ix/asynciterable/operators`
+ * apply), over a bounded buffer (see {@link EventBuffer}: the oldest events are dropped for a
+ * consumer that falls `capacity` behind, counted in `dropped`). One consumer: iterate it once.
+ * Breaking out of the loop (or `return()`) unsubscribes; it ends when the scheduler stops.
+ * It is also an async iterator itself (`next()`, `return()`).
+ */
+export class SchedulerEvents
+  extends AsyncIterableX<SchedulerEvent>
+  implements AsyncIterableIterator<SchedulerEvent>
+{
+  /** @internal */
+  constructor(private readonly buffer: EventBuffer) {
+    super();
+  }
+
+  /** Events dropped so far because this consumer was slower than the buffer's capacity. */
+  get dropped(): number {
+    return this.buffer.dropped;
+  }
+
+  next(): Promise<IteratorResult<SchedulerEvent>> {
+    return this.buffer.next();
+  }
+
+  return(): Promise<IteratorResult<SchedulerEvent>> {
+    return this.buffer.return();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<SchedulerEvent> {
+    return this.buffer;
   }
 }

@@ -1,16 +1,29 @@
 import { Env } from "../env/env.js";
 import type { EnvOptions } from "../env/options.js";
-import type { RunReport } from "../env/report.js";
+import { RunError, type RunReport } from "../env/report.js";
 import { type Proceed, Task, type TaskBus } from "./task.js";
 
 /**
  * A task hosting a stream job (the original design's StreamTask): implement
  * `streamProcessExecutor(env, bus, input)` to build the graph on `env`; the scheduler then runs
- * the Env, and the task **holds its slot until every terminal node has ended**. `handle.stop()`
- * (or the scheduler's stop) stops the Env gracefully: sources read no more, what is in flight
- * drains, the run ends as `stopped`. The run's result is the Env's RunReport.
+ * the Env, and the task **holds its slot until every terminal node has ended**.
+ *
+ * - `handle.stop()` (or a timeout, or the end of a scheduler stop's grace period) aborts
+ *   `bus.signal`: the Env stops gracefully (sources read no more, what is in flight drains) and
+ *   the run ends as `stopped` (Flink's cancel).
+ * - A graceful `scheduler.stop()` aborts `bus.draining`: the Env drains the same way and the
+ *   run ends as `finished` with the Env's report (status `stopped`): what it processed is
+ *   committed (Flink's stop with drain).
+ *
+ * The run's result is the Env's RunReport. Pipelines awaited inside `streamProcessExecutor`
+ * run there (the original design's `await env.from(...).to(...)`); the report is the last run's.
  */
 export abstract class StreamTask<In = unknown> extends Task<In, RunReport> {
+  /** The Envs of this task's running runs, by run id (read them through `handle.liveEnvs()`). @internal */
+  readonly liveEnvs = new Map<string, Env>();
+  /** The RunReport of the last run that ended (finished, stopped, or failed with a report). @internal */
+  lastReport: RunReport | undefined = undefined;
+
   /** Builds the job on `env` (do not call `env.run()`: the scheduler does). */
   abstract streamProcessExecutor(env: Env, bus: TaskBus, input: In): void | Promise<void>;
 
@@ -21,15 +34,31 @@ export abstract class StreamTask<In = unknown> extends Task<In, RunReport> {
 
   async executor(input: In, proceed: Proceed, bus: TaskBus): Promise<RunReport> {
     const env = new Env(this.envOptions(bus));
-    await this.streamProcessExecutor(env, bus, input);
-    const stop = () => env.stop();
+    let stopping = false;
+    const stop = () => {
+      stopping = true;
+      env.stop();
+    };
     bus.signal.addEventListener("abort", stop, { once: true });
+    bus.draining.addEventListener("abort", stop, { once: true });
+    this.liveEnvs.set(bus.runId, env);
     try {
-      const report = await env.run();
+      await this.streamProcessExecutor(env, bus, input);
+      if (bus.signal.aborted) throw bus.signal.reason;
+      const running = env.run();
+      if (stopping) env.stop(); // asked while the graph was being built
+      const report = await running.catch((err: unknown) => {
+        if (err instanceof RunError) this.lastReport = err.report;
+        throw err;
+      });
+      this.lastReport = report;
+      if (bus.signal.aborted && report.status === "stopped") throw bus.signal.reason;
       await proceed({ now: report.recordsIn, total: report.recordsIn });
       return report;
     } finally {
+      this.liveEnvs.delete(bus.runId);
       bus.signal.removeEventListener("abort", stop);
+      bus.draining.removeEventListener("abort", stop);
     }
   }
 }

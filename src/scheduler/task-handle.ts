@@ -1,5 +1,9 @@
 import type { EventEmitter } from "node:events";
+import type { Env } from "../env/env.js";
+import type { RunReport } from "../env/report.js";
 import { ConfigError } from "../errors.js";
+import { checkKeys } from "../util/validate.js";
+import { StreamTask } from "./stream-task.js";
 import type { Progress } from "./task.js";
 import type { RunStatus, TaskDef } from "./task-run.js";
 import {
@@ -38,6 +42,16 @@ export class TaskHandle {
     return this.def.options.id;
   }
 
+  /** The task's display name (`name` or `taskName`; default: the id). */
+  get name(): string {
+    return this.def.options.name;
+  }
+
+  /** The task's description (`description` or `taskDescription`; default: empty). */
+  get description(): string {
+    return this.def.options.description;
+  }
+
   /** Status of the latest run (`init` before any). */
   get status(): RunStatus {
     return this.def.latest?.status ?? "init";
@@ -48,9 +62,59 @@ export class TaskHandle {
     return this.def.latest?.progress ?? { now: 0 };
   }
 
+  /** `'stream'` for a {@link StreamTask}, `'task'` otherwise. */
+  get kind(): "task" | "stream" {
+    return this.def.task instanceof StreamTask ? "stream" : "task";
+  }
+
+  /** `options.priority` (default 0). */
+  get priority(): number {
+    return this.def.options.priority;
+  }
+
+  /** Whether `pause()` is in effect. */
+  get paused(): boolean {
+    return this.def.paused;
+  }
+
+  /** Whether `stop()` was called: the task takes no new run. */
+  get stopped(): boolean {
+    return this.def.stopped;
+  }
+
+  /** The triggers, one line each (`"every 1000 ms"`, `"cron 0 9 * * * (Europe/Paris)"`, `"signal reindex"`). */
+  get triggers(): string[] {
+    return this.def.triggers.map((t) => t.describe());
+  }
+
   /**
-   * Queues a run now with `input` (one-shot).
-   * @returns the run id, or `null` when the task is stopped.
+   * The earliest next fire time of the armed time triggers (`at`, `every`, `atEvery`), epoch ms;
+   * `undefined` when none is armed (scheduler not started, task stopped, signal triggers only).
+   */
+  get nextFireAt(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.def.triggers) {
+      const at = t.nextFireAt?.();
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+
+  /** For a stream task, the Envs of its running runs by run id (live: read their topology and stats); empty otherwise. */
+  liveEnvs(): ReadonlyMap<string, Env> {
+    return this.def.task instanceof StreamTask ? new Map(this.def.task.liveEnvs) : new Map();
+  }
+
+  /** For a stream task, the RunReport of its last ended run (finished, stopped or failed); `undefined` otherwise. */
+  get lastReport(): RunReport | undefined {
+    return this.def.task instanceof StreamTask ? this.def.task.lastReport : undefined;
+  }
+
+  /**
+   * Queues a run now with `input` (one-shot). On a scheduler that is not started yet, the run
+   * waits for `start()`.
+   * @returns the run id, or `null` when the task is stopped (`handle.stop()`).
+   * @throws LifecycleError when the scheduler is stopping or stopped.
    */
   sched(input?: unknown): string | null {
     return this.host.enqueue(this.def, input, null, "executor");
@@ -66,12 +130,23 @@ export class TaskHandle {
 
   /**
    * Runs on a cron schedule (croner syntax: 5 fields, or 6 with seconds first), in `tz` (IANA
-   * name, default the process's zone).
-   * @throws ConfigError for an invalid expression.
+   * name such as `"Europe/Paris"`, default the process's zone; DST handled by croner).
+   * @throws ConfigError for an invalid expression, an unknown time zone or an unknown option key
+   *   (checked here, not at `start()`).
+   * @throws LifecycleError when the scheduler is stopping or stopped.
    */
   atEvery(cron: string, options: { tz?: string } = {}): this {
-    this.host.addTrigger(this.def, new CronTrigger(cron, options.tz));
+    checkKeys(`atEvery(${JSON.stringify(cron)}, options)`, options, ["tz"]);
+    this.host.addTrigger(this.def, new CronTrigger(cron, options?.tz));
     return this;
+  }
+
+  /**
+   * Alias of {@link TaskHandle.atEvery}: the original design's spelling (Mass v1/v2 code runs
+   * unchanged).
+   */
+  at_every(cron: string, options: { tz?: string } = {}): this {
+    return this.atEvery(cron, options);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Logger } from "../util/logger.js";
+import type { GraphRunContext } from "./graph/graph-types.js";
 import type { Json } from "./store/store-state.js";
 
 /** What `proceed()` takes: progress so far (`now` of `total` units, any unit). */
@@ -37,8 +38,18 @@ export interface Checkpoint {
 
 /** The third argument of `executor` (the original design's bus). */
 export interface TaskBus {
-  /** Aborted when the run is stopped, times out, or the scheduler stops. */
+  /**
+   * Aborted when the run is stopped (`handle.stop()`), times out, or is still running when the
+   * scheduler's stop grace period is over (reason: a TaskStoppedError or TaskTimeoutError).
+   */
   readonly signal: AbortSignal;
+  /**
+   * Aborted when the scheduler begins a graceful stop (`scheduler.stop({ timeoutMs })`): the run
+   * is not interrupted and may finish normally within the grace period; a long run can use this
+   * notice to wrap up early (a StreamTask drains its Env). `signal` aborts only if it is still
+   * running when the grace period is over.
+   */
+  readonly draining: AbortSignal;
   readonly store: TaskStoreTx;
   readonly checkpoint: Checkpoint;
   /** Emits a custom event `{ type: 'custom', id, runId, event, payload }` to scheduler listeners. */
@@ -50,6 +61,8 @@ export interface TaskBus {
   readonly runId: string;
   /** When the trigger fired (epoch ms); for catch-up runs, the missed fire time. */
   readonly firedAt: number;
+  /** For a node of an execution graph: its graph, instance, node name and inputs. */
+  readonly graph?: GraphRunContext;
 }
 
 /**

@@ -21,6 +21,10 @@ export interface Trigger {
   disarm(): void;
   /** Fire times missed in `(last, now]`, at most `max` (time triggers only). */
   missed?(last: number, now: number, max: number): number[];
+  /** The next fire time while armed (epoch ms), for time triggers; `undefined` otherwise. */
+  nextFireAt?(): number | undefined;
+  /** One line for people and the control plane, e.g. `"every 1000 ms"`, `"cron 0 9 * * * (Europe/Paris)"`. */
+  describe(): string;
 }
 
 /** Longest single timer: setTimeout's limit (2^31 - 1 ms, ~24.8 days); longer waits re-arm. */
@@ -31,8 +35,14 @@ abstract class TimeTrigger implements Trigger {
   abstract readonly repeatable: boolean;
   private handle: unknown = null;
   private ctx: TriggerContext | null = null;
+  private nextAt: number | undefined = undefined;
   /** Next fire time after `from`, or +Infinity. */
   protected abstract next(from: number): number;
+  abstract describe(): string;
+
+  nextFireAt(): number | undefined {
+    return this.nextAt;
+  }
 
   arm(ctx: TriggerContext): void {
     this.ctx = ctx;
@@ -41,11 +51,13 @@ abstract class TimeTrigger implements Trigger {
 
   private schedule(at: number): void {
     const ctx = this.ctx;
+    this.nextAt = ctx !== null && Number.isFinite(at) ? at : undefined;
     if (ctx === null || !Number.isFinite(at)) return;
     const delay = Math.max(0, at - ctx.clock.now());
     this.handle = ctx.clock.setTimeout(
       () => {
         this.handle = null;
+        this.nextAt = undefined;
         if (this.ctx === null) return;
         if (ctx.clock.now() < at) return this.schedule(at);
         ctx.fire(at);
@@ -59,6 +71,7 @@ abstract class TimeTrigger implements Trigger {
     if (this.handle !== null) this.ctx?.clock.clearTimeout(this.handle);
     this.handle = null;
     this.ctx = null;
+    this.nextAt = undefined;
   }
 
   missed(last: number, now: number, max: number): number[] {
@@ -84,6 +97,9 @@ export class AtTrigger extends TimeTrigger {
   override missed(): number[] {
     return [];
   }
+  describe(): string {
+    return `at ${new Date(this.at).toISOString()}`;
+  }
 }
 
 /** `every(ms)`: every `ms` from when it is armed. */
@@ -96,29 +112,59 @@ export class EveryTrigger extends TimeTrigger {
   protected next(from: number): number {
     return from + this.ms;
   }
+  describe(): string {
+    return `every ${this.ms} ms`;
+  }
 }
 
-/** `atEvery(cron, { tz })`: cron expression with optional seconds field, in a time zone (croner). */
+/**
+ * `atEvery(cron, { tz })`: cron expression with optional seconds field, in a time zone (croner).
+ * Both are checked here, when the trigger is made, so a bad one never reaches `start()`.
+ * @throws ConfigError for an invalid expression or an unknown time zone.
+ */
 export class CronTrigger extends TimeTrigger {
   readonly kind = "cron";
   readonly repeatable = true;
   private readonly cron: Cron;
-  constructor(expression: string, tz?: string) {
+  constructor(
+    private readonly expression: string,
+    private readonly tz?: string,
+  ) {
     super();
+    const where = `atEvery(${JSON.stringify(expression)}${tz === undefined ? "" : `, { tz: ${JSON.stringify(tz)} }`})`;
+    if (tz !== undefined) checkTimeZone(where, tz);
     try {
       this.cron = new Cron(expression, { paused: true, ...(tz === undefined ? {} : { timezone: tz }) });
+      this.cron.nextRun(); // croner reports some errors (time zones, impossible dates) only here
     } catch (err) {
-      throw new ConfigError(
-        `atEvery("${expression}"): not a valid cron expression: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
+      throw new ConfigError(`${where}: not a valid cron expression: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   protected next(from: number): number {
     const d = this.cron.nextRun(new Date(from));
     return d === null ? Number.POSITIVE_INFINITY : d.getTime();
+  }
+  describe(): string {
+    return `cron ${this.expression}${this.tz === undefined ? "" : ` (${this.tz})`}`;
+  }
+}
+
+/** Throws a ConfigError unless `tz` is an IANA time zone this runtime knows. */
+function checkTimeZone(where: string, tz: unknown): void {
+  if (typeof tz !== "string" || tz.length === 0) {
+    throw new ConfigError(`${where}: options.tz must be an IANA time zone name such as "Europe/Paris"`, {
+      option: "tz",
+    });
+  }
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+  } catch (err) {
+    throw new ConfigError(
+      `${where}: unknown time zone ${JSON.stringify(tz)}; give an IANA name such as "Europe/Paris" or "UTC"`,
+      { option: "tz", cause: err },
+    );
   }
 }
 
@@ -134,6 +180,9 @@ export class SignalTrigger implements Trigger {
   disarm(): void {
     this.off?.();
     this.off = null;
+  }
+  describe(): string {
+    return `signal ${this.name}`;
   }
 }
 
@@ -153,5 +202,8 @@ export class EmitterTrigger implements Trigger {
   disarm(): void {
     if (this.listener !== null) (this.emitter as EventEmitter).off(this.event, this.listener);
     this.listener = null;
+  }
+  describe(): string {
+    return `event ${this.event}`;
   }
 }

@@ -16,6 +16,7 @@ import {
   sum,
   tumbling,
 } from "../../src/index.js";
+import { VirtualClock } from "../../src/util/virtual-clock.js";
 import { AckingSource, ticks } from "../helpers.js";
 
 interface Ev {
@@ -201,7 +202,8 @@ describe("event-time windows (Flink's documented behaviour)", () => {
   });
 
   it("union takes the minimum watermark of its inputs; an idle input is left out", async () => {
-    const env = new Env({ batchSize: 1 });
+    const clock = new VirtualClock(0);
+    const env = new Env({ batchSize: 1, clock });
     let release!: () => void;
     const gate = new Promise<void>((r) => {
       release = r;
@@ -230,11 +232,18 @@ describe("event-time windows (Flink's documented behaviour)", () => {
         })(),
       );
     const run = env.run();
-    await ticks(5);
-    // the slow input holds the watermark at 499: nothing may fire yet
+    const windowIn = () =>
+      env
+        .runtimeNodes()
+        .filter((n) => n.kind === "window")
+        .reduce((a, n) => a + n.stats.recordsIn, 0);
+    while (windowIn() < 3) await new Promise((r) => setImmediate(r));
+    // the slow input holds the watermark at 499: nothing may fire yet, even 19 ms later
+    await clock.advance(19);
     expect(fired).toEqual([]);
-    // once it is idle (20 ms), the fast input's watermark (19999) fires [0, 5000)
-    await new Promise((r) => setTimeout(r, 120));
+    // once it is idle (20 ms of the Env's clock), the fast input's watermark (19999) fires [0, 5000)
+    await clock.advance(21);
+    while (fired.length === 0) await new Promise((r) => setImmediate(r));
     expect(fired.map((r) => r.window.start)).toEqual([0]);
     release();
     await run;

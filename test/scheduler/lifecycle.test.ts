@@ -96,8 +96,9 @@ describe("lifecycle (READY -> STARTING -> STARTED -> STOPPING -> STOPPED)", () =
     await parent.start();
     await child.start();
     parent.adopt(child);
+    const parentStopped = new Promise<Error | undefined>((r) => parent.onStopped(r));
     await child.stop(new Error("connection lost"));
-    await new Promise((r) => setImmediate(r));
+    expect((await parentStopped)?.message).toBe("connection lost");
     expect(parent.state).toBe("STOPPED");
     expect(parent.log.at(-1)).toBe("stopping:connection lost");
   });

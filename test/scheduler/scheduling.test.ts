@@ -13,17 +13,7 @@ import {
   type TaskBus,
   VirtualClock,
 } from "../../src/scheduler/index.js";
-
-const tick = async (n = 5) => {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-};
-const gate = () => {
-  let open!: () => void;
-  const p = new Promise<void>((r) => {
-    open = r;
-  });
-  return { p, open };
-};
+import { gate, lifecycle } from "./events-helper.js";
 
 describe("triggers on a virtual clock", () => {
   it("at(), every() and atEvery() (seconds, time zone) fire at the right instants", async () => {
@@ -296,9 +286,10 @@ describe("runs: store, checkpoints, pause/resume/stop, progress, overlap, clean"
       { id: "stoppable" },
     );
     await s.start();
+    const running = lifecycle(s, "stoppable", "running");
     h.sched();
     h.sched();
-    await tick();
+    await running;
     const stopped = h.stop(new Error("operator"));
     g.open();
     await stopped;
@@ -332,10 +323,11 @@ describe("runs: store, checkpoints, pause/resume/stop, progress, overlap, clean"
       { id: "c", overlap: "allow" },
     );
     await s.start();
+    const running = lifecycle(s, "c", "running");
     h.sched();
     h.sched();
     h.sched();
-    await tick();
+    await running;
     expect(h.cancel()).toBe(2);
     g.open();
     await s.idle();
@@ -372,7 +364,7 @@ describe("runs: store, checkpoints, pause/resume/stop, progress, overlap, clean"
       await s.start();
       await clock.advance(5000);
       const waiting = h.cancel();
-      await s.stop({ timeoutMs: 0 });
+      await s.stop({ timeoutMs: 0, forceAfterMs: 0 });
       expect({ overlap, runs, maxActive, waiting }).toEqual({ overlap, ...expected });
     }
   });
@@ -431,6 +423,7 @@ describe("preemptive mode", () => {
     const s = new Scheduler({ concurrency: 1, mode: "preemptive" });
     const log: string[] = [];
     const g = gate();
+    const atGate = gate();
     const low = s.spawnTask(
       {
         async executor(_i: unknown, proceed: () => Promise<void>, bus: TaskBus) {
@@ -438,7 +431,10 @@ describe("preemptive mode", () => {
           log.push(`low from ${from}`);
           for (let i = from; i < 4; i++) {
             await bus.checkpoint.save(i);
-            if (i === 1) await g.p;
+            if (i === 1 && from === 0) {
+              atGate.open();
+              await g.p;
+            }
             await proceed();
           }
           log.push("low done");
@@ -449,7 +445,7 @@ describe("preemptive mode", () => {
     const high = s.spawnTask({ executor: () => void log.push("high") }, { id: "high", priority: 10 });
     await s.start();
     low.sched();
-    await tick();
+    await atGate.p; // low has saved checkpoint 1
     high.sched();
     g.open();
     await s.idle();
@@ -462,6 +458,7 @@ describe("stream tasks", () => {
   it("a StreamTask holds its slot until its Env ended, and stops cleanly", async () => {
     const s = new Scheduler({ concurrency: 1 });
     const sink = new ArraySink<number>();
+    const busy = gate();
     let i = 0;
     class Counter extends StreamTask {
       streamProcessExecutor(env: Env) {
@@ -470,6 +467,9 @@ describe("stream tasks", () => {
             *[Symbol.iterator]() {
               for (;;) yield i++;
             },
+          })
+          .tap((x) => {
+            if (x === 50_000) busy.open(); // many batches in: the second task had every chance to start
           })
           .to(sink);
       }
@@ -480,7 +480,7 @@ describe("stream tasks", () => {
     h.sched();
     const after = s.spawnTask({ executor: () => void order.push("second") }, { id: "second" });
     after.sched();
-    await new Promise((r) => setTimeout(r, 30));
+    await busy.p;
     expect(order).toEqual([]);
     expect(h.status).toBe("running");
     await h.stop();

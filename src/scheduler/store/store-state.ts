@@ -1,3 +1,5 @@
+import type { GraphInstanceRecord } from "../graph/graph-types.js";
+
 /** A JSON value (what the task store and checkpoints hold). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -26,13 +28,15 @@ export interface StoreState {
   checkpoints: Record<string, Json>;
   /** Dead letters, oldest first. */
   deadLetters: DeadLetterEntry[];
-  /** Last fire time (epoch ms) per task id, for catch-up after downtime. */
+  /** Last fire time (epoch ms) per task id (`graph:<id>` for graphs), for catch-up after downtime. */
   fires: Record<string, number>;
+  /** Execution graph instances by instance id (absent in stores written before graphs existed). */
+  graphs?: Record<string, GraphInstanceRecord>;
 }
 
 /** An empty state. @internal */
 export function emptyState(): StoreState {
-  return { version: 1, data: {}, checkpoints: {}, deadLetters: [], fires: {} };
+  return { version: 1, data: {}, checkpoints: {}, deadLetters: [], fires: {}, graphs: {} };
 }
 
 /**
