@@ -18,6 +18,7 @@ import { MAIN, type NodeSettings, type RuntimeNode } from "../runtime/node.js";
 import type { InputPort } from "../runtime/port.js";
 import { SinkNode } from "../runtime/sink-node.js";
 import { SourceNode } from "../runtime/source-node.js";
+import { newOperatorStats } from "../runtime/stats.js";
 import { TimestampNode, type TimestampSpec } from "../runtime/timestamp-node.js";
 import { TransformNode } from "../runtime/transform-node.js";
 import { LATE, WindowNode, type WindowSpec } from "../runtime/window-node.js";
@@ -361,7 +362,7 @@ function wire(n: LogicalNode, map: Map<LogicalNode, RuntimeNode>, ports: Map<Log
   const branchOf = (l: StageLink, tag: string): ChainBranch => {
     let b = branches.get(l);
     if (b === undefined) {
-      b = { stage: l.spec, out: -1, children: [] };
+      b = { stage: l.spec, out: -1, children: [], stats: newOperatorStats(), id: l.id };
       branches.set(l, b);
       (l.parent === null ? rootsOf(tag) : branchOf(l.parent, tag).children).push(b);
     }

@@ -26,6 +26,8 @@ export class StageLink {
   constructor(
     readonly spec: StageSpec,
     readonly parent: StageLink | null,
+    /** Operator id in the topology: the id of the node whose output it reads, then `.s<n>`. */
+    readonly id: string,
   ) {}
 
   /** The stages from the node's output down to this link. */
@@ -54,6 +56,8 @@ export class LogicalNode {
   readonly outputs: LogicalEdge[] = [];
   /** Index of the run that executed this node, once it ran or runs. */
   run?: number;
+  /** Stages appended downstream of this node so far (for their ids). */
+  stageCount = 0;
 
   constructor(
     readonly id: string,

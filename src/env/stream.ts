@@ -36,7 +36,8 @@ export class Stream<T> {
    * @typeParam U - record type after the stage.
    */
   stage<U>(spec: StageSpec): Stream<U> {
-    return new Stream<U>(this.env, this.node, new StageLink(spec, this.link));
+    const id = `${this.node.id}.s${++this.node.stageCount}`;
+    return new Stream<U>(this.env, this.node, new StageLink(spec, this.link, id));
   }
 
   /**

@@ -5,11 +5,11 @@ import type { FaultPolicy } from "../operators/fault-policy.js";
 import type { StageSpec } from "../operators/stage.js";
 import type { Logger } from "../util/logger.js";
 import { type AckToken, releaseAll, retainAll } from "./ack.js";
-import { type ChainBranch, type ChainRunner, compileChain, isIdentity } from "./chain.js";
+import { type ChainBranch, type ChainRunner, compileChain, isIdentity, leavesOf } from "./chain.js";
 import { type Batch, type Chunk, StreamStatus, Watermark } from "./envelope.js";
-import { type FaultHandler, type FaultScope, faultHandler } from "./fault.js";
+import { type FaultHandler, type FaultScope, faultHandler, pipelineError } from "./fault.js";
 import { InputPort, type PortOwner } from "./port.js";
-import { type NodeStats, newStats } from "./stats.js";
+import { type NodeStats, newOperatorStats, newStats, type OperatorStats } from "./stats.js";
 
 /** Tag of a node's main output. @internal */
 export const MAIN = "main";
@@ -66,6 +66,11 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   readonly pendingDeadLetters: DeadLetter[] = [];
   status: NodeStatus = "created";
   error?: PipelineError;
+  /**
+   * Errors of fused stages that failed under `'fail'` while the node ran on for its other
+   * branches (failure isolation inside a chain).
+   */
+  readonly branchErrors: PipelineError[] = [];
   /** Set on a node whose pipeline was ended by a failure elsewhere. */
   cancelReason?: Error;
   readonly completion: Promise<void>;
@@ -80,6 +85,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   private resolveCompletion!: () => void;
   private cleanedUp = false;
   private batchCounter = 0;
+  private rootBranch: ChainBranch | null | undefined;
 
   constructor(
     readonly id: string,
@@ -131,6 +137,23 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     return null;
   }
 
+  /** Counters of the root stage (the node's calculator), shared by every compiled variant. */
+  private rootBranchOf(children: ChainBranch[]): ChainBranch | null {
+    if (this.rootBranch === undefined) {
+      const root = this.rootStage();
+      this.rootBranch = root === null ? null : { stage: root, out: -1, children, stats: this.ownStats };
+    }
+    return this.rootBranch === null ? null : { ...this.rootBranch, children };
+  }
+
+  /**
+   * Counters of the node's own operator (source, sink, calculator, mapAsync, window...).
+   * For most nodes they are the node's counters.
+   */
+  get ownStats(): OperatorStats {
+    return this.stats;
+  }
+
   /** Compiles the fused chains (main output without timestamps; others on first use). */
   compile(): void {
     this.runnerFor(MAIN, false, false);
@@ -145,13 +168,59 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     let r = this.runners.get(cacheKey);
     if (r !== undefined) return r;
     let roots = tag === MAIN ? this.chainRoots : (this.sideRoots.get(tag) ?? []);
-    const root = tag === MAIN && !belowRoot ? this.rootStage() : null;
-    if (root !== null) roots = [{ stage: root, out: -1, children: roots }];
+    const root = tag === MAIN && !belowRoot ? this.rootBranchOf(roots) : null;
+    if (root !== null) roots = [root];
     r = isIdentity(roots)
       ? null
-      : compileChain(roots, this.outputs.length, (st) => this.handlerFor(st), withTs);
+      : compileChain(
+          roots,
+          this.outputs.length,
+          (b) => this.handlerFor(b),
+          withTs,
+          (b, err) => this.stageFailed(b, err, root !== null && b.stage === root.stage),
+        );
     this.runners.set(cacheKey, r);
     return r;
+  }
+
+  /**
+   * A fused stage gave up under `'fail'` (failure isolation inside a chain): the pipelines
+   * below it end (their nodes are cancelled with the error); the node and its other branches
+   * run on. When nothing else remains below the node (or the stage is the node's own
+   * calculator), the node fails as a whole.
+   */
+  private stageFailed(branch: ChainBranch, err: unknown, isRoot: boolean): void {
+    if (this.settled) return;
+    const stage = branch.stage!;
+    const perr = pipelineError(this.name, stage.name, err, {}, 1, stageKindName(stage.kind));
+    branch.dead = true;
+    branch.error = perr;
+    const leaves = leavesOf(branch);
+    const othersLive = this.outputs.some((p, j) => !p.dead && !leaves.includes(j));
+    if (isRoot || !othersLive) {
+      this.fail(perr);
+      return;
+    }
+    this.branchErrors.push(perr);
+    this.job.logger.debug({ node: this.name, operator: stage.name }, `branch ended: ${perr.message}`);
+    for (const j of leaves) {
+      const port = this.outputs[j];
+      const target = this.downstream.find((d) => d.inputs.includes(port));
+      target?.cancel(perr);
+    }
+  }
+
+  /** Every fused stage of the node (and its calculator), with its branch (counters, id, state). */
+  stageBranches(): ChainBranch[] {
+    const out: ChainBranch[] = [];
+    const visit = (b: ChainBranch) => {
+      if (b.stage === null) return;
+      out.push(b);
+      for (const c of b.children) visit(c);
+    };
+    for (const b of this.chainRoots) visit(b);
+    for (const roots of this.sideRoots.values()) for (const b of roots) visit(b);
+    return out;
   }
 
   private keyHandler: FaultHandler | null = null;
@@ -171,19 +240,21 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   }
 
   /** Builds the fault handler of a stage. */
-  protected handlerFor(s: StageSpec): FaultHandler {
+  protected handlerFor(b: ChainBranch): FaultHandler {
+    const s = b.stage!;
     const policy = s.onError ?? this.settings.onError;
+    const op = { name: s.name, kind: stageKindName(s.kind), stats: b.stats };
     if (s.kind === "calc") {
       const calc = s.calculator!;
       return faultHandler(
         this,
-        s.name,
+        { name: s.name, kind: this.kind, stats: undefined },
         policy,
         (x) => calc.calc(x),
         calc.failback === undefined ? undefined : (e, x) => calc.failback!(e, x),
       );
     }
-    return faultHandler(this, s.name, policy, s.fn as (x: unknown) => unknown);
+    return faultHandler(this, op, policy, s.fn as (x: unknown) => unknown);
   }
 
   /** The context given to `open(ctx)`. */
@@ -332,7 +403,9 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
         outs[j] = [];
         if (outTs !== null) outTs[j] = [];
       }
-      await runner(records, outs, ts, outTs);
+      // a record that reached a failed stage did not make it: its source batch stays
+      // unacknowledged for good (one reference that is never released)
+      if (await runner(records, outs, ts, outTs)) retainAll(acks);
     }
     if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
     const w = this.send(outs, outTs, acks);
@@ -354,7 +427,13 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     for (let j = 0; j < outs.length; j++) {
       const port = this.outputs[j];
       const out = outs[j];
-      if (out === undefined || port.dead || out.length === 0) continue;
+      if (out === undefined || out.length === 0) continue;
+      if (port.dead) {
+        // the pipeline through this edge ended: these records are not delivered, so their
+        // source batches are never acknowledged (at-least-once)
+        retainAll(acks);
+        continue;
+      }
       const ts = outTs === null ? null : outTs[j];
       this.stats.recordsOut += out.length;
       let full = false;
@@ -496,4 +575,9 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   protected release(acks: AckToken[] | null): void {
     releaseAll(acks);
   }
+}
+
+/** The kind shown for a stage (`compute` for a calculator). @internal */
+export function stageKindName(kind: StageSpec["kind"]): string {
+  return kind === "calc" ? "compute" : kind;
 }

@@ -36,20 +36,15 @@ export class SinkNode extends RuntimeNode {
       this.sink.failback === undefined ? undefined : (e, b) => this.sink.failback!(e, b as unknown[]),
       () => this.batchIndex,
     );
-    const recordHandler = faultHandler(
-      this,
-      this.operatorName,
-      this.settings.onError,
-      async (record) => {
-        // a retried record that the sink rejects again fails this attempt (no nested retries)
-        this.retrying = true;
-        try {
-          await this.sink.produce([record]);
-        } finally {
-          this.retrying = false;
-        }
-      },
-    );
+    const recordHandler = faultHandler(this, this.operatorName, this.settings.onError, async (record) => {
+      // a retried record that the sink rejects again fails this attempt (no nested retries)
+      this.retrying = true;
+      try {
+        await this.sink.produce([record]);
+      } finally {
+        this.retrying = false;
+      }
+    });
     this.sink[REJECT] = (record, err) => {
       if (this.retrying) throw err;
       const r = recordHandler(err, record);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Env, MemoryDeadLetters, PipelineError, Sink, retry } from "../../src/index.js";
+import { Env, type MemoryDeadLetters, PipelineError, retry, Sink } from "../../src/index.js";
 
 /** A sink that refuses odd numbers one by one and keeps the rest. */
 class EvenOnlySink extends Sink<number> {
@@ -76,6 +76,8 @@ describe("Sink.reject under retry that never heals", () => {
     await env.run();
     expect(sink.written).toEqual([2]);
     expect(sink.attempts.get(1)).toBe(4);
-    expect((env.deadLetters as MemoryDeadLetters).letters.map((l) => [l.record, l.attempts])).toEqual([[1, 4]]);
+    expect((env.deadLetters as MemoryDeadLetters).letters.map((l) => [l.record, l.attempts])).toEqual([
+      [1, 4],
+    ]);
   });
 });
