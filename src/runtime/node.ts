@@ -9,7 +9,7 @@ import { type ChainBranch, type ChainRunner, compileChain, isIdentity, leavesOf 
 import { type Batch, type Chunk, StreamStatus, Watermark } from "./envelope.js";
 import { type FaultHandler, type FaultScope, faultHandler, pipelineError } from "./fault.js";
 import { InputPort, type PortOwner } from "./port.js";
-import { type NodeStats, newOperatorStats, newStats, type OperatorStats } from "./stats.js";
+import { type NodeStats, newStats, type OperatorStats } from "./stats.js";
 
 /** Tag of a node's main output. @internal */
 export const MAIN = "main";
