@@ -208,14 +208,27 @@ export class Env {
   }
 
   /**
-   * Graceful stop of the current run: sources read no more, records in flight drain to the
-   * sinks, `run()` resolves with status `stopped`. Does nothing when nothing runs.
+   * Graceful stop of the current run: sources read no more (a `consume()` that is waiting for
+   * data is abandoned at once: the source's `ctx.signal` aborts, an async iterable's `return()`
+   * is called), records in flight drain to the sinks, every `cleanup()` runs once, and `run()`
+   * resolves with status `stopped`.
+   *
+   * @returns a promise of the run's end: the {@link RunReport} (status `stopped`, or `failed`
+   * when nodes failed meanwhile; `run()` then rejects with the {@link RunError}). It never
+   * rejects, so calling `stop()` without awaiting is fine. Resolves `undefined` when nothing
+   * runs.
    */
-  stop(): void {
+  stop(): Promise<RunReport | undefined> {
     const current = this.runs.at(-1);
-    if (current === undefined || current.done) return;
-    current.stopped = true;
-    current.job.stop();
+    if (current === undefined) return Promise.resolve(undefined);
+    if (!current.done) {
+      current.stopped = true;
+      current.job.stop();
+    }
+    return current.promise.then(
+      (report) => report,
+      (err: unknown) => (err instanceof RunError ? err.report : undefined),
+    );
   }
 
   /** @internal the promise behind a Pipeline. */

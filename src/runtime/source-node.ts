@@ -1,3 +1,4 @@
+import { LifecycleError } from "../errors.js";
 import { REJECT, type Source } from "../operators/source.js";
 import { abortable } from "../util/abortable.js";
 import { sleep } from "../util/sleep.js";
@@ -38,9 +39,25 @@ export class SourceNode extends RuntimeNode {
     throw new Error("internal: a source node has no input");
   }
 
-  /** Graceful stop: read no more, let what is in flight drain, end normally. */
+  /**
+   * Graceful stop: read no more, let what is in flight drain, end normally. A `consume()` that
+   * is waiting (an idle topic, an async iterable with nothing yet) is abandoned at once: the
+   * node's AbortSignal (`ctx.signal` of the source) aborts so the source can end its I/O, and
+   * what that call returns later is never delivered.
+   */
   requestStop(): void {
+    if (this.stopping || this.settled) return;
     this.stopping = true;
+    this.abort.abort(
+      new LifecycleError(`env "${this.job.envName}" is stopping: source "${this.name}" reads no more`, {
+        node: this.name,
+      }),
+    );
+  }
+
+  /** Whether a graceful stop was requested. */
+  get stopRequested(): boolean {
+    return this.stopping;
   }
 
   override async open(): Promise<void> {
@@ -75,6 +92,7 @@ export class SourceNode extends RuntimeNode {
         let got = this.source.consume(batchSize);
         if (got instanceof Promise) got = await abortable(got, this.signal, null);
         if (this.settled) return;
+        if (this.stopping) break;
         if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
         if (got === null || got.length === 0) {
           // no batch to go first: the source's watermark (if it has one) can go now
