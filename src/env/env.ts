@@ -231,8 +231,12 @@ export class Env {
     );
   }
 
-  /** @internal the promise behind a Pipeline. */
+  /**
+   * @internal the promise behind a Pipeline. Starts the run on a microtask, never synchronously
+   * inside `then()`: `src.to(a).then(...)` followed by `src.to(b)` puts both in one run.
+   */
   async awaitSink(node: LogicalNode): Promise<NodeReport> {
+    await null;
     if (node.run === undefined) {
       const current = this.runs.at(-1);
       if (current !== undefined && !current.done) await current.promise.catch(() => {});

@@ -3,9 +3,11 @@ import type { LogicalNode } from "./graph.js";
 import type { NodeReport } from "./report.js";
 
 /**
- * The result of `stream.to(sink)`: a thenable. Awaiting it starts the Env if it is not running
- * and resolves with the sink node's report when that sink is done; it rejects with the
- * PipelineError that ended this pipeline (a failure on any node it passes through).
+ * The result of `stream.to(sink)`: a thenable. Awaiting it (or calling `then`) starts the Env
+ * if it is not running — on a microtask, so pipelines added in the same synchronous code join
+ * the run — and resolves with the sink node's report when that sink is done; it rejects with
+ * the PipelineError that ended this pipeline (a failure on any node it passes through).
+ * A Pipeline nobody awaits starts nothing and never rejects: run the Env with `env.run()`.
  */
 export class Pipeline implements PromiseLike<NodeReport> {
   /** @internal */

@@ -71,6 +71,7 @@ export class Job implements JobContext {
     const sources = this.nodes.filter((n): n is SourceNode => n instanceof SourceNode);
     await Promise.all(sources.map((n) => n.open()));
     for (const s of sources) void s.run();
+    for (const n of this.nodes) if (!(n instanceof SourceNode)) n.endWithoutInput();
     await Promise.all(this.nodes.map((n) => n.completion));
     await this.deadLetterTail;
     this.durationMs = performance.now() - this.started;

@@ -467,6 +467,14 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
 
   // ---- end of input ----------------------------------------------------------------------
 
+  /**
+   * For a node that got no input edge at all (e.g. `lateRecords()` of a windowed stream that was
+   * never aggregated): its input is empty, so it ends at once.
+   */
+  endWithoutInput(): void {
+    if (this.inputs.length === 0 && !this.settled) void this.finish();
+  }
+
   inputEnded(index: number): void {
     this.inputWatermarks[index] = Number.POSITIVE_INFINITY;
     if (++this.endedInputs < this.inputs.length) {
