@@ -414,7 +414,16 @@ function nodeReport(rn: RuntimeNode): NodeReport {
     lateDropped: s.lateDropped,
   };
   const why = rn.error ?? rn.cancelReason;
-  return why === undefined ? report : { ...report, error: why.message };
+  const acks = rn instanceof SourceNode ? rn.acks : null;
+  const withAcks =
+    acks === null
+      ? report
+      : {
+          ...report,
+          ackedPosition: acks.ackedPosition,
+          finalAcked: acks.complete && acks.error === undefined,
+        };
+  return why === undefined ? withAcks : { ...withAcks, error: why.message };
 }
 
 function buildReport(env: string, job: Job, stopped: boolean): RunReport {

@@ -24,6 +24,17 @@ export interface NodeReport {
   readonly lateDropped: number;
   /** Why the node failed or was cancelled. */
   readonly error?: string;
+  /**
+   * For a source that implements `ack(position)`: the highest position whose `ack` call
+   * completed (records of this source, 0-based exclusive end).
+   */
+  readonly ackedPosition?: number;
+  /**
+   * For a source that implements `ack(position)`: whether its final position (every record it
+   * read) was acknowledged before its `cleanup()`. `false` after a failure below it, a stop
+   * that abandoned records, or a failed `ack` call: a restart reads again from `ackedPosition`.
+   */
+  readonly finalAcked?: boolean;
 }
 
 /**

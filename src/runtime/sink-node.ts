@@ -1,8 +1,17 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Sink } from "../operators/sink.js";
 import { REJECT } from "../operators/source.js";
 import type { Batch } from "./envelope.js";
 import { type FaultHandler, faultHandler, SKIP } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
+
+/**
+ * Marks the `produce([record])` calls a record-level retry makes, so that a `reject()` made
+ * from inside one (the record refused again) fails that attempt instead of starting nested
+ * retries, while `reject()` calls of the original batch — even concurrent ones — are each
+ * handled by the policy. Only the reject path pays for it.
+ */
+const retryScope = new AsyncLocalStorage<SinkNode>();
 
 /**
  * Runs a {@link Sink}: one `produce(batch)` at a time, awaited before the next batch is taken
@@ -15,7 +24,6 @@ export class SinkNode extends RuntimeNode {
   private batchIndex = -1;
   /** Records of the current batch the sink rejected (skipped or dead-lettered one by one). */
   private rejected = 0;
-  private retrying = false;
 
   constructor(
     id: string,
@@ -28,25 +36,21 @@ export class SinkNode extends RuntimeNode {
   }
 
   override compile(): void {
+    const op = { name: this.operatorName, kind: "sink" };
     this.handler = faultHandler(
       this,
-      this.operatorName,
+      op,
       this.settings.onError,
       (batch) => this.sink.produce(batch as unknown[]),
       this.sink.failback === undefined ? undefined : (e, b) => this.sink.failback!(e, b as unknown[]),
       () => this.batchIndex,
     );
-    const recordHandler = faultHandler(this, this.operatorName, this.settings.onError, async (record) => {
+    const recordHandler = faultHandler(this, op, this.settings.onError, (record) =>
       // a retried record that the sink rejects again fails this attempt (no nested retries)
-      this.retrying = true;
-      try {
-        await this.sink.produce([record]);
-      } finally {
-        this.retrying = false;
-      }
-    });
+      retryScope.run(this, () => this.sink.produce([record])),
+    );
     this.sink[REJECT] = (record, err) => {
-      if (this.retrying) throw err;
+      if (retryScope.getStore() === this) throw err;
       const r = recordHandler(err, record);
       const settle = (v: unknown) => {
         if (v === SKIP) this.rejected++;

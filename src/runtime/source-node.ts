@@ -92,7 +92,6 @@ export class SourceNode extends RuntimeNode {
         let got = this.source.consume(batchSize);
         if (got instanceof Promise) got = await abortable(got, this.signal, null);
         if (this.settled) return;
-        if (this.stopping) break;
         if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
         if (got === null || got.length === 0) {
           // no batch to go first: the source's watermark (if it has one) can go now
@@ -112,10 +111,47 @@ export class SourceNode extends RuntimeNode {
       }
       if (this.settled) return;
       await this.finish();
-      if (this.tracker !== null && this.status === "finished") await this.tracker.flush();
     } catch (err) {
       this.fail(err);
     }
+  }
+
+  /**
+   * The end of a source that read its last batch (or was stopped): ends its outputs, waits
+   * until every batch it emitted is acknowledged — or until every node below it settled (after
+   * a failed branch some batches never will be) — then calls `done()` (not after a stop) and
+   * `cleanup()`. So `ack()` never reaches a source that already closed its client.
+   */
+  protected override async finish(): Promise<void> {
+    try {
+      if (this.settled) return;
+      for (const port of this.outputs) if (!port.dead) port.end();
+      if (this.tracker !== null) {
+        await Promise.race([this.tracker.drained(), this.belowSettled()]);
+        // an ack() failure is reported by the job (RunError) and on this node's report
+        await this.tracker.flush().catch(() => {});
+      }
+      if (this.settled) return;
+      await this.callDone();
+      if (this.settled) return;
+      await this.settle("finished");
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Resolves when every node downstream of this source settled. */
+  private belowSettled(): Promise<unknown> {
+    const seen = new Set<RuntimeNode>();
+    const visit = (n: RuntimeNode) => {
+      for (const d of n.downstream) {
+        if (seen.has(d)) continue;
+        seen.add(d);
+        visit(d);
+      }
+    };
+    visit(this);
+    return Promise.all([...seen].map((n) => n.completion));
   }
 
   private sourceWatermark = Number.NEGATIVE_INFINITY;
