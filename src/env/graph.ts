@@ -5,6 +5,7 @@ import type { Source } from "../operators/source.js";
 import type { StageSpec } from "../operators/stage.js";
 import type { JoinSpec } from "../runtime/join-node.js";
 import type { KeyedAggSpec } from "../runtime/keyed-agg-node.js";
+import type { ShardSpec } from "../runtime/shard-node.js";
 import type { TimestampSpec } from "../runtime/timestamp-node.js";
 import type { WindowSpec } from "../runtime/window-node.js";
 import type { NodeOptions } from "./options.js";
@@ -19,7 +20,8 @@ export type LogicalKind =
   | "timestamps"
   | "window"
   | "keyedAgg"
-  | "join";
+  | "join"
+  | "shard";
 
 /** A stage appended to a stream; shared prefixes are shared links (fan-out runs them once). @internal */
 export class StageLink {
@@ -48,6 +50,7 @@ export type NodeOperator =
   | WindowSpec
   | KeyedAggSpec
   | JoinSpec
+  | ShardSpec
   | null;
 
 /** A node of the job graph as the user built it. @internal */
@@ -65,6 +68,8 @@ export class LogicalNode {
     readonly name: string,
     readonly operator: NodeOperator,
     readonly options: NodeOptions,
+    /** Name of the node's own operator (`array`, `Explode`, `window:tumbling`...). */
+    readonly operatorName: string = name,
   ) {}
 }
 

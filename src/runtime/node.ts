@@ -9,7 +9,7 @@ import { type ChainBranch, type ChainRunner, compileChain, isIdentity, leavesOf 
 import { type Batch, type Chunk, StreamStatus, Watermark } from "./envelope.js";
 import { type FaultHandler, type FaultScope, faultHandler, pipelineError } from "./fault.js";
 import { InputPort, type PortOwner } from "./port.js";
-import { type NodeStats, newStats, type OperatorStats } from "./stats.js";
+import { type NodeStats, newOperatorStats, newStats, type OperatorStats } from "./stats.js";
 
 /** Tag of a node's main output. @internal */
 export const MAIN = "main";
@@ -86,6 +86,8 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   private cleanedUp = false;
   private batchCounter = 0;
   private rootBranch: ChainBranch | null | undefined;
+  /** Records the node's own operator handed to its chain (not counting a calculator's calc outputs). */
+  private ownEmitted = 0;
 
   constructor(
     readonly id: string,
@@ -94,7 +96,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     readonly job: JobContext,
     readonly settings: NodeSettings,
     /** The node's own operator (source, calculator, sink), whose hooks are called. */
-    readonly operator: Hooks | null,
+    public operator: Hooks | null,
     /** Name of the node's main operator, for errors. */
     readonly operatorName: string,
   ) {
@@ -137,21 +139,37 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     return null;
   }
 
-  /** Counters of the root stage (the node's calculator), shared by every compiled variant. */
+  /** The root stage (the node's calculator), with counters shared by every compiled variant. */
   private rootBranchOf(children: ChainBranch[]): ChainBranch | null {
     if (this.rootBranch === undefined) {
       const root = this.rootStage();
-      this.rootBranch = root === null ? null : { stage: root, out: -1, children, stats: this.ownStats };
+      this.rootBranch =
+        root === null ? null : { stage: root, out: -1, children: [], stats: newOperatorStats() };
     }
     return this.rootBranch === null ? null : { ...this.rootBranch, children };
   }
 
   /**
-   * Counters of the node's own operator (source, sink, calculator, mapAsync, window...).
-   * For most nodes they are the node's counters.
+   * Counters of the node's own operator (its source, sink, calculator, mapAsync, window...),
+   * apart from the stages fused after it: records in, records it handed on, and what its own
+   * fault handling skipped, dead-lettered or retried (the node's totals less its stages').
    */
-  get ownStats(): OperatorStats {
-    return this.stats;
+  ownOperatorStats(): OperatorStats {
+    const s = this.stats;
+    const own: OperatorStats = {
+      recordsIn: s.recordsIn,
+      recordsOut:
+        this.kind === "sink" ? s.recordsOut : (this.rootBranch?.stats?.recordsOut ?? 0) + this.ownEmitted,
+      skipped: s.skipped,
+      deadLettered: s.deadLettered,
+      retries: s.retries,
+    };
+    for (const b of this.stageBranches()) {
+      own.skipped -= b.stats!.skipped;
+      own.deadLettered -= b.stats!.deadLettered;
+      own.retries -= b.stats!.retries;
+    }
+    return own;
   }
 
   /** Compiles the fused chains (main output without timestamps; others on first use). */
@@ -390,6 +408,8 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     const outs: unknown[][] = new Array(n);
     const outTs: number[][] | null = ts === null ? null : new Array(n);
     const runner = this.runnerFor(tag, ts !== null, belowRoot);
+    if (belowRoot || tag !== MAIN || this.rootBranch === null || this.rootBranch === undefined)
+      this.ownEmitted += records.length;
     if (runner === null) {
       const roots = tag === MAIN ? this.chainRoots : (this.sideRoots.get(tag) ?? []);
       let first = true;
@@ -407,6 +427,21 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
       // unacknowledged for good (one reference that is never released)
       if (await runner(records, outs, ts, outTs)) retainAll(acks);
     }
+    if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
+    const w = this.send(outs, outTs, acks);
+    if (w !== undefined) await w;
+  }
+
+  /**
+   * Writes one array of records per output edge (no chain), each output envelope holding a
+   * reference on `acks`; resolves once the outputs have room again. For nodes that route
+   * records themselves (a shard's partitioner).
+   */
+  protected async emitOutputs(
+    outs: unknown[][],
+    outTs: number[][] | null,
+    acks: AckToken[] | null,
+  ): Promise<void> {
     if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
     const w = this.send(outs, outTs, acks);
     if (w !== undefined) await w;

@@ -47,6 +47,8 @@ Stream.prototype.withTimestamps = function withTimestamps_<T>(
       0,
     ),
   };
-  const node = this.env.addNode("timestamps", "withTimestamps", spec, {}, [this as Stream<unknown>]);
+  const node = this.env.addNode("timestamps", "withTimestamps", spec, { name: "withTimestamps" }, [
+    this as Stream<unknown>,
+  ]);
   return new Stream<T>(this.env, node, null);
 };
