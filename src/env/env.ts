@@ -20,7 +20,7 @@ import {
   resolveEnvOptions,
 } from "./options.js";
 import { Pipeline } from "./pipeline.js";
-import { type NodeReport, RunError, type RunReport } from "./report.js";
+import { type NodeReport, RunError, type RunReport, type RunStats } from "./report.js";
 import { buildReport, groupReport } from "./run-report.js";
 import { Stream } from "./stream.js";
 import { type Topology, toMermaid, topologyOf } from "./topology.js";
@@ -245,7 +245,28 @@ export class Env {
     return this.runs.at(-1)?.job.nodes ?? [];
   }
 
-  /** The job graph: nodes and edges, each edge with the stages fused onto it. */
+  /**
+   * Live counters of the current run (or the last one, once it settled): the {@link RunReport}
+   * shape — per physical node (lanes included) and per operator (fused stages included) —
+   * read now. Cheap enough to poll (it walks the nodes; the hot loop only keeps counters).
+   * `undefined` before the first run. See docs/runtime.md, "Visibility".
+   */
+  stats(): RunStats | undefined {
+    const current = this.runs.at(-1);
+    if (current === undefined) return undefined;
+    const job = current.job;
+    let status: RunStats["status"] = "running";
+    if (current.done) status = job.errors().length > 0 ? "failed" : current.stopped ? "stopped" : "finished";
+    const duration = current.done ? job.durationMs : performance.now() - current.started;
+    const report = buildReport(this.name, job, "finished", current.lanes, duration);
+    return { ...report, status, run: current.index };
+  }
+
+  /**
+   * The job graph (physical nodes — lanes of shards included — and edges, each edge with the
+   * stages fused onto it) and the stream graph (every operator, with the node it is chained
+   * into). Available before running.
+   */
   topology(): Topology {
     return topologyOf(this.nodes);
   }

@@ -98,6 +98,19 @@ export interface RunReport {
 }
 
 /**
+ * A live snapshot of a run (`env.stats()`): the run report's shape, its counters read at the
+ * time of the call. For metrics: poll it (e.g. at each Prometheus scrape) and export
+ * `nodes[]` and `operators[]` counters labelled by `name`/`node`/`kind`/`lane`. See
+ * docs/runtime.md, "Visibility".
+ */
+export interface RunStats extends Omit<RunReport, "status"> {
+  /** `running` until the run settled, then the report's status. */
+  readonly status: RunReport["status"] | "running";
+  /** Index of the run in this Env (0 for the first `run()`). */
+  readonly run: number;
+}
+
+/**
  * `env.run()` rejects with this AggregateError when nodes failed: `errors` holds one
  * {@link PipelineError} per failed node (naming node, operator and record); `report` is the
  * run report, pipelines that shared no failed node having run to their end.

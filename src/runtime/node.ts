@@ -7,7 +7,13 @@ import type { Logger } from "../util/logger.js";
 import { type AckToken, releaseAll, retainAll } from "./ack.js";
 import { type ChainBranch, type ChainRunner, compileChain, isIdentity, leavesOf } from "./chain.js";
 import { type Batch, type Chunk, StreamStatus, Watermark } from "./envelope.js";
-import { type FaultHandler, type FaultScope, faultHandler, pipelineError } from "./fault.js";
+import {
+  describeOperator,
+  type FaultHandler,
+  type FaultScope,
+  faultHandler,
+  pipelineError,
+} from "./fault.js";
 import { InputPort, type PortOwner } from "./port.js";
 import { type NodeStats, newOperatorStats, newStats, type OperatorStats } from "./stats.js";
 
@@ -253,7 +259,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     err: unknown,
     record: unknown,
   ): Promise<unknown> {
-    this.keyHandler ??= faultHandler(this, "keyBy", this.settings.onError, keyFn);
+    this.keyHandler ??= faultHandler(this, { name: "keyBy", kind: "keyBy" }, this.settings.onError, keyFn);
     return this.keyHandler(err, record);
   }
 
@@ -550,11 +556,10 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     const perr =
       err instanceof PipelineError
         ? err
-        : new PipelineError(`node "${this.name}" (${this.operatorName}) failed: ${describeError(err)}`, {
-            node: this.name,
-            operator: this.operatorName,
-            cause: err,
-          });
+        : new PipelineError(
+            `node "${this.name}", ${describeOperator(this.operatorName, this.kind)} failed: ${describeError(err)}`,
+            { node: this.name, operator: this.operatorName, operatorKind: this.kind, cause: err },
+          );
     this.error = perr;
     this.status = "failed";
     this.stopInputs(perr);

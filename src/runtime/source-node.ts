@@ -63,7 +63,7 @@ export class SourceNode extends RuntimeNode {
   override async open(): Promise<void> {
     const handler = faultHandler(
       this,
-      this.operatorName,
+      { name: this.operatorName, kind: "source" },
       this.settings.onError,
       () => undefined,
       this.source.failback === undefined ? undefined : (e, x) => this.source.failback!(e, x),
