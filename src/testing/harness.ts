@@ -94,8 +94,9 @@ export class TestHarness {
 
   /** @param options - Env options (the clock is the harness's). */
   constructor(options: Omit<EnvOptions, "clock"> & { startTime?: number } = {}) {
-    this.clock = new VirtualClock(options.startTime ?? 0);
-    this.env = new Env({ batchSize: 64, ...options, clock: this.clock });
+    const { startTime, ...envOptions } = options;
+    this.clock = new VirtualClock(startTime ?? 0);
+    this.env = new Env({ batchSize: 64, ...envOptions, clock: this.clock });
   }
 
   /**
