@@ -238,6 +238,31 @@ export class Env {
   }
 
   /**
+   * @internal Ends the pipeline into sink `node` early (its consumer went away: a
+   * `toAsyncIterable()` loop that broke out): the sink's nodes are cancelled with `reason`, the
+   * nodes above left with no live output too (their `cleanup()` runs), other pipelines run on,
+   * and the run's status becomes `stopped`. Resolves once those nodes settled.
+   */
+  async closePipeline(node: LogicalNode, reason: Error): Promise<void> {
+    if (node.run === undefined) return;
+    const state = this.runs[node.run];
+    const sinks = state.nodes.get(node) ?? [];
+    if (sinks.some((rn) => !rn.settled)) state.stopped = true;
+    for (const rn of sinks) rn.cancel(reason);
+    const above = new Set<RuntimeNode>();
+    const visit = (rn: RuntimeNode) => {
+      for (const u of rn.upstream) {
+        if (above.has(u)) continue;
+        above.add(u);
+        visit(u);
+      }
+    };
+    for (const rn of sinks) visit(rn);
+    const ended = [...sinks, ...[...above].filter((rn) => rn.status === "cancelled")];
+    await Promise.all(ended.map((rn) => rn.completion));
+  }
+
+  /**
    * The physical nodes of the current (or last) run, for test kits and introspection.
    * @internal
    */

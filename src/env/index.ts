@@ -7,6 +7,7 @@ import "./methods/map-async.js";
 import "./methods/mutate.js";
 import "./methods/shard.js";
 import "./methods/tap.js";
+import "./methods/to-async-iterable.js";
 import "./methods/union.js";
 import "./methods/window-sugar.js";
 import "./methods/with-timestamps.js";

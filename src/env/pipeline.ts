@@ -12,7 +12,8 @@ import type { NodeReport } from "./report.js";
 export class Pipeline implements PromiseLike<NodeReport> {
   /** @internal */
   constructor(
-    private readonly env: Env,
+    /** @internal */
+    readonly env: Env,
     /** @internal */
     readonly sinkNode: LogicalNode,
   ) {}
