@@ -144,6 +144,6 @@ function wire(p: PlanNode, byPlan: Map<PlanNode, RuntimeNode>): void {
     const tag = e?.tag ?? MAIN;
     (e === null || e.link === null ? rootsOf(tag) : branchOf(e.link, tag).children).push(leaf);
   });
-  rn.chainRoots = rootsOf(MAIN);
-  for (const [tag, roots] of rootsByTag) if (tag !== MAIN) rn.sideRoots.set(tag, roots);
+  rn.chains.main = rootsOf(MAIN);
+  for (const [tag, roots] of rootsByTag) if (tag !== MAIN) rn.chains.side.set(tag, roots);
 }

@@ -162,3 +162,8 @@ export function leavesOf(branch: ChainBranch): number[] {
   if (branch.stage === null) return [branch.out];
   return branch.children.flatMap(leavesOf);
 }
+
+/** The kind shown for a stage (`compute` for a calculator). @internal */
+export function stageKindName(kind: StageSpec["kind"]): string {
+  return kind === "calc" ? "compute" : kind;
+}

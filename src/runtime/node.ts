@@ -1,56 +1,21 @@
 import { describeError, PipelineError } from "../errors.js";
 import type { OperatorContext } from "../operators/context.js";
 import type { DeadLetter } from "../operators/dead-letter.js";
-import type { FaultPolicy } from "../operators/fault-policy.js";
 import type { StageSpec } from "../operators/stage.js";
-import type { Logger } from "../util/logger.js";
 import { type AckToken, releaseAll, retainAll } from "./ack.js";
-import { type ChainBranch, type ChainRunner, compileChain, isIdentity, leavesOf } from "./chain.js";
+import { type ChainBranch, stageKindName } from "./chain.js";
+import { endBranch } from "./chain-failure.js";
 import { type Batch, type Chunk, StreamStatus, Watermark } from "./envelope.js";
-import {
-  describeOperator,
-  type FaultHandler,
-  type FaultScope,
-  faultHandler,
-  pipelineError,
-} from "./fault.js";
+import { describeOperator, type FaultHandler, type FaultScope, faultHandler } from "./fault.js";
+import { FusedChains, MAIN } from "./fused-chains.js";
+import type { Hooks, JobContext, NodeSettings, NodeStatus } from "./node-types.js";
+import { writeBatches, writeControl } from "./output.js";
 import { InputPort, type PortOwner } from "./port.js";
-import { type NodeStats, newOperatorStats, newStats, type OperatorStats } from "./stats.js";
+import { type NodeStats, newStats, type OperatorStats } from "./stats.js";
+import { WatermarkValve } from "./watermark-valve.js";
 
-/** Tag of a node's main output. @internal */
-export const MAIN = "main";
-
-/** Settings of one physical node. @internal */
-export interface NodeSettings {
-  readonly batchSize: number;
-  readonly highWaterMark: number;
-  readonly lingerMs: number;
-  /** Fault policy of the node's own operator and of stages that set none. */
-  readonly onError: FaultPolicy;
-}
-
-/** What every node of a job shares. @internal */
-export interface JobContext {
-  readonly envName: string;
-  readonly logger: Logger;
-  readonly onError: FaultPolicy;
-  /** Hands dead letters to `env.deadLetters` (serialised). */
-  deadLetter(letters: DeadLetter[]): Promise<void>;
-  /** Called once when a node failed or was cancelled, to propagate through the graph. */
-  nodeSettled(node: RuntimeNode): void;
-}
-
-/** Lifecycle hooks the runtime calls on an operator. @internal */
-export interface Hooks {
-  name?: string;
-  open?(ctx: OperatorContext): void | Promise<void>;
-  done?(): unknown;
-  fatal?(err: Error): void | Promise<void>;
-  cleanup?(err?: Error): void | Promise<void>;
-}
-
-/** Final state of a node. */
-export type NodeStatus = "created" | "running" | "finished" | "failed" | "cancelled";
+export type { Hooks, JobContext, NodeSettings, NodeStatus } from "./node-types.js";
+export { MAIN, stageKindName };
 
 /**
  * One physical node of a running job: a source, a transform (with its fused stage chain), a
@@ -64,10 +29,13 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   readonly outputs: InputPort[] = [];
   readonly upstream: RuntimeNode[] = [];
   readonly downstream: RuntimeNode[] = [];
-  /** Stage tree under this node's main output; leaves index `outputs`. */
-  chainRoots: ChainBranch[] = [];
-  /** Stage trees under side outputs (e.g. `"late"`), leaves indexing `outputs`. */
-  readonly sideRoots = new Map<string, ChainBranch[]>();
+  /** The fused stage trees under this node's outputs and their compiled runners. */
+  readonly chains = new FusedChains({
+    outputs: () => this.outputs.length,
+    rootStage: () => this.rootStage(),
+    handlerFor: (b) => this.handlerFor(b),
+    stageFailed: (b, err, isRoot) => this.stageFailed(b, err, isRoot),
+  });
   readonly stats: NodeStats = newStats();
   readonly pendingDeadLetters: DeadLetter[] = [];
   status: NodeStatus = "created";
@@ -81,17 +49,12 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   cancelReason?: Error;
   readonly completion: Promise<void>;
   protected readonly abort = new AbortController();
-  private wm = Number.NEGATIVE_INFINITY;
-  private inputWatermarks: number[] = [];
-  private inputIdle: boolean[] = [];
-  private lastFinite: number[] = [];
+  private readonly valve = new WatermarkValve();
   private endedInputs = 0;
   private tail: Promise<void> = Promise.resolve();
-  private readonly runners = new Map<string, ChainRunner | null>();
   private resolveCompletion!: () => void;
   private cleanedUp = false;
   private batchCounter = 0;
-  private rootBranch: ChainBranch | null | undefined;
   /** Records the node's own operator handed to its chain (not counting a calculator's calc outputs). */
   private ownEmitted = 0;
 
@@ -122,7 +85,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
 
   /** The node's current (combined) event-time watermark. */
   get watermark(): number {
-    return this.wm;
+    return this.valve.current;
   }
 
   /** Whether the node reached a final state. */
@@ -134,25 +97,13 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   addInput(highWaterMark: number): InputPort {
     const port = new InputPort(this, this.inputs.length, highWaterMark);
     this.inputs.push(port);
-    this.inputWatermarks.push(Number.NEGATIVE_INFINITY);
-    this.inputIdle.push(false);
-    this.lastFinite.push(Number.NEGATIVE_INFINITY);
+    this.valve.addInput();
     return port;
   }
 
   /** Extra stages to place at the root of the chain (a calculator), if any. */
   protected rootStage(): StageSpec | null {
     return null;
-  }
-
-  /** The root stage (the node's calculator), with counters shared by every compiled variant. */
-  private rootBranchOf(children: ChainBranch[]): ChainBranch | null {
-    if (this.rootBranch === undefined) {
-      const root = this.rootStage();
-      this.rootBranch =
-        root === null ? null : { stage: root, out: -1, children: [], stats: newOperatorStats() };
-    }
-    return this.rootBranch === null ? null : { ...this.rootBranch, children };
   }
 
   /**
@@ -165,7 +116,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     const own: OperatorStats = {
       recordsIn: s.recordsIn,
       recordsOut:
-        this.kind === "sink" ? s.recordsOut : (this.rootBranch?.stats?.recordsOut ?? 0) + this.ownEmitted,
+        this.kind === "sink" ? s.recordsOut : (this.chains.rootStats?.recordsOut ?? 0) + this.ownEmitted,
       skipped: s.skipped,
       deadLettered: s.deadLettered,
       retries: s.retries,
@@ -180,71 +131,17 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
 
   /** Compiles the fused chains (main output without timestamps; others on first use). */
   compile(): void {
-    this.runnerFor(MAIN, false, false);
+    this.chains.runner(MAIN, false, false);
   }
 
-  /**
-   * The compiled chain of output `tag`, with or without timestamps, with or without the root
-   * stage (a calculator's `done()` output skips it); `null` when the chain is only leaves.
-   */
-  private runnerFor(tag: string, withTs: boolean, belowRoot: boolean): ChainRunner | null {
-    const cacheKey = `${tag}|${withTs ? 1 : 0}|${belowRoot ? 1 : 0}`;
-    let r = this.runners.get(cacheKey);
-    if (r !== undefined) return r;
-    let roots = tag === MAIN ? this.chainRoots : (this.sideRoots.get(tag) ?? []);
-    const root = tag === MAIN && !belowRoot ? this.rootBranchOf(roots) : null;
-    if (root !== null) roots = [root];
-    r = isIdentity(roots)
-      ? null
-      : compileChain(
-          roots,
-          this.outputs.length,
-          (b) => this.handlerFor(b),
-          withTs,
-          (b, err) => this.stageFailed(b, err, root !== null && b.stage === root.stage),
-        );
-    this.runners.set(cacheKey, r);
-    return r;
+  /** A fused stage gave up under `'fail'`: see {@link endBranch}. */
+  protected stageFailed(branch: ChainBranch, err: unknown, isRoot: boolean): void {
+    endBranch(this, branch, err, isRoot);
   }
 
-  /**
-   * A fused stage gave up under `'fail'` (failure isolation inside a chain): the pipelines
-   * below it end (their nodes are cancelled with the error); the node and its other branches
-   * run on. When nothing else remains below the node (or the stage is the node's own
-   * calculator), the node fails as a whole.
-   */
-  private stageFailed(branch: ChainBranch, err: unknown, isRoot: boolean): void {
-    if (this.settled) return;
-    const stage = branch.stage!;
-    const perr = pipelineError(this.name, stage.name, err, {}, 1, stageKindName(stage.kind));
-    branch.dead = true;
-    branch.error = perr;
-    const leaves = leavesOf(branch);
-    const othersLive = this.outputs.some((p, j) => !p.dead && !leaves.includes(j));
-    if (isRoot || !othersLive) {
-      this.fail(perr);
-      return;
-    }
-    this.branchErrors.push(perr);
-    this.job.logger.debug({ node: this.name, operator: stage.name }, `branch ended: ${perr.message}`);
-    for (const j of leaves) {
-      const port = this.outputs[j];
-      const target = this.downstream.find((d) => d.inputs.includes(port));
-      target?.cancel(perr);
-    }
-  }
-
-  /** Every fused stage of the node (and its calculator), with its branch (counters, id, state). */
+  /** Every fused stage of the node (not its calculator), with its branch (counters, id, state). */
   stageBranches(): ChainBranch[] {
-    const out: ChainBranch[] = [];
-    const visit = (b: ChainBranch) => {
-      if (b.stage === null) return;
-      out.push(b);
-      for (const c of b.children) visit(c);
-    };
-    for (const b of this.chainRoots) visit(b);
-    for (const roots of this.sideRoots.values()) for (const b of roots) visit(b);
-    return out;
+    return this.chains.branches();
   }
 
   private keyHandler: FaultHandler | null = null;
@@ -321,9 +218,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     if (this.settled) return;
     if (chunk instanceof Watermark) return this.inputWatermark(index, chunk.ts);
     if (chunk instanceof StreamStatus) return this.inputStatus(index, chunk.idle);
-    if (this.inputIdle[index]) {
-      this.inputIdle[index] = false;
-    }
+    this.valve.active(index);
     this.stats.recordsIn += chunk.records.length;
     return this.process(chunk, index);
   }
@@ -338,62 +233,23 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   protected onInputsEnded(): void | Promise<void> {}
 
   private async inputWatermark(index: number, ts: number): Promise<void> {
-    if (ts <= this.inputWatermarks[index]) return;
-    this.inputWatermarks[index] = ts;
-    this.lastFinite[index] = ts;
-    await this.advanceWatermark();
+    if (this.valve.watermark(index, ts)) await this.advanceWatermark();
   }
 
   private async inputStatus(index: number, idle: boolean): Promise<void> {
-    if (this.inputIdle[index] === idle) return;
-    this.inputIdle[index] = idle;
-    if (idle) await this.advanceWatermark();
-  }
-
-  /**
-   * The combined watermark (Flink's StatusWatermarkValve): the minimum over inputs that are
-   * neither idle nor ended. With no such input but an idle one, it holds where it is, or moves
-   * up to the last watermark an ended input reached (never to +Infinity while an idle input may
-   * still send records). +Infinity only once every input ended.
-   */
-  private combinedWatermark(): number {
-    let wm = Number.POSITIVE_INFINITY;
-    let active = 0;
-    let idle = 0;
-    for (let i = 0; i < this.inputWatermarks.length; i++) {
-      if (this.inputIdle[i]) {
-        idle++;
-        continue;
-      }
-      if (this.inputWatermarks[i] === Number.POSITIVE_INFINITY) continue;
-      active++;
-      if (this.inputWatermarks[i] < wm) wm = this.inputWatermarks[i];
-    }
-    if (active > 0 || idle === 0) return wm;
-    let reached = this.wm;
-    for (const w of this.lastFinite) if (w > reached) reached = w;
-    return reached;
+    if (this.valve.status(index, idle)) await this.advanceWatermark();
   }
 
   private async advanceWatermark(): Promise<void> {
-    const wm = this.combinedWatermark();
-    if (wm <= this.wm || wm === Number.POSITIVE_INFINITY) return;
-    this.wm = wm;
+    const wm = this.valve.advance();
+    if (wm === null) return;
     await this.onWatermark(wm);
     await this.broadcast(new Watermark(wm));
   }
 
   /** Writes a control chunk to every live output, waiting on backpressure. */
   protected broadcast(chunk: Watermark | StreamStatus): Promise<void> | undefined {
-    let waits: Promise<void>[] | null = null;
-    for (const port of this.outputs) {
-      if (port.dead) continue;
-      if (!port.write(chunk)) {
-        waits ??= [];
-        waits.push(port.waitDrain());
-      }
-    }
-    return waits === null ? undefined : Promise.all(waits).then(() => {});
+    return writeControl(this.outputs, chunk);
   }
 
   /**
@@ -413,11 +269,10 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     const n = this.outputs.length;
     const outs: unknown[][] = new Array(n);
     const outTs: number[][] | null = ts === null ? null : new Array(n);
-    const runner = this.runnerFor(tag, ts !== null, belowRoot);
-    if (belowRoot || tag !== MAIN || this.rootBranch === null || this.rootBranch === undefined)
-      this.ownEmitted += records.length;
+    const runner = this.chains.runner(tag, ts !== null, belowRoot);
+    if (belowRoot || tag !== MAIN || !this.chains.hasRoot) this.ownEmitted += records.length;
     if (runner === null) {
-      const roots = tag === MAIN ? this.chainRoots : (this.sideRoots.get(tag) ?? []);
+      const roots = this.chains.rootsOf(tag);
       let first = true;
       for (const leaf of roots) {
         outs[leaf.out] = first ? records : records.slice();
@@ -463,42 +318,9 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     outTs: number[][] | null,
     acks: AckToken[] | null,
   ): Promise<void> | undefined {
-    let waits: Promise<void>[] | null = null;
-    const bs = this.settings.batchSize;
-    for (let j = 0; j < outs.length; j++) {
-      const port = this.outputs[j];
-      const out = outs[j];
-      if (out === undefined || out.length === 0) continue;
-      if (port.dead) {
-        // the pipeline through this edge ended: these records are not delivered, so their
-        // source batches are never acknowledged (at-least-once)
-        retainAll(acks);
-        continue;
-      }
-      const ts = outTs === null ? null : outTs[j];
-      this.stats.recordsOut += out.length;
-      let full = false;
-      if (out.length <= bs) {
-        retainAll(acks);
-        full = !port.write({ records: out, acks, timestamps: ts });
-      } else {
-        for (let i = 0; i < out.length; i += bs) {
-          retainAll(acks);
-          const piece = {
-            records: out.slice(i, i + bs),
-            acks,
-            timestamps: ts === null ? null : ts.slice(i, i + bs),
-          };
-          full = !port.write(piece) || full;
-        }
-      }
-      if (full) {
-        waits ??= [];
-        waits.push(port.waitDrain());
-      }
-    }
-    if (waits === null) return undefined;
-    return Promise.all(waits).then(() => {});
+    const { written, room } = writeBatches(this.outputs, outs, outTs, acks, this.settings.batchSize);
+    this.stats.recordsOut += written;
+    return room;
   }
 
   /** Index of the next batch, for batch-level errors. */
@@ -517,7 +339,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   }
 
   inputEnded(index: number): void {
-    this.inputWatermarks[index] = Number.POSITIVE_INFINITY;
+    this.valve.ended(index);
     if (++this.endedInputs < this.inputs.length) {
       // the combined watermark may advance now that this input is out of the minimum
       const next = this.tail.then(() => (this.settled ? undefined : this.advanceWatermark()));
@@ -623,9 +445,4 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   protected release(acks: AckToken[] | null): void {
     releaseAll(acks);
   }
-}
-
-/** The kind shown for a stage (`compute` for a calculator). @internal */
-export function stageKindName(kind: StageSpec["kind"]): string {
-  return kind === "calc" ? "compute" : kind;
 }
