@@ -1,4 +1,5 @@
 import { LifecycleError } from "../errors.js";
+import type { FaultPolicy } from "../operators/fault-policy.js";
 import { REJECT, type Source } from "../operators/source.js";
 import { abortable } from "../util/abortable.js";
 import { sleep } from "../util/sleep.js";
@@ -60,13 +61,26 @@ export class SourceNode extends RuntimeNode {
     return this.stopping;
   }
 
+  /**
+   * Installs the handler behind `Source.reject(input, error)`. A malformed input does not parse
+   * better when tried again, so a `retry(...)` policy (the node's, or one `failback` answers)
+   * goes straight to its `onExhausted` (`'fail'`, `'skip'` or `'dead-letter'`): nothing is
+   * dropped without being counted.
+   */
   override async open(): Promise<void> {
+    const noRetry = (p: FaultPolicy): FaultPolicy => (typeof p === "object" ? p.onExhausted : p);
+    const failback = this.source.failback;
     const handler = faultHandler(
       this,
       { name: this.operatorName, kind: "source" },
-      this.settings.onError,
+      noRetry(this.settings.onError),
       () => undefined,
-      this.source.failback === undefined ? undefined : (e, x) => this.source.failback!(e, x),
+      failback === undefined
+        ? undefined
+        : (e, x) => {
+            const d = failback.call(this.source, e, x);
+            return d === undefined ? undefined : noRetry(d);
+          },
     );
     this.source[REJECT] = (input, err) => {
       handler(err, input);
