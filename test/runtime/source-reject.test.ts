@@ -69,3 +69,17 @@ describe("Source.reject(input, error)", () => {
     expect((await env2.run()).nodes[0]).toMatchObject({ deadLettered: 1 });
   });
 });
+
+describe("withTimestamps: a record whose timestamp is not a number", () => {
+  it("under retry(...) goes to onExhausted (dead-letter) instead of failing the run", async () => {
+    const env = new Env({ onError: retry({ attempts: 3, onExhausted: "dead-letter" }) });
+    const out = env
+      .from([{ t: 1 }, { t: "later" }, { t: 3 }])
+      .withTimestamps((r) => r.t as number)
+      .toArray();
+    await env.run();
+    expect(await out).toEqual([{ t: 1 }, { t: 3 }]);
+    const letters = (env.deadLetters as MemoryDeadLetters).letters;
+    expect(letters.map((l) => [l.record, l.operator])).toEqual([[{ t: "later" }, "withTimestamps"]]);
+  });
+});
