@@ -229,6 +229,30 @@ describe("shard(keyFn, { parallelism })", () => {
     expect(sharded.acks.at(-1)).toBe(200);
   });
 
+  it("a lane that fails ends only its own pipeline; the other lanes run to their end", async () => {
+    const [badKey, goodKey] = keysInDifferentLanes(2);
+    const env = new Env({ batchSize: 1 });
+    const sink = new Collect<Ev>();
+    const input: Ev[] = Array.from({ length: 10 }, (_, i) => ({
+      key: i % 2 === 0 ? badKey : goodKey,
+      seq: i,
+    }));
+    env
+      .from(input)
+      .shard((e) => e.key, { parallelism: 2 })
+      .map((e) => {
+        if (e.key === badKey && e.seq === 4) throw new Error("lane broke");
+        return e;
+      })
+      .to(sink);
+    const err = (await env.run().catch((e) => e)) as AggregateError;
+    expect(err.errors.map((e) => (e as Error).message).join()).toMatch(/lane broke/);
+    expect(sink.got.filter((e) => e.key === goodKey).map((e) => e.seq)).toEqual([1, 3, 5, 7, 9]);
+    expect(sink.got.filter((e) => e.key === badKey).map((e) => e.seq)).toEqual([0, 2]);
+    // the shared sink: cleanup once, after both lanes settled; no done() (one lane failed)
+    expect(sink.hooks).toEqual(["open", "cleanup"]);
+  });
+
   it("rejects a bad parallelism, a non-function key and unknown options with a ConfigError", () => {
     const s = new Env().from([1]);
     expect(() => s.shard((x) => x, { parallelism: 0 })).toThrow(ConfigError);
