@@ -202,8 +202,8 @@ export class Env {
    *
    * @returns a promise of the run's end: the {@link RunReport} (status `stopped`, or `failed`
    * when nodes failed meanwhile; `run()` then rejects with the {@link RunError}). It never
-   * rejects, so calling `stop()` without awaiting is fine. Resolves `undefined` when nothing
-   * runs.
+   * rejects, so calling `stop()` without awaiting is fine. When the last run already ended, it
+   * resolves with that run's report; before the first run, with `undefined`.
    */
   stop(): Promise<RunReport | undefined> {
     const current = this.runs.at(-1);
