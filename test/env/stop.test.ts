@@ -150,6 +150,44 @@ describe("env.stop() with an idle source", () => {
     expect(sink.got).toEqual([7]);
   });
 
+  it("after a stop, every record read was acknowledged before cleanup: finalAcked", async () => {
+    const events: string[] = [];
+    let waiting!: () => void;
+    const isWaiting = new Promise<void>((r) => (waiting = r));
+    class Polling extends Source<number> {
+      private n = 0;
+      private signal!: AbortSignal;
+      override open(ctx: OperatorContext) {
+        this.signal = ctx.signal;
+      }
+      consume(): number[] | Promise<number[] | null> {
+        if (this.n < 3) return [this.n++];
+        waiting();
+        return new Promise((resolve) => this.signal.addEventListener("abort", () => resolve(null)));
+      }
+      override async ack(p: number) {
+        await new Promise((r) => setImmediate(r));
+        events.push(`ack:${p}`);
+      }
+      override cleanup() {
+        events.push("cleanup");
+      }
+    }
+    const sink = new Collect<number>();
+    const env = new Env({ batchSize: 1 });
+    env.from(new Polling(), { name: "poll" }).to(sink);
+    void env.run();
+    await isWaiting;
+    const report = await env.stop();
+    expect(sink.got).toEqual([0, 1, 2]);
+    expect(events.at(-1)).toBe("cleanup");
+    expect(events).toContain("ack:3");
+    expect(report?.nodes.find((n) => n.name === "poll")).toMatchObject({
+      ackedPosition: 3,
+      finalAcked: true,
+    });
+  });
+
   it("stop() resolves undefined when nothing ran, and never rejects when the run failed", async () => {
     const env = new Env();
     expect(await env.stop()).toBeUndefined();
