@@ -9,6 +9,10 @@ export default defineConfig({
   test: {
     include: [
       "test/runtime/ack-tracker.test.ts",
+      "test/runtime/fault-handler.test.ts",
+      "test/runtime/source-node.test.ts",
+      "test/runtime/sink-node.test.ts",
+      "test/runtime/source-reject.test.ts",
       "test/runtime/ack-after-end.test.ts",
       "test/runtime/acks.test.ts",
       "test/runtime/sink-reject.test.ts",
@@ -21,6 +25,8 @@ export default defineConfig({
       "test/env/stream.test.ts",
       "test/env/async-iterable.test.ts",
       "test/env/shard.test.ts",
+      "test/env/strict-options.test.ts",
+      "test/testing/kit.test.ts",
       "test/connectors/file/*.test.ts",
       "test/property/stateless.property.test.ts",
     ],

@@ -56,11 +56,6 @@ export class SourceNode extends RuntimeNode {
     );
   }
 
-  /** Whether a graceful stop was requested. */
-  get stopRequested(): boolean {
-    return this.stopping;
-  }
-
   /**
    * Installs the handler behind `Source.reject(input, error)`. A malformed input does not parse
    * better when tried again, so a `retry(...)` policy (the node's, or one `failback` answers)

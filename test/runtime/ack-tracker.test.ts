@@ -107,3 +107,81 @@ describe("AckTracker", () => {
     expect(t.complete).toBe(true);
   });
 });
+
+describe("AckTracker edge cases", () => {
+  it("an out-of-order release while an ack is in flight does not lose the position waiting to be acked", async () => {
+    const calls: number[] = [];
+    const resolvers: (() => void)[] = [];
+    const t = new AckTracker(
+      (p) =>
+        new Promise<void>((r) => {
+          calls.push(p);
+          resolvers.push(r);
+        }),
+    );
+    const [a, b, c, d] = [t.next(1), t.next(1), t.next(1), t.next(1)];
+    a.release(); // ack(1) in flight
+    b.release(); // 2 is wanted next
+    d.release(); // done, but behind c: changes nothing yet
+    // the ack calls follow each resolution within a few microtasks (no timers involved)
+    const callsReach = async (n: number) => {
+      for (let i = 0; calls.length < n; i++) {
+        if (i > 100) throw new Error(`ack calls stuck at ${JSON.stringify(calls)}, expected ${n}`);
+        await Promise.resolve();
+      }
+    };
+    resolvers[0]();
+    await callsReach(2);
+    expect(calls).toEqual([1, 2]);
+    c.release();
+    resolvers[1]();
+    await callsReach(3);
+    resolvers[2]();
+    await t.drained();
+    expect(calls).toEqual([1, 2, 4]);
+  });
+
+  it("complete is false while the last ack is in flight, and after a failed ack", async () => {
+    let resolve!: () => void;
+    const t = new AckTracker(() => new Promise<void>((r) => (resolve = r)));
+    const a = t.next(2);
+    a.release();
+    expect(t.complete).toBe(false);
+    resolve();
+    await t.flush();
+    expect(t.complete).toBe(true);
+    const failing = new AckTracker(() => {
+      throw new Error("no");
+    });
+    failing.next(1).release();
+    expect(failing.complete).toBe(false);
+    expect(failing.ackedPosition).toBe(0);
+  });
+
+  it("drained() waits for the prefix, and can be awaited again after more batches", async () => {
+    const t = new AckTracker(() => {});
+    const [a, b] = [t.next(1), t.next(1)];
+    let resolved = false;
+    const first = t.drained().then(() => {
+      resolved = true;
+    });
+    b.release();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(resolved).toBe(false);
+    a.release();
+    await first;
+    expect(resolved).toBe(true);
+    const c = t.next(3);
+    const second = t.drained();
+    c.release();
+    await second;
+    expect(t.ackedPosition).toBe(5);
+  });
+
+  it("flush() resolves when no ack failed", async () => {
+    const t = new AckTracker(async () => {});
+    t.next(1).release();
+    await expect(t.flush()).resolves.toBeUndefined();
+  });
+});
