@@ -13,6 +13,8 @@ export interface ErrorContext {
   node?: string;
   /** Operator (stage) name inside the node, e.g. `"map"` or a user-given name. */
   operator?: string;
+  /** The operator's kind (`map`, `filter`, `sink`, `source`...), where known. */
+  operatorKind?: string;
   /** Connector name, e.g. `"jsonl"`. */
   connector?: string;
   /** Scheduler task id. */
@@ -42,6 +44,7 @@ export class MassError extends Error {
   readonly retriable: boolean;
   readonly node?: string;
   readonly operator?: string;
+  readonly operatorKind?: string;
   readonly connector?: string;
   readonly task?: string;
   readonly file?: string;
@@ -57,6 +60,7 @@ export class MassError extends Error {
     this.retriable = options.retriable ?? false;
     if (options.node !== undefined) this.node = options.node;
     if (options.operator !== undefined) this.operator = options.operator;
+    if (options.operatorKind !== undefined) this.operatorKind = options.operatorKind;
     if (options.connector !== undefined) this.connector = options.connector;
     if (options.task !== undefined) this.task = options.task;
     if (options.file !== undefined) this.file = options.file;

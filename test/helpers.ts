@@ -26,13 +26,47 @@ export class AckingSource<T> extends Source<T> {
   }
 }
 
-/** A sink whose produce() waits on a gate the test opens. */
+/**
+ * An AckingSource that calls `onConsume(pulledSoFar)` after each `consume`: a test checks an
+ * invariant on every call the runtime makes, or reacts to a threshold (an event, not a wait).
+ */
+export class WatchedSource<T> extends AckingSource<T> {
+  onConsume: (pulled: number) => void = () => {};
+  override consume(size: number): T[] | null {
+    const out = super.consume(size);
+    this.onConsume(this.pulled);
+    return out;
+  }
+}
+
+/** A sink that resolves `until(n)` once it holds `n` records. */
+export class WaitableSink<T> extends Sink<T> {
+  readonly records: T[] = [];
+  private waits: { n: number; resolve: () => void }[] = [];
+  produce(elems: T[]): void {
+    this.records.push(...elems);
+    this.waits = this.waits.filter((w) => {
+      if (this.records.length < w.n) return true;
+      w.resolve();
+      return false;
+    });
+  }
+  until(n: number): Promise<void> {
+    if (this.records.length >= n) return Promise.resolve();
+    return new Promise((resolve) => this.waits.push({ n, resolve }));
+  }
+}
+
+/**
+ * A sink whose produce() waits on a gate the test opens; with `slow`, each produce() also
+ * takes a macrotask turn after the gate (a consumer slower than a synchronous producer).
+ */
 export class GatedSink<T> extends Sink<T> {
   readonly records: T[] = [];
   private gate: Promise<void>;
   private openGate!: () => void;
   calls = 0;
-  constructor() {
+  constructor(private readonly slow = false) {
     super();
     this.gate = new Promise((r) => {
       this.openGate = r;
@@ -41,6 +75,7 @@ export class GatedSink<T> extends Sink<T> {
   async produce(elems: T[]): Promise<void> {
     this.calls++;
     await this.gate;
+    if (this.slow) await new Promise((r) => setImmediate(r));
     this.records.push(...elems);
   }
   open_(): void {

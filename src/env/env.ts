@@ -2,33 +2,16 @@ import type { Readable } from "node:stream";
 import { ConfigError } from "../errors.js";
 import { ArraySink } from "../operators/array-sink.js";
 import { AsyncIterableSource } from "../operators/async-iterable-source.js";
-import type { Calculator } from "../operators/calculator.js";
 import type { DeadLetter } from "../operators/dead-letter.js";
 import { IterableSource } from "../operators/iterable-source.js";
-import type { MapAsyncSpec } from "../operators/map-async.js";
 import { ReadableSource } from "../operators/readable-source.js";
 import type { Sink } from "../operators/sink.js";
 import { Source } from "../operators/source.js";
-import type { ChainBranch } from "../runtime/chain.js";
 import { Job } from "../runtime/job.js";
-import { JoinNode, type JoinSpec } from "../runtime/join-node.js";
-import { KeyedAggNode, type KeyedAggSpec } from "../runtime/keyed-agg-node.js";
-import { MapAsyncNode } from "../runtime/map-async-node.js";
-import { MAIN, type NodeSettings, type RuntimeNode } from "../runtime/node.js";
-import type { InputPort } from "../runtime/port.js";
-import { SinkNode } from "../runtime/sink-node.js";
-import { SourceNode } from "../runtime/source-node.js";
-import { TimestampNode, type TimestampSpec } from "../runtime/timestamp-node.js";
-import { TransformNode } from "../runtime/transform-node.js";
-import { LATE, WindowNode, type WindowSpec } from "../runtime/window-node.js";
+import type { RuntimeNode } from "../runtime/node.js";
 import type { Logger } from "../util/logger.js";
-import {
-  type LogicalEdge,
-  type LogicalKind,
-  LogicalNode,
-  type NodeOperator,
-  type StageLink,
-} from "./graph.js";
+import { type LogicalEdge, type LogicalKind, LogicalNode, type NodeOperator } from "./graph.js";
+import { buildJob, type RuntimeMap } from "./job-builder.js";
 import {
   checkNodeOptions,
   type EnvOptions,
@@ -37,7 +20,8 @@ import {
   resolveEnvOptions,
 } from "./options.js";
 import { Pipeline } from "./pipeline.js";
-import { type NodeReport, RunError, type RunReport } from "./report.js";
+import { type NodeReport, RunError, type RunReport, type RunStats } from "./report.js";
+import { buildReport, groupReport } from "./run-report.js";
 import { Stream } from "./stream.js";
 import { type Topology, toMermaid, topologyOf } from "./topology.js";
 
@@ -47,7 +31,10 @@ export type SourceInput<T> = Source<T> | Iterable<T> | AsyncIterable<T> | Readab
 interface RunState {
   readonly index: number;
   readonly job: Job;
-  readonly nodes: Map<LogicalNode, RuntimeNode>;
+  readonly nodes: RuntimeMap;
+  /** Lane index of each runtime node in a shard's lanes. */
+  readonly lanes: Map<RuntimeNode, number>;
+  readonly started: number;
   readonly promise: Promise<RunReport>;
   done: boolean;
   stopped: boolean;
@@ -139,10 +126,11 @@ export class Env {
     if (node === undefined) {
       const opts = checkNodeOptions(kind, options);
       const id = `n${this.nextId++}`;
-      let name = opts.name ?? `${kind}:${operatorName}`;
-      if (this.names.has(name)) name = `${name}#${id}`;
+      const base = opts.name ?? defaultNodeName(kind, operatorName);
+      let name = base;
+      for (let k = 2; this.names.has(name); k++) name = `${base}#${k}`;
       this.names.add(name);
-      node = new LogicalNode(id, kind, name, operator, opts);
+      node = new LogicalNode(id, kind, name, operator, opts, operatorName);
       this.nodes.push(node);
       if (operator !== null) this.byOperator.set(operator, node);
     } else if (node.kind !== kind) {
@@ -207,29 +195,71 @@ export class Env {
   }
 
   /**
-   * Graceful stop of the current run: sources read no more, records in flight drain to the
-   * sinks, `run()` resolves with status `stopped`. Does nothing when nothing runs.
+   * Graceful stop of the current run: sources read no more (a `consume()` that is waiting for
+   * data is abandoned at once: the source's `ctx.signal` aborts, an async iterable's `return()`
+   * is called), records in flight drain to the sinks, every `cleanup()` runs once, and `run()`
+   * resolves with status `stopped`.
+   *
+   * @returns a promise of the run's end: the {@link RunReport} (status `stopped`, or `failed`
+   * when nodes failed meanwhile; `run()` then rejects with the {@link RunError}). It never
+   * rejects, so calling `stop()` without awaiting is fine. When the last run already ended, it
+   * resolves with that run's report; before the first run, with `undefined`.
    */
-  stop(): void {
+  stop(): Promise<RunReport | undefined> {
     const current = this.runs.at(-1);
-    if (current === undefined || current.done) return;
-    current.stopped = true;
-    current.job.stop();
+    if (current === undefined) return Promise.resolve(undefined);
+    if (!current.done) {
+      current.stopped = true;
+      current.job.stop();
+    }
+    return current.promise.then(
+      (report) => report,
+      (err: unknown) => (err instanceof RunError ? err.report : undefined),
+    );
   }
 
-  /** @internal the promise behind a Pipeline. */
+  /**
+   * @internal the promise behind a Pipeline. Starts the run on a microtask, never synchronously
+   * inside `then()`: `src.to(a).then(...)` followed by `src.to(b)` puts both in one run.
+   */
   async awaitSink(node: LogicalNode): Promise<NodeReport> {
+    await null;
     if (node.run === undefined) {
       const current = this.runs.at(-1);
       if (current !== undefined && !current.done) await current.promise.catch(() => {});
       if (node.run === undefined) this.run().catch(() => {});
     }
     const state = this.runs[node.run!];
-    const rn = state.nodes.get(node)!;
-    await rn.completion;
-    if (rn.status === "failed") throw rn.error;
-    if (rn.status === "cancelled") throw rn.cancelReason;
-    return nodeReport(rn);
+    const rns = state.nodes.get(node)!;
+    await Promise.all(rns.map((rn) => rn.completion));
+    for (const rn of rns) if (rn.status === "failed") throw rn.error;
+    for (const rn of rns) if (rn.status === "cancelled") throw rn.cancelReason;
+    return groupReport(node.name, node.id, rns);
+  }
+
+  /**
+   * @internal Ends the pipeline into sink `node` early (its consumer went away: a
+   * `toAsyncIterable()` loop that broke out): the sink's nodes are cancelled with `reason`, the
+   * nodes above left with no live output too (their `cleanup()` runs), other pipelines run on,
+   * and the run's status becomes `stopped`. Resolves once those nodes settled.
+   */
+  async closePipeline(node: LogicalNode, reason: Error): Promise<void> {
+    if (node.run === undefined) return;
+    const state = this.runs[node.run];
+    const sinks = state.nodes.get(node) ?? [];
+    if (sinks.some((rn) => !rn.settled)) state.stopped = true;
+    for (const rn of sinks) rn.cancel(reason);
+    const above = new Set<RuntimeNode>();
+    const visit = (rn: RuntimeNode) => {
+      for (const u of rn.upstream) {
+        if (above.has(u)) continue;
+        above.add(u);
+        visit(u);
+      }
+    };
+    for (const rn of sinks) visit(rn);
+    const ended = [...sinks, ...[...above].filter((rn) => rn.status === "cancelled")];
+    await Promise.all(ended.map((rn) => rn.completion));
   }
 
   /**
@@ -240,7 +270,28 @@ export class Env {
     return this.runs.at(-1)?.job.nodes ?? [];
   }
 
-  /** The job graph: nodes and edges, each edge with the stages fused onto it. */
+  /**
+   * Live counters of the current run (or the last one, once it settled): the {@link RunReport}
+   * shape — per physical node (lanes included) and per operator (fused stages included) —
+   * read now. Cheap enough to poll (it walks the nodes; the hot loop only keeps counters).
+   * `undefined` before the first run. See docs/runtime.md, "Visibility".
+   */
+  stats(): RunStats | undefined {
+    const current = this.runs.at(-1);
+    if (current === undefined) return undefined;
+    const job = current.job;
+    let status: RunStats["status"] = "running";
+    if (current.done) status = job.errors().length > 0 ? "failed" : current.stopped ? "stopped" : "finished";
+    const duration = current.done ? job.durationMs : performance.now() - current.started;
+    const report = buildReport(this.name, job, "finished", current.lanes, duration);
+    return { ...report, status, run: current.index };
+  }
+
+  /**
+   * The job graph (physical nodes — lanes of shards included — and edges, each edge with the
+   * stages fused onto it) and the stream graph (every operator, with the node it is chained
+   * into). Available before running.
+   */
   topology(): Topology {
     return topologyOf(this.nodes);
   }
@@ -254,33 +305,19 @@ export class Env {
     const index = this.runs.length;
     const o = this.options;
     const job = new Job({ envName: o.name, logger: o.logger, onError: o.onError, deadLetters: this.dl });
-    const map = new Map<LogicalNode, RuntimeNode>();
     for (const n of pending) {
       n.run = index;
-      const settings: NodeSettings = {
-        batchSize: n.options.batchSize ?? o.batchSize,
-        highWaterMark: n.options.highWaterMark ?? o.highWaterMark,
-        lingerMs: o.lingerMs,
-        onError: n.options.onError ?? o.onError,
-      };
-      const rn = runtimeNode(n, job, settings);
-      map.set(n, rn);
-      job.nodes.push(rn);
       if (n.kind !== "sink" && n.outputs.length === 0) {
         o.logger.warn({ node: n.name }, "node has no consumer: its output is discarded (add .to(sink))");
       }
     }
-    // input ports in the order of each node's logical inputs (a join's left input is port 0)
-    const ports = new Map<LogicalEdge, InputPort>();
-    for (const n of pending) {
-      const rn = map.get(n)!;
-      for (const e of n.inputs) ports.set(e, rn.addInput(rn.settings.highWaterMark));
-    }
-    for (const n of pending) wire(n, map, ports);
+    const { nodes: map, lanes } = buildJob(pending, o, job);
     const state: RunState = {
       index,
       job,
       nodes: map,
+      lanes,
+      started: performance.now(),
       promise: Promise.resolve(undefined as never),
       done: false,
       stopped: false,
@@ -288,7 +325,7 @@ export class Env {
     this.runs.push(state);
     const promise = job.run().then(() => {
       state.done = true;
-      const report = buildReport(o.name, job, state.stopped);
+      const report = buildReport(o.name, job, state.stopped ? "stopped" : "finished", lanes, job.durationMs);
       const errors = job.errors();
       if (errors.length > 0) throw new RunError(errors, { ...report, status: "failed" });
       return report;
@@ -296,6 +333,17 @@ export class Env {
     (state as { promise: Promise<RunReport> }).promise = promise;
     return state;
   }
+}
+
+/**
+ * A node's default name: `kind:operator` (`source:jsonl`, `sink:array`, `compute:Enrich`), or
+ * the operator's own name when it already says its kind (`window:tumbling`, `mapAsync`,
+ * `union`, `shard`).
+ */
+function defaultNodeName(kind: string, operatorName: string): string {
+  return operatorName === kind || operatorName.startsWith(`${kind}:`)
+    ? operatorName
+    : `${kind}:${operatorName}`;
 }
 
 function toSource<T>(input: SourceInput<T>): Source<T> {
@@ -315,112 +363,4 @@ function toSource<T>(input: SourceInput<T>): Source<T> {
   throw new ConfigError(
     `env.from(input): input must be a Source, an Iterable (array, generator), an AsyncIterable or a Readable, got ${typeof input}`,
   );
-}
-
-function runtimeNode(n: LogicalNode, job: Job, settings: NodeSettings): RuntimeNode {
-  switch (n.kind) {
-    case "source":
-      return new SourceNode(n.id, n.name, job, settings, n.operator as Source<unknown>);
-    case "sink":
-      return new SinkNode(n.id, n.name, job, settings, n.operator as Sink<unknown>);
-    case "mapAsync":
-      return new MapAsyncNode(n.id, n.name, job, settings, n.operator as MapAsyncSpec);
-    case "compute": {
-      const calc = n.operator as Calculator<unknown, unknown>;
-      return new TransformNode(n.id, n.name, n.kind, job, settings, calc, calc.name ?? calc.constructor.name);
-    }
-    case "union":
-      return new TransformNode(n.id, n.name, n.kind, job, settings, null, "union");
-    case "timestamps":
-      return new TimestampNode(n.id, n.name, job, settings, n.operator as TimestampSpec);
-    case "window": {
-      const w = new WindowNode(n.id, n.name, job, settings, n.operator as WindowSpec);
-      w.hasLateOutput = n.outputs.some((e) => e.tag === LATE);
-      return w;
-    }
-    case "keyedAgg":
-      return new KeyedAggNode(n.id, n.name, job, settings, n.operator as KeyedAggSpec);
-    case "join":
-      return new JoinNode(n.id, n.name, job, settings, n.operator as JoinSpec);
-  }
-}
-
-/** Creates ports for the outputs of `n` and its stage tree (shared prefixes shared). */
-function wire(n: LogicalNode, map: Map<LogicalNode, RuntimeNode>, ports: Map<LogicalEdge, InputPort>): void {
-  const rn = map.get(n)!;
-  const branches = new Map<StageLink, ChainBranch>();
-  const rootsByTag = new Map<string, ChainBranch[]>();
-  const rootsOf = (tag: string) => {
-    let r = rootsByTag.get(tag);
-    if (r === undefined) {
-      r = [];
-      rootsByTag.set(tag, r);
-    }
-    return r;
-  };
-  const branchOf = (l: StageLink, tag: string): ChainBranch => {
-    let b = branches.get(l);
-    if (b === undefined) {
-      b = { stage: l.spec, out: -1, children: [] };
-      branches.set(l, b);
-      (l.parent === null ? rootsOf(tag) : branchOf(l.parent, tag).children).push(b);
-    }
-    return b;
-  };
-  n.outputs.forEach((e, j) => {
-    const target = map.get(e.to)!;
-    rn.outputs.push(ports.get(e)!);
-    if (!rn.downstream.includes(target)) rn.downstream.push(target);
-    if (!target.upstream.includes(rn)) target.upstream.push(rn);
-    const leaf: ChainBranch = { stage: null, out: j, children: [] };
-    const tag = e.tag ?? MAIN;
-    (e.link === null ? rootsOf(tag) : branchOf(e.link, tag).children).push(leaf);
-  });
-  rn.chainRoots = rootsOf(MAIN);
-  for (const [tag, roots] of rootsByTag) if (tag !== MAIN) rn.sideRoots.set(tag, roots);
-}
-
-function nodeReport(rn: RuntimeNode): NodeReport {
-  const s = rn.stats;
-  const report: NodeReport = {
-    id: rn.id,
-    name: rn.name,
-    kind: rn.kind,
-    status: rn.status,
-    recordsIn: s.recordsIn,
-    recordsOut: s.recordsOut,
-    skipped: s.skipped,
-    deadLettered: s.deadLettered,
-    retries: s.retries,
-    lateRecords: s.lateRecords,
-    lateDropped: s.lateDropped,
-    unassigned: s.unassigned,
-  };
-  const why = rn.error ?? rn.cancelReason;
-  return why === undefined ? report : { ...report, error: why.message };
-}
-
-function buildReport(env: string, job: Job, stopped: boolean): RunReport {
-  const nodes = job.nodes.map(nodeReport);
-  let recordsIn = 0;
-  let recordsOut = 0;
-  let lateDropped = 0;
-  let unassigned = 0;
-  for (const n of nodes) {
-    lateDropped += n.lateDropped;
-    unassigned += n.unassigned;
-    if (n.kind === "source") recordsIn += n.recordsIn;
-    if (n.kind === "sink") recordsOut += n.recordsOut;
-  }
-  return {
-    env,
-    status: stopped ? "stopped" : "finished",
-    durationMs: job.durationMs,
-    recordsIn,
-    recordsOut,
-    deadLetters: job.deadLetterCount,
-    lateDropped,
-    unassigned,
-    nodes,
-  };
 }

@@ -5,6 +5,7 @@ import type { Source } from "../operators/source.js";
 import type { StageSpec } from "../operators/stage.js";
 import type { JoinSpec } from "../runtime/join-node.js";
 import type { KeyedAggSpec } from "../runtime/keyed-agg-node.js";
+import type { ShardSpec } from "../runtime/shard-node.js";
 import type { TimestampSpec } from "../runtime/timestamp-node.js";
 import type { WindowSpec } from "../runtime/window-node.js";
 import type { NodeOptions } from "./options.js";
@@ -19,13 +20,16 @@ export type LogicalKind =
   | "timestamps"
   | "window"
   | "keyedAgg"
-  | "join";
+  | "join"
+  | "shard";
 
 /** A stage appended to a stream; shared prefixes are shared links (fan-out runs them once). @internal */
 export class StageLink {
   constructor(
     readonly spec: StageSpec,
     readonly parent: StageLink | null,
+    /** Operator id in the topology: the id of the node whose output it reads, then `.s<n>`. */
+    readonly id: string,
   ) {}
 
   /** The stages from the node's output down to this link. */
@@ -46,6 +50,7 @@ export type NodeOperator =
   | WindowSpec
   | KeyedAggSpec
   | JoinSpec
+  | ShardSpec
   | null;
 
 /** A node of the job graph as the user built it. @internal */
@@ -54,6 +59,8 @@ export class LogicalNode {
   readonly outputs: LogicalEdge[] = [];
   /** Index of the run that executed this node, once it ran or runs. */
   run?: number;
+  /** Stages appended downstream of this node so far (for their ids). */
+  stageCount = 0;
 
   constructor(
     readonly id: string,
@@ -61,6 +68,8 @@ export class LogicalNode {
     readonly name: string,
     readonly operator: NodeOperator,
     readonly options: NodeOptions,
+    /** Name of the node's own operator (`array`, `Explode`, `window:tumbling`...). */
+    readonly operatorName: string = name,
   ) {}
 }
 

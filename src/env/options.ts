@@ -4,7 +4,7 @@ import { checkFaultPolicy, type FaultPolicy } from "../operators/fault-policy.js
 import type { Sink } from "../operators/sink.js";
 import { type Clock, systemClock } from "../util/clock.js";
 import { getDefaultLogger, type Logger } from "../util/logger.js";
-import { checkInt, checkNumber } from "../util/validate.js";
+import { checkInt, checkKeys, checkNumber } from "../util/validate.js";
 
 /**
  * Options of `new Env(options)`. Every key is optional; defaults are merged key by key.
@@ -40,6 +40,21 @@ export interface NodeOptions {
   onError?: FaultPolicy;
 }
 
+/** The keys `new Env(options)` accepts. @internal */
+export const ENV_OPTION_KEYS = [
+  "name",
+  "batchSize",
+  "highWaterMark",
+  "lingerMs",
+  "onError",
+  "logger",
+  "deadLetters",
+  "clock",
+] as const;
+
+/** The keys every node-creating operator accepts. @internal */
+export const NODE_OPTION_KEYS = ["name", "batchSize", "highWaterMark", "onError"] as const;
+
 /** The defaults, in one place. */
 export const DEFAULT_ENV_OPTIONS = Object.freeze({
   name: "mass",
@@ -63,12 +78,23 @@ export interface ResolvedEnvOptions {
 
 /**
  * Merges `options` over the defaults and validates each key once.
- * @throws ConfigError naming the option, e.g. `options.batchSize must be an integer >= 1, got 0`.
+ * @throws ConfigError naming the option, e.g. `options.batchSize must be an integer >= 1, got 0`,
+ *   or an unknown key with the closest valid one (`unknown option "batchsize" (did you mean "batchSize"?)`).
  * @internal
  */
 export function resolveEnvOptions(options: EnvOptions = {}): ResolvedEnvOptions {
   if (typeof options !== "object" || options === null) {
     throw new ConfigError(`new Env(options): options must be an object, got ${String(options)}`);
+  }
+  checkKeys("new Env(options)", options, ENV_OPTION_KEYS);
+  if (options.logger !== undefined) checkLogger(options.logger);
+  if (options.deadLetters !== undefined && typeof options.deadLetters?.produce !== "function") {
+    throw new ConfigError(
+      "new Env(options): options.deadLetters must be a Sink (an object with produce(batch))",
+      {
+        option: "options.deadLetters",
+      },
+    );
   }
   const logger = options.logger ?? getDefaultLogger();
   return {
@@ -93,6 +119,7 @@ export function resolveEnvOptions(options: EnvOptions = {}): ResolvedEnvOptions 
  * @internal
  */
 export function checkNodeOptions(where: string, options: NodeOptions = {}): NodeOptions {
+  checkKeys(`${where} options`, options, NODE_OPTION_KEYS);
   const out: NodeOptions = {};
   if (options.name !== undefined) out.name = String(options.name);
   if (options.batchSize !== undefined)
@@ -103,4 +130,16 @@ export function checkNodeOptions(where: string, options: NodeOptions = {}): Node
   if (options.onError !== undefined)
     out.onError = checkFaultPolicy(`${where} options.onError`, options.onError);
   return out;
+}
+
+function checkLogger(logger: unknown): void {
+  const l = logger as Partial<Logger> | null;
+  for (const level of ["debug", "info", "warn", "error"] as const) {
+    if (typeof l?.[level] !== "function") {
+      throw new ConfigError(
+        `new Env(options): options.logger must have debug, info, warn and error methods (a pino logger does); ${level} is missing`,
+        { option: "options.logger" },
+      );
+    }
+  }
 }

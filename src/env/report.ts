@@ -26,6 +26,53 @@ export interface NodeReport {
   readonly unassigned: number;
   /** Why the node failed or was cancelled. */
   readonly error?: string;
+  /** For the lanes of a `shard` and the operators replicated in them: the lane index. */
+  readonly lane?: number;
+  /**
+   * For a source that implements `ack(position)`: the highest position whose `ack` call
+   * completed (records of this source, 0-based exclusive end).
+   */
+  readonly ackedPosition?: number;
+  /**
+   * For a source that implements `ack(position)`: whether its final position (every record it
+   * read) was acknowledged before its `cleanup()`. `false` after a failure below it, a stop
+   * that abandoned records, or a failed `ack` call: a restart reads again from `ackedPosition`.
+   */
+  readonly finalAcked?: boolean;
+}
+
+/**
+ * Counters and outcome of one operator — chained (fused) or not — in a run: Flink's stream
+ * graph vertex, with the physical node (job graph vertex) it runs in. See docs/runtime.md,
+ * "Visibility".
+ */
+export interface OperatorReport {
+  /** Operator id: the node's id for a node's own operator, `<node id>.s<n>` for a stage fused after it. */
+  readonly id: string;
+  /** The operator's name (`{ name }` option, or its kind / class name). */
+  readonly name: string;
+  /** `source`, `map`, `filter`, `flatMap`, `mutate`, `tap`, `compute`, `mapAsync`, `window`, `sink`... */
+  readonly kind: string;
+  /** Name of the physical node it runs in (chained into). */
+  readonly node: string;
+  /** Id of that physical node. */
+  readonly nodeId: string;
+  /** Lane index, inside a `shard`'s lane. */
+  readonly lane?: number;
+  /** The node's status; `failed` for a fused stage that failed while its node ran on. */
+  readonly status: NodeStatus;
+  /** Records that reached the operator. */
+  readonly recordsIn: number;
+  /** Records it handed on (a filter's kept records, a flatMap's outputs, a sink's written records). */
+  readonly recordsOut: number;
+  /** Records its `'skip'` policy dropped. */
+  readonly skipped: number;
+  /** Records it sent to the dead letters. */
+  readonly deadLettered: number;
+  /** Retry attempts beyond the first. */
+  readonly retries: number;
+  /** Why it failed (or its node failed or was cancelled). */
+  readonly error?: string;
 }
 
 /**
@@ -48,7 +95,23 @@ export interface RunReport {
   readonly lateDropped: number;
   /** Records that fell in no window (gaps between sliding windows with `slide > size`): not late, not lost silently. */
   readonly unassigned: number;
+  /** Every physical node (job graph), lanes of shards included. */
   readonly nodes: NodeReport[];
+  /** Every operator, fused stages included (stream graph), each naming the node it runs in. */
+  readonly operators: OperatorReport[];
+}
+
+/**
+ * A live snapshot of a run (`env.stats()`): the run report's shape, its counters read at the
+ * time of the call. For metrics: poll it (e.g. at each Prometheus scrape) and export
+ * `nodes[]` and `operators[]` counters labelled by `name`/`node`/`kind`/`lane`. See
+ * docs/runtime.md, "Visibility".
+ */
+export interface RunStats extends Omit<RunReport, "status"> {
+  /** `running` until the run settled, then the report's status. */
+  readonly status: RunReport["status"] | "running";
+  /** Index of the run in this Env (0 for the first `run()`). */
+  readonly run: number;
 }
 
 /**

@@ -36,7 +36,8 @@ export class Stream<T> {
    * @typeParam U - record type after the stage.
    */
   stage<U>(spec: StageSpec): Stream<U> {
-    return new Stream<U>(this.env, this.node, new StageLink(spec, this.link));
+    const id = `${this.node.id}.s${++this.node.stageCount}`;
+    return new Stream<U>(this.env, this.node, new StageLink(spec, this.link, id));
   }
 
   /**
@@ -58,11 +59,16 @@ export class Stream<T> {
   }
 
   /**
-   * Collects the stream into an array: runs the Env and resolves with every record, in order
-   * for a single source without fan-in. Holds the whole output in memory: meant for tests and
-   * small jobs.
+   * Collects the stream into an array: runs the Env (on a microtask, so pipelines added in the
+   * same synchronous code join the run) and resolves with every record, in order for a single
+   * source without fan-in. Holds the whole output in memory: meant for tests and small jobs.
+   *
+   * The promise rejects with the error that ended this pipeline; left unawaited, that rejection
+   * is not reported as unhandled (a process that handles `env.run()`'s rejection does not crash).
    */
   toArray(): Promise<T[]> {
-    return this.env.collect(this);
+    const p = this.env.collect(this);
+    p.catch(() => {});
+    return p;
   }
 }

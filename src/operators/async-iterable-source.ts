@@ -14,6 +14,7 @@ export class AsyncIterableSource<T> extends Source<T> {
   private iterator: AsyncIterator<T> | null = null;
   private pending: Promise<IteratorResult<T>> | null = null;
   private ended = false;
+  private waiting = false;
   private lingerMs = 10;
 
   constructor(private readonly input: AsyncIterable<T>) {
@@ -36,8 +37,14 @@ export class AsyncIterableSource<T> extends Source<T> {
         const p = this.pending ?? it.next();
         this.pending = null;
         let r: IteratorResult<T> | typeof TIMEOUT;
-        if (out.length === 0) r = await p;
-        else {
+        if (out.length === 0) {
+          this.waiting = true;
+          try {
+            r = await p;
+          } finally {
+            this.waiting = false;
+          }
+        } else {
           linger ??= new Promise((resolve) => {
             timer = setTimeout(() => resolve(TIMEOUT), this.lingerMs);
           });
@@ -59,7 +66,27 @@ export class AsyncIterableSource<T> extends Source<T> {
     return out.length === 0 && this.ended ? null : out;
   }
 
+  /**
+   * Calls the iterator's `return()` when it did not end (the run was stopped or cancelled, or
+   * the consumer of the stream went away). When a `next()` is still pending (an idle input:
+   * an async generator suspended in an `await`), `return()` is called but not awaited: an
+   * async generator answers it only after the pending `next()`, which may never come.
+   */
   override async cleanup(): Promise<void> {
-    if (!this.ended) await this.iterator?.return?.();
+    if (this.ended || this.iterator === null) return;
+    this.ended = true;
+    const it = this.iterator;
+    if (typeof it.return !== "function") return;
+    let r: Promise<unknown>;
+    try {
+      r = Promise.resolve(it.return());
+    } catch {
+      return;
+    }
+    if (this.waiting || this.pending !== null) {
+      r.catch(() => {});
+      return;
+    }
+    await r;
   }
 }

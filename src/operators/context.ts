@@ -18,6 +18,11 @@ export interface OperatorContext {
   readonly lingerMs: number;
   /** Logger of the Env. */
   readonly logger: Logger;
-  /** Aborted when the job is cancelled or this node fails: pass it to I/O calls and timers. */
+  /**
+   * Aborted when the job is cancelled or this node fails, and for a source when the run is
+   * stopping (`env.stop()`, reason a `LifecycleError`): pass it to I/O calls and timers. A
+   * source waiting for data in `consume()` should end that wait when it aborts (the runtime
+   * abandons the call anyway, and never delivers what it returns afterwards).
+   */
   readonly signal: AbortSignal;
 }

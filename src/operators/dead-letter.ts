@@ -14,6 +14,8 @@ export interface DeadLetter {
   readonly node: string;
   /** Operator (stage) name inside the node. */
   readonly operator: string;
+  /** The operator's kind (`map`, `filter`, `sink`, `source`...), where known. */
+  readonly operatorKind?: string;
   /** Attempts made (1 without retries). */
   readonly attempts: number;
   /** When it was dead-lettered, epoch ms. */

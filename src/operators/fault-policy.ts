@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import { checkFunction, checkInt, checkNumber, checkOneOf } from "../util/validate.js";
+import { checkFunction, checkInt, checkKeys, checkNumber, checkOneOf } from "../util/validate.js";
 
 /**
  * Backoff between retry attempts, as data (after kafkajs' retry options).
@@ -75,11 +75,14 @@ export function isRetriable(err: unknown): boolean {
  * Builds a retry policy.
  *
  * @example `map(fetchPrice, { onError: retry({ attempts: 5, backoff: { delayMs: 50 }, onExhausted: 'dead-letter' }) })`
- * @throws ConfigError when an option is out of range (`retry.attempts must be an integer >= 1, got 0`).
+ * @throws ConfigError when an option is out of range (`retry.attempts must be an integer >= 1, got 0`)
+ *   or unknown (`retry({ backof })`: did you mean "backoff"?).
  */
 export function retry(options: RetryOptions = {}): RetryPolicy {
+  checkKeys("retry(options)", options, ["attempts", "backoff", "retryOn", "onExhausted"]);
   const attempts = checkInt("retry.attempts", options.attempts ?? 3, 1);
   const b = options.backoff ?? {};
+  checkKeys("retry options.backoff", b, ["type", "delayMs", "factor", "maxDelayMs", "jitter"]);
   const backoff: Required<Backoff> = {
     type: checkOneOf("retry.backoff.type", b.type ?? "exponential", ["fixed", "exponential"] as const),
     delayMs: checkNumber("retry.backoff.delayMs", b.delayMs ?? 100, 0),

@@ -1,4 +1,5 @@
-import { checkInt } from "../util/validate.js";
+import { ConfigError } from "../errors.js";
+import { checkFunction, checkInt, checkKeys, show } from "../util/validate.js";
 import { checkFaultPolicy, type FaultPolicy } from "./fault-policy.js";
 
 /** Options of `mapAsync`. */
@@ -27,11 +28,18 @@ export interface MapAsyncSpec {
 
 /**
  * Validates `mapAsync` options.
- * @throws ConfigError, e.g. `mapAsync options.concurrency must be an integer >= 1, got 0`.
+ * @throws ConfigError, e.g. `mapAsync options.concurrency must be an integer >= 1, got 0`, a
+ *   non-function `fn`, or an unknown option.
  * @internal
  */
 export function mapAsyncSpec(fn: (record: never) => unknown, options: MapAsyncOptions = {}): MapAsyncSpec {
-  if (typeof fn !== "function") throw new TypeError(`mapAsync(fn): fn must be a function, got ${typeof fn}`);
+  checkFunction("mapAsync(fn)", fn);
+  checkKeys("mapAsync(fn, options)", options, ["concurrency", "ordered", "name", "onError", "highWaterMark"]);
+  if (options.ordered !== undefined && typeof options.ordered !== "boolean") {
+    throw new ConfigError(`mapAsync options.ordered must be a boolean, got ${show(options.ordered)}`, {
+      option: "mapAsync options.ordered",
+    });
+  }
   const spec: { -readonly [K in keyof MapAsyncSpec]: MapAsyncSpec[K] } = {
     fn,
     concurrency: checkInt("mapAsync options.concurrency", options.concurrency ?? 8, 1),

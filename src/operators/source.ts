@@ -43,7 +43,11 @@ export abstract class Source<T> implements LifecycleHooks<unknown> {
   currentWatermark?(): number | undefined;
 
   open?(ctx: OperatorContext): void | Promise<void>;
-  /** Called once when `consume` returned `null` and every batch left the node. */
+  /**
+   * Called once when `consume` returned `null` (not after `env.stop()`), once every batch it
+   * emitted was acknowledged — or could no longer be, after a failure below it; `cleanup()`
+   * follows. So `ack()` never reaches a source whose client `done()`/`cleanup()` closed.
+   */
   done?(): void | Promise<void>;
   fatal?(err: Error): void | Promise<void>;
   cleanup?(err?: Error): void | Promise<void>;

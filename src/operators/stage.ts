@@ -1,3 +1,4 @@
+import { checkFunction, checkKeys } from "../util/validate.js";
 import type { Calculator } from "./calculator.js";
 import { checkFaultPolicy, type FaultPolicy } from "./fault-policy.js";
 
@@ -27,15 +28,17 @@ export interface StageSpec {
   readonly onError?: FaultPolicy;
 }
 
-/** Builds a stage spec, validating its options. @internal */
+/**
+ * Builds a stage spec, validating its arguments when the graph is built.
+ * @throws ConfigError when `fn` is not a function (`map("x")`) or an option is unknown.
+ */
 export function stage(
   kind: StageKind,
   fn: (record: never) => unknown,
   options: StageOptions = {},
 ): StageSpec {
-  if (typeof fn !== "function") {
-    throw new TypeError(`${kind}(fn): fn must be a function, got ${typeof fn}`);
-  }
+  checkFunction(`${kind}(fn)`, fn);
+  checkKeys(`${kind}(fn, options)`, options, ["name", "onError"]);
   const spec: { -readonly [K in keyof StageSpec]: StageSpec[K] } = { kind, name: options.name ?? kind, fn };
   if (options.onError !== undefined)
     spec.onError = checkFaultPolicy(`${kind} options.onError`, options.onError);

@@ -1,9 +1,11 @@
 /**
- * Acknowledgement tracking for one source (see docs/runtime.md, "Acknowledgements (at-least-once)"). Each batch a source emits
- * gets an {@link AckToken} with a reference count: every envelope that carries records of that
- * batch holds one reference; a node releases its reference once it has handed the records on
- * (or dropped, filtered, dead-lettered them). When the count reaches zero the batch is handled;
- * the tracker then calls `source.ack(position)` for the longest handled prefix, in source order.
+ * Acknowledgement tracking for one source (see docs/runtime.md, "Acknowledgements
+ * (at-least-once)"). Each batch a source emits gets an {@link AckToken} with a reference count:
+ * every envelope that carries records of that batch holds one reference; a node releases its
+ * reference once it has handed the records on (or dropped, filtered, dead-lettered them). When
+ * the count reaches zero the batch is handled; the tracker then calls `source.ack(position)` for
+ * the longest handled prefix, in source order. A batch whose records did not make it keeps a
+ * reference for good, so acks stop before it.
  * @internal
  */
 export class AckTracker {
@@ -15,6 +17,8 @@ export class AckTracker {
   private wanted = -1;
   private poisoned = false;
   private lastAcked = 0;
+  private confirmed = 0;
+  private waiters: (() => void)[] = [];
   /** First error raised by `ack`, reported by {@link AckTracker.flush}. */
   error: unknown = undefined;
 
@@ -26,9 +30,25 @@ export class AckTracker {
     return new AckToken(this, this.nextSeq++, this.position);
   }
 
-  /** Stops all further acks: a node downstream failed, so records past here may be unhandled. */
+  /** Records handed out so far (the position the final ack would reach). */
+  get emittedPosition(): number {
+    return this.position;
+  }
+
+  /** The highest position whose `ack` call completed (resolved). */
+  get ackedPosition(): number {
+    return this.confirmed;
+  }
+
+  /** Whether every batch handed out was acknowledged and no `ack` call is in flight. */
+  get complete(): boolean {
+    return this.ackedSeq === this.nextSeq && this.inFlight === null && this.confirmed === this.position;
+  }
+
+  /** Stops all further acks (an `ack` call failed: nothing after it may be acknowledged). */
   poison(): void {
     this.poisoned = true;
+    this.wakeWaiters();
   }
 
   /** @internal called by a token whose count reached zero. */
@@ -65,6 +85,7 @@ export class AckTracker {
         this.inFlight = r.then(
           () => {
             this.inFlight = null;
+            this.confirmed = pos;
             this.pump();
           },
           (err) => {
@@ -74,12 +95,30 @@ export class AckTracker {
         );
         return;
       }
+      this.confirmed = pos;
     }
+    this.wakeWaiters();
   }
 
   private fail(err: unknown): void {
     if (this.error === undefined) this.error = err;
-    this.poisoned = true;
+    this.poison();
+  }
+
+  private wakeWaiters(): void {
+    if (this.waiters.length === 0 || !(this.complete || this.poisoned)) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /**
+   * Resolves once every batch handed out so far is acknowledged (its `ack` call completed), or
+   * acks stopped for good (an `ack` call failed). Never rejects.
+   */
+  drained(): Promise<void> {
+    if (this.complete || this.poisoned) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** Waits for the ack call in flight, if any. Rejects with the first `ack` error. */

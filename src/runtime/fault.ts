@@ -7,7 +7,7 @@ import {
   type RetryPolicy,
 } from "../operators/fault-policy.js";
 import { sleep } from "../util/sleep.js";
-import type { NodeStats } from "./stats.js";
+import type { NodeStats, OperatorStats } from "./stats.js";
 
 /** Returned by a fault handler when the record is dropped (skipped or dead-lettered). @internal */
 export const SKIP: unique symbol = Symbol("mass.skip");
@@ -19,6 +19,21 @@ export interface FaultScope {
   readonly signal: AbortSignal;
   /** Dead letters of the batch being processed; the node hands them to `env.deadLetters`. */
   readonly pendingDeadLetters: DeadLetter[];
+}
+
+/**
+ * The operator a fault handler (or an error) is about: its name, its kind (`map`, `filter`,
+ * `sink`...) and, when it has its own counters, their object. @internal
+ */
+export interface OperatorRef {
+  readonly name: string;
+  readonly kind?: string;
+  readonly stats?: OperatorStats;
+}
+
+/** `operator "gate" (filter)`, or `operator "map"` when the name is the kind. @internal */
+export function describeOperator(name: string, kind?: string): string {
+  return kind === undefined || kind === name ? `operator "${name}"` : `operator "${name}" (${kind})`;
 }
 
 /** A fault handler: answers the retried result, {@link SKIP}, or throws a PipelineError. @internal */
@@ -39,31 +54,36 @@ export function pipelineError(
   err: unknown,
   where: { record?: unknown; batchIndex?: number },
   attempts = 1,
+  kind?: string,
 ): PipelineError {
   if (err instanceof PipelineError) return err;
   const at =
     "record" in where ? `on record ${previewRecord(where.record)}` : `on batch ${where.batchIndex ?? "?"}`;
   const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
   return new PipelineError(
-    `node "${node}", operator "${operator}" failed ${at}${tries}: ${describeError(err)}. ` +
+    `node "${node}", ${describeOperator(operator, kind)} failed ${at}${tries}: ${describeError(err)}. ` +
       "To keep going past bad records, set onError ('skip', 'dead-letter' or retry(...)) on the operator or the Env.",
-    { node, operator, cause: err, attempts, ...where },
+    { node, operator, ...(kind === undefined ? {} : { operatorKind: kind }), cause: err, attempts, ...where },
   );
 }
 
 /**
  * Builds the fault handler of one operator. `call(input)` re-runs the operation for retries.
  * Batch-level handlers (sinks: `batchIndex` given) dead-letter each record of the failed batch.
+ * Counts go to the node's stats and, when `operator` has its own, to the operator's.
  * @internal
  */
 export function faultHandler(
   scope: FaultScope,
-  operator: string,
+  op: string | OperatorRef,
   policy: FaultPolicy,
   call: (input: unknown) => unknown,
   failback?: (err: Error, input: unknown) => FailbackDecision,
   batchIndex?: () => number,
 ): FaultHandler {
+  const operator = typeof op === "string" ? op : op.name;
+  const kind = typeof op === "string" ? undefined : op.kind;
+  const opStats = typeof op === "string" ? undefined : op.stats;
   const batchLevel = batchIndex !== undefined;
   const where = (input: unknown) =>
     batchIndex !== undefined ? { batchIndex: batchIndex() } : { record: input };
@@ -73,18 +93,24 @@ export function faultHandler(
     input: unknown,
     attempts: number,
   ) => {
-    if (decision === "fail") throw pipelineError(scope.name, operator, err, where(input), attempts);
+    if (decision === "fail") throw pipelineError(scope.name, operator, err, where(input), attempts, kind);
     const items = batchLevel ? (input as unknown[]) : [input];
     if (decision === "skip") {
       scope.stats.skipped += items.length;
+      if (opStats !== undefined) opStats.skipped += items.length;
       return SKIP;
     }
     const at = Date.now();
     const error = asError(err);
     for (const record of items) {
-      scope.pendingDeadLetters.push({ record, error, node: scope.name, operator, attempts, at });
+      const letter: DeadLetter =
+        kind === undefined
+          ? { record, error, node: scope.name, operator, attempts, at }
+          : { record, error, node: scope.name, operator, operatorKind: kind, attempts, at };
+      scope.pendingDeadLetters.push(letter);
     }
     scope.stats.deadLettered += items.length;
+    if (opStats !== undefined) opStats.deadLettered += items.length;
     return SKIP;
   };
   const retryLoop = async (p: RetryPolicy, err: unknown, input: unknown) => {
@@ -93,6 +119,7 @@ export function faultHandler(
       attempt++;
       await sleep(backoffDelay(p.backoff, attempt), scope.signal);
       scope.stats.retries++;
+      if (opStats !== undefined) opStats.retries++;
       try {
         let r = call(input);
         if (r instanceof Promise) r = await r;
@@ -110,7 +137,7 @@ export function faultHandler(
       try {
         decision = failback(asError(err), input);
       } catch (e) {
-        throw pipelineError(scope.name, `${operator}.failback`, e, where(input));
+        throw pipelineError(scope.name, `${operator}.failback`, e, where(input), 1, kind);
       }
     }
     const p = decision ?? policy;

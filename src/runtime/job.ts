@@ -48,10 +48,11 @@ export class Job implements JobContext {
   nodeSettled(node: RuntimeNode): void {
     if (node.status !== "failed" && node.status !== "cancelled") return;
     const reason = node.error ?? node.cancelReason!;
-    if (node.status === "failed") {
-      this.logger.error({ node: node.name, err: node.error }, "node failed");
-      for (const s of upstreamSources(node)) s.acks?.poison();
-    }
+    // No ack is stopped here: every batch that was on its way through the failed node (in
+    // its buffers, its state, or later written towards it) keeps an unreleased reference, so
+    // each source's acks stop exactly at its first record that did not make it, while
+    // pipelines that share no failed node go on acknowledging (see docs/runtime.md).
+    if (node.status === "failed") this.logger.debug({ node: node.name }, `node failed: ${reason.message}`);
     for (const d of node.downstream) d.cancel(reason);
     for (const u of node.upstream) {
       if (!u.settled && u.outputs.every((p) => p.dead)) u.cancel(reason);
@@ -70,6 +71,7 @@ export class Job implements JobContext {
     const sources = this.nodes.filter((n): n is SourceNode => n instanceof SourceNode);
     await Promise.all(sources.map((n) => n.open()));
     for (const s of sources) void s.run();
+    for (const n of this.nodes) if (!(n instanceof SourceNode)) n.endWithoutInput();
     await Promise.all(this.nodes.map((n) => n.completion));
     await this.deadLetterTail;
     this.durationMs = performance.now() - this.started;
@@ -88,7 +90,10 @@ export class Job implements JobContext {
   /** The errors of the nodes that failed (not those cancelled because of them). */
   errors(): PipelineError[] {
     const out: PipelineError[] = [];
-    for (const n of this.nodes) if (n.status === "failed" && n.error !== undefined) out.push(n.error);
+    for (const n of this.nodes) {
+      if (n.status === "failed" && n.error !== undefined) out.push(n.error);
+      out.push(...n.branchErrors);
+    }
     for (const n of this.nodes) {
       if (n instanceof SourceNode && n.acks?.error !== undefined && n.status !== "failed") {
         out.push(
@@ -101,17 +106,4 @@ export class Job implements JobContext {
     }
     return out;
   }
-}
-
-function upstreamSources(node: RuntimeNode): SourceNode[] {
-  const seen = new Set<RuntimeNode>();
-  const out: SourceNode[] = [];
-  const visit = (n: RuntimeNode) => {
-    if (seen.has(n)) return;
-    seen.add(n);
-    if (n instanceof SourceNode) out.push(n);
-    for (const u of n.upstream) visit(u);
-  };
-  visit(node);
-  return out;
 }

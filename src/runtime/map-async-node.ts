@@ -52,7 +52,12 @@ export class MapAsyncNode extends RuntimeNode {
   override compile(): void {
     super.compile();
     const fn = this.spec.fn as (x: unknown) => unknown;
-    this.handler = faultHandler(this, this.spec.name, this.spec.onError ?? this.settings.onError, fn);
+    this.handler = faultHandler(
+      this,
+      { name: this.spec.name, kind: "mapAsync" },
+      this.spec.onError ?? this.settings.onError,
+      fn,
+    );
   }
 
   private get pendingLimit(): number {

@@ -1,50 +1,21 @@
 import { describeError, PipelineError } from "../errors.js";
 import type { OperatorContext } from "../operators/context.js";
 import type { DeadLetter } from "../operators/dead-letter.js";
-import type { FaultPolicy } from "../operators/fault-policy.js";
 import type { StageSpec } from "../operators/stage.js";
-import type { Logger } from "../util/logger.js";
 import { type AckToken, releaseAll, retainAll } from "./ack.js";
-import { type ChainBranch, type ChainRunner, compileChain, isIdentity } from "./chain.js";
+import { type ChainBranch, stageKindName } from "./chain.js";
+import { endBranch } from "./chain-failure.js";
 import { type Batch, type Chunk, StreamStatus, Watermark } from "./envelope.js";
-import { type FaultHandler, type FaultScope, faultHandler } from "./fault.js";
+import { describeOperator, type FaultHandler, type FaultScope, faultHandler } from "./fault.js";
+import { FusedChains, MAIN } from "./fused-chains.js";
+import type { Hooks, JobContext, NodeSettings, NodeStatus } from "./node-types.js";
+import { writeBatches, writeControl } from "./output.js";
 import { InputPort, type PortOwner } from "./port.js";
-import { type NodeStats, newStats } from "./stats.js";
+import { type NodeStats, newStats, type OperatorStats } from "./stats.js";
+import { WatermarkValve } from "./watermark-valve.js";
 
-/** Tag of a node's main output. @internal */
-export const MAIN = "main";
-
-/** Settings of one physical node. @internal */
-export interface NodeSettings {
-  readonly batchSize: number;
-  readonly highWaterMark: number;
-  readonly lingerMs: number;
-  /** Fault policy of the node's own operator and of stages that set none. */
-  readonly onError: FaultPolicy;
-}
-
-/** What every node of a job shares. @internal */
-export interface JobContext {
-  readonly envName: string;
-  readonly logger: Logger;
-  readonly onError: FaultPolicy;
-  /** Hands dead letters to `env.deadLetters` (serialised). */
-  deadLetter(letters: DeadLetter[]): Promise<void>;
-  /** Called once when a node failed or was cancelled, to propagate through the graph. */
-  nodeSettled(node: RuntimeNode): void;
-}
-
-/** Lifecycle hooks the runtime calls on an operator. @internal */
-export interface Hooks {
-  name?: string;
-  open?(ctx: OperatorContext): void | Promise<void>;
-  done?(): unknown;
-  fatal?(err: Error): void | Promise<void>;
-  cleanup?(err?: Error): void | Promise<void>;
-}
-
-/** Final state of a node. */
-export type NodeStatus = "created" | "running" | "finished" | "failed" | "cancelled";
+export type { Hooks, JobContext, NodeSettings, NodeStatus } from "./node-types.js";
+export { MAIN, stageKindName };
 
 /**
  * One physical node of a running job: a source, a transform (with its fused stage chain), a
@@ -58,28 +29,34 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   readonly outputs: InputPort[] = [];
   readonly upstream: RuntimeNode[] = [];
   readonly downstream: RuntimeNode[] = [];
-  /** Stage tree under this node's main output; leaves index `outputs`. */
-  chainRoots: ChainBranch[] = [];
-  /** Stage trees under side outputs (e.g. `"late"`), leaves indexing `outputs`. */
-  readonly sideRoots = new Map<string, ChainBranch[]>();
+  /** The fused stage trees under this node's outputs and their compiled runners. */
+  readonly chains = new FusedChains({
+    outputs: () => this.outputs.length,
+    rootStage: () => this.rootStage(),
+    handlerFor: (b) => this.handlerFor(b),
+    stageFailed: (b, err, isRoot) => this.stageFailed(b, err, isRoot),
+  });
   readonly stats: NodeStats = newStats();
   readonly pendingDeadLetters: DeadLetter[] = [];
   status: NodeStatus = "created";
   error?: PipelineError;
+  /**
+   * Errors of fused stages that failed under `'fail'` while the node ran on for its other
+   * branches (failure isolation inside a chain).
+   */
+  readonly branchErrors: PipelineError[] = [];
   /** Set on a node whose pipeline was ended by a failure elsewhere. */
   cancelReason?: Error;
   readonly completion: Promise<void>;
   protected readonly abort = new AbortController();
-  private wm = Number.NEGATIVE_INFINITY;
-  private inputWatermarks: number[] = [];
-  private inputIdle: boolean[] = [];
-  private lastFinite: number[] = [];
+  private readonly valve = new WatermarkValve();
   private endedInputs = 0;
   private tail: Promise<void> = Promise.resolve();
-  private readonly runners = new Map<string, ChainRunner | null>();
   private resolveCompletion!: () => void;
   private cleanedUp = false;
   private batchCounter = 0;
+  /** Records the node's own operator handed to its chain (not counting a calculator's calc outputs). */
+  private ownEmitted = 0;
 
   constructor(
     readonly id: string,
@@ -88,7 +65,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     readonly job: JobContext,
     readonly settings: NodeSettings,
     /** The node's own operator (source, calculator, sink), whose hooks are called. */
-    readonly operator: Hooks | null,
+    public operator: Hooks | null,
     /** Name of the node's main operator, for errors. */
     readonly operatorName: string,
   ) {
@@ -108,7 +85,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
 
   /** The node's current (combined) event-time watermark. */
   get watermark(): number {
-    return this.wm;
+    return this.valve.current;
   }
 
   /** Whether the node reached a final state. */
@@ -120,9 +97,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   addInput(highWaterMark: number): InputPort {
     const port = new InputPort(this, this.inputs.length, highWaterMark);
     this.inputs.push(port);
-    this.inputWatermarks.push(Number.NEGATIVE_INFINITY);
-    this.inputIdle.push(false);
-    this.lastFinite.push(Number.NEGATIVE_INFINITY);
+    this.valve.addInput();
     return port;
   }
 
@@ -131,27 +106,42 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     return null;
   }
 
-  /** Compiles the fused chains (main output without timestamps; others on first use). */
-  compile(): void {
-    this.runnerFor(MAIN, false, false);
+  /**
+   * Counters of the node's own operator (its source, sink, calculator, mapAsync, window...),
+   * apart from the stages fused after it: records in, records it handed on, and what its own
+   * fault handling skipped, dead-lettered or retried (the node's totals less its stages').
+   */
+  ownOperatorStats(): OperatorStats {
+    const s = this.stats;
+    const own: OperatorStats = {
+      recordsIn: s.recordsIn,
+      recordsOut:
+        this.kind === "sink" ? s.recordsOut : (this.chains.rootStats?.recordsOut ?? 0) + this.ownEmitted,
+      skipped: s.skipped,
+      deadLettered: s.deadLettered,
+      retries: s.retries,
+    };
+    for (const b of this.stageBranches()) {
+      own.skipped -= b.stats!.skipped;
+      own.deadLettered -= b.stats!.deadLettered;
+      own.retries -= b.stats!.retries;
+    }
+    return own;
   }
 
-  /**
-   * The compiled chain of output `tag`, with or without timestamps, with or without the root
-   * stage (a calculator's `done()` output skips it); `null` when the chain is only leaves.
-   */
-  private runnerFor(tag: string, withTs: boolean, belowRoot: boolean): ChainRunner | null {
-    const cacheKey = `${tag}|${withTs ? 1 : 0}|${belowRoot ? 1 : 0}`;
-    let r = this.runners.get(cacheKey);
-    if (r !== undefined) return r;
-    let roots = tag === MAIN ? this.chainRoots : (this.sideRoots.get(tag) ?? []);
-    const root = tag === MAIN && !belowRoot ? this.rootStage() : null;
-    if (root !== null) roots = [{ stage: root, out: -1, children: roots }];
-    r = isIdentity(roots)
-      ? null
-      : compileChain(roots, this.outputs.length, (st) => this.handlerFor(st), withTs);
-    this.runners.set(cacheKey, r);
-    return r;
+  /** Compiles the fused chains (main output without timestamps; others on first use). */
+  compile(): void {
+    this.chains.runner(MAIN, false, false);
+  }
+
+  /** A fused stage gave up under `'fail'`: see {@link endBranch}. */
+  protected stageFailed(branch: ChainBranch, err: unknown, isRoot: boolean): void {
+    endBranch(this, branch, err, isRoot);
+  }
+
+  /** Every fused stage of the node (not its calculator), with its branch (counters, id, state). */
+  stageBranches(): ChainBranch[] {
+    return this.chains.branches();
   }
 
   private keyHandler: FaultHandler | null = null;
@@ -166,24 +156,26 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     err: unknown,
     record: unknown,
   ): Promise<unknown> {
-    this.keyHandler ??= faultHandler(this, "keyBy", this.settings.onError, keyFn);
+    this.keyHandler ??= faultHandler(this, { name: "keyBy", kind: "keyBy" }, this.settings.onError, keyFn);
     return this.keyHandler(err, record);
   }
 
   /** Builds the fault handler of a stage. */
-  protected handlerFor(s: StageSpec): FaultHandler {
+  protected handlerFor(b: ChainBranch): FaultHandler {
+    const s = b.stage!;
     const policy = s.onError ?? this.settings.onError;
+    const op = { name: s.name, kind: stageKindName(s.kind), stats: b.stats };
     if (s.kind === "calc") {
       const calc = s.calculator!;
       return faultHandler(
         this,
-        s.name,
+        { name: s.name, kind: this.kind, stats: undefined },
         policy,
         (x) => calc.calc(x),
         calc.failback === undefined ? undefined : (e, x) => calc.failback!(e, x),
       );
     }
-    return faultHandler(this, s.name, policy, s.fn as (x: unknown) => unknown);
+    return faultHandler(this, op, policy, s.fn as (x: unknown) => unknown);
   }
 
   /** The context given to `open(ctx)`. */
@@ -226,9 +218,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     if (this.settled) return;
     if (chunk instanceof Watermark) return this.inputWatermark(index, chunk.ts);
     if (chunk instanceof StreamStatus) return this.inputStatus(index, chunk.idle);
-    if (this.inputIdle[index]) {
-      this.inputIdle[index] = false;
-    }
+    this.valve.active(index);
     this.stats.recordsIn += chunk.records.length;
     return this.process(chunk, index);
   }
@@ -243,62 +233,23 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   protected onInputsEnded(): void | Promise<void> {}
 
   private async inputWatermark(index: number, ts: number): Promise<void> {
-    if (ts <= this.inputWatermarks[index]) return;
-    this.inputWatermarks[index] = ts;
-    this.lastFinite[index] = ts;
-    await this.advanceWatermark();
+    if (this.valve.watermark(index, ts)) await this.advanceWatermark();
   }
 
   private async inputStatus(index: number, idle: boolean): Promise<void> {
-    if (this.inputIdle[index] === idle) return;
-    this.inputIdle[index] = idle;
-    if (idle) await this.advanceWatermark();
-  }
-
-  /**
-   * The combined watermark (Flink's StatusWatermarkValve): the minimum over inputs that are
-   * neither idle nor ended. With no such input but an idle one, it holds where it is, or moves
-   * up to the last watermark an ended input reached (never to +Infinity while an idle input may
-   * still send records). +Infinity only once every input ended.
-   */
-  private combinedWatermark(): number {
-    let wm = Number.POSITIVE_INFINITY;
-    let active = 0;
-    let idle = 0;
-    for (let i = 0; i < this.inputWatermarks.length; i++) {
-      if (this.inputIdle[i]) {
-        idle++;
-        continue;
-      }
-      if (this.inputWatermarks[i] === Number.POSITIVE_INFINITY) continue;
-      active++;
-      if (this.inputWatermarks[i] < wm) wm = this.inputWatermarks[i];
-    }
-    if (active > 0 || idle === 0) return wm;
-    let reached = this.wm;
-    for (const w of this.lastFinite) if (w > reached) reached = w;
-    return reached;
+    if (this.valve.status(index, idle)) await this.advanceWatermark();
   }
 
   private async advanceWatermark(): Promise<void> {
-    const wm = this.combinedWatermark();
-    if (wm <= this.wm || wm === Number.POSITIVE_INFINITY) return;
-    this.wm = wm;
+    const wm = this.valve.advance();
+    if (wm === null) return;
     await this.onWatermark(wm);
     await this.broadcast(new Watermark(wm));
   }
 
   /** Writes a control chunk to every live output, waiting on backpressure. */
   protected broadcast(chunk: Watermark | StreamStatus): Promise<void> | undefined {
-    let waits: Promise<void>[] | null = null;
-    for (const port of this.outputs) {
-      if (port.dead) continue;
-      if (!port.write(chunk)) {
-        waits ??= [];
-        waits.push(port.waitDrain());
-      }
-    }
-    return waits === null ? undefined : Promise.all(waits).then(() => {});
+    return writeControl(this.outputs, chunk);
   }
 
   /**
@@ -318,9 +269,10 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     const n = this.outputs.length;
     const outs: unknown[][] = new Array(n);
     const outTs: number[][] | null = ts === null ? null : new Array(n);
-    const runner = this.runnerFor(tag, ts !== null, belowRoot);
+    const runner = this.chains.runner(tag, ts !== null, belowRoot);
+    if (belowRoot || tag !== MAIN || !this.chains.hasRoot) this.ownEmitted += records.length;
     if (runner === null) {
-      const roots = tag === MAIN ? this.chainRoots : (this.sideRoots.get(tag) ?? []);
+      const roots = this.chains.rootsOf(tag);
       let first = true;
       for (const leaf of roots) {
         outs[leaf.out] = first ? records : records.slice();
@@ -332,8 +284,25 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
         outs[j] = [];
         if (outTs !== null) outTs[j] = [];
       }
-      await runner(records, outs, ts, outTs);
+      // a record that reached a failed stage did not make it: its source batch stays
+      // unacknowledged for good (one reference that is never released)
+      if (await runner(records, outs, ts, outTs)) retainAll(acks);
     }
+    if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
+    const w = this.send(outs, outTs, acks);
+    if (w !== undefined) await w;
+  }
+
+  /**
+   * Writes one array of records per output edge (no chain), each output envelope holding a
+   * reference on `acks`; resolves once the outputs have room again. For nodes that route
+   * records themselves (a shard's partitioner).
+   */
+  protected async emitOutputs(
+    outs: unknown[][],
+    outTs: number[][] | null,
+    acks: AckToken[] | null,
+  ): Promise<void> {
     if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
     const w = this.send(outs, outTs, acks);
     if (w !== undefined) await w;
@@ -354,13 +323,14 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     ts: number[] | null = null,
     tag: string = MAIN,
   ): Promise<void> | undefined {
-    if (this.pendingDeadLetters.length > 0 || this.runnerFor(tag, ts !== null, false) !== null) {
+    if (this.pendingDeadLetters.length > 0 || this.chains.runner(tag, ts !== null, false) !== null) {
       return this.emit(records, acks, ts, tag);
     }
+    if (tag !== MAIN || !this.chains.hasRoot) this.ownEmitted += records.length;
     const outs: unknown[][] = new Array(this.outputs.length);
     const outTs: number[][] | null = ts === null ? null : new Array(this.outputs.length);
     let first = true;
-    for (const leaf of tag === MAIN ? this.chainRoots : (this.sideRoots.get(tag) ?? [])) {
+    for (const leaf of this.chains.rootsOf(tag)) {
       outs[leaf.out] = first ? records : records.slice();
       if (outTs !== null) outTs[leaf.out] = first ? ts! : ts!.slice();
       first = false;
@@ -378,36 +348,9 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     outTs: number[][] | null,
     acks: AckToken[] | null,
   ): Promise<void> | undefined {
-    let waits: Promise<void>[] | null = null;
-    const bs = this.settings.batchSize;
-    for (let j = 0; j < outs.length; j++) {
-      const port = this.outputs[j];
-      const out = outs[j];
-      if (out === undefined || port.dead || out.length === 0) continue;
-      const ts = outTs === null ? null : outTs[j];
-      this.stats.recordsOut += out.length;
-      let full = false;
-      if (out.length <= bs) {
-        retainAll(acks);
-        full = !port.write({ records: out, acks, timestamps: ts });
-      } else {
-        for (let i = 0; i < out.length; i += bs) {
-          retainAll(acks);
-          const piece = {
-            records: out.slice(i, i + bs),
-            acks,
-            timestamps: ts === null ? null : ts.slice(i, i + bs),
-          };
-          full = !port.write(piece) || full;
-        }
-      }
-      if (full) {
-        waits ??= [];
-        waits.push(port.waitDrain());
-      }
-    }
-    if (waits === null) return undefined;
-    return Promise.all(waits).then(() => {});
+    const { written, room } = writeBatches(this.outputs, outs, outTs, acks, this.settings.batchSize);
+    this.stats.recordsOut += written;
+    return room;
   }
 
   /** Index of the next batch, for batch-level errors. */
@@ -417,8 +360,16 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
 
   // ---- end of input ----------------------------------------------------------------------
 
+  /**
+   * For a node that got no input edge at all (e.g. `lateRecords()` of a windowed stream that was
+   * never aggregated): its input is empty, so it ends at once.
+   */
+  endWithoutInput(): void {
+    if (this.inputs.length === 0 && !this.settled) void this.finish();
+  }
+
   inputEnded(index: number): void {
-    this.inputWatermarks[index] = Number.POSITIVE_INFINITY;
+    this.valve.ended(index);
     if (++this.endedInputs < this.inputs.length) {
       // the combined watermark may advance now that this input is out of the minimum
       const next = this.tail.then(() => (this.settled ? undefined : this.advanceWatermark()));
@@ -457,11 +408,10 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     const perr =
       err instanceof PipelineError
         ? err
-        : new PipelineError(`node "${this.name}" (${this.operatorName}) failed: ${describeError(err)}`, {
-            node: this.name,
-            operator: this.operatorName,
-            cause: err,
-          });
+        : new PipelineError(
+            `node "${this.name}", ${describeOperator(this.operatorName, this.kind)} failed: ${describeError(err)}`,
+            { node: this.name, operator: this.operatorName, operatorKind: this.kind, cause: err },
+          );
     this.error = perr;
     this.status = "failed";
     this.stopInputs(perr);

@@ -1,8 +1,23 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Sink } from "../operators/sink.js";
 import { REJECT } from "../operators/source.js";
 import type { Batch } from "./envelope.js";
 import { type FaultHandler, faultHandler, SKIP } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
+
+/**
+ * Marks the `produce([record])` calls a record-level retry makes, so that a `reject()` made
+ * from inside one (the record refused again) fails that attempt instead of starting nested
+ * retries, while `reject()` calls of the original batch — even concurrent ones — are each
+ * handled by the policy. Only the reject path pays for it.
+ */
+const retryScope = new AsyncLocalStorage<SinkNode>();
+
+/**
+ * For a Sink shared by the lanes of a `shard` (one SinkNode per lane): which lane's `produce`
+ * a `reject()` comes from, so the record goes to that lane's policy and counters.
+ */
+const produceScope = new AsyncLocalStorage<SinkNode>();
 
 /**
  * Runs a {@link Sink}: one `produce(batch)` at a time, awaited before the next batch is taken
@@ -15,7 +30,9 @@ export class SinkNode extends RuntimeNode {
   private batchIndex = -1;
   /** Records of the current batch the sink rejected (skipped or dead-lettered one by one). */
   private rejected = 0;
-  private retrying = false;
+  private recordHandler!: FaultHandler;
+  /** Set when the Sink is shared by several nodes (the lanes of a `shard`). */
+  replicated = false;
 
   constructor(
     id: string,
@@ -28,32 +45,37 @@ export class SinkNode extends RuntimeNode {
   }
 
   override compile(): void {
+    const op = { name: this.operatorName, kind: "sink" };
     this.handler = faultHandler(
       this,
-      this.operatorName,
+      op,
       this.settings.onError,
-      (batch) => this.sink.produce(batch as unknown[]),
+      (batch) => this.produceBatch(batch as unknown[]),
       this.sink.failback === undefined ? undefined : (e, b) => this.sink.failback!(e, b as unknown[]),
       () => this.batchIndex,
     );
-    const recordHandler = faultHandler(this, this.operatorName, this.settings.onError, async (record) => {
+    this.recordHandler = faultHandler(this, op, this.settings.onError, (record) =>
       // a retried record that the sink rejects again fails this attempt (no nested retries)
-      this.retrying = true;
-      try {
-        await this.sink.produce([record]);
-      } finally {
-        this.retrying = false;
-      }
-    });
-    this.sink[REJECT] = (record, err) => {
-      if (this.retrying) throw err;
-      const r = recordHandler(err, record);
-      const settle = (v: unknown) => {
-        if (v === SKIP) this.rejected++;
-      };
-      if (r instanceof Promise) return r.then(settle);
-      settle(r);
+      retryScope.run(this, () => this.sink.produce([record])),
+    );
+    this.sink[REJECT] = (record, err) => (produceScope.getStore() ?? this).rejectRecord(record, err);
+  }
+
+  private produceBatch(records: unknown[]): void | Promise<void> {
+    return this.replicated
+      ? produceScope.run(this, () => this.sink.produce(records))
+      : this.sink.produce(records);
+  }
+
+  /** One record of the batch being produced, through this node's fault policy. */
+  private rejectRecord(record: unknown, err: unknown): void | Promise<void> {
+    if (retryScope.getStore() === this) throw err;
+    const r = this.recordHandler(err, record);
+    const settle = (v: unknown) => {
+      if (v === SKIP) this.rejected++;
     };
+    if (r instanceof Promise) return r.then(settle);
+    settle(r);
   }
 
   protected async process(batch: Batch): Promise<void> {
@@ -61,7 +83,7 @@ export class SinkNode extends RuntimeNode {
     let r: unknown;
     this.rejected = 0;
     try {
-      r = this.sink.produce(batch.records);
+      r = this.produceBatch(batch.records);
       if (r instanceof Promise) await r;
       this.stats.recordsOut += batch.records.length - this.rejected;
     } catch (err) {

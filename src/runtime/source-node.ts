@@ -1,3 +1,5 @@
+import { LifecycleError } from "../errors.js";
+import type { FaultPolicy } from "../operators/fault-policy.js";
 import { REJECT, type Source } from "../operators/source.js";
 import { abortable } from "../util/abortable.js";
 import { sleep } from "../util/sleep.js";
@@ -38,18 +40,42 @@ export class SourceNode extends RuntimeNode {
     throw new Error("internal: a source node has no input");
   }
 
-  /** Graceful stop: read no more, let what is in flight drain, end normally. */
+  /**
+   * Graceful stop: read no more, let what is in flight drain, end normally. A `consume()` that
+   * is waiting (an idle topic, an async iterable with nothing yet) is abandoned at once: the
+   * node's AbortSignal (`ctx.signal` of the source) aborts so the source can end its I/O, and
+   * what that call returns later is never delivered.
+   */
   requestStop(): void {
+    if (this.stopping || this.settled) return;
     this.stopping = true;
+    this.abort.abort(
+      new LifecycleError(`env "${this.job.envName}" is stopping: source "${this.name}" reads no more`, {
+        node: this.name,
+      }),
+    );
   }
 
+  /**
+   * Installs the handler behind `Source.reject(input, error)`. A malformed input does not parse
+   * better when tried again, so a `retry(...)` policy (the node's, or one `failback` answers)
+   * goes straight to its `onExhausted` (`'fail'`, `'skip'` or `'dead-letter'`): nothing is
+   * dropped without being counted.
+   */
   override async open(): Promise<void> {
+    const noRetry = (p: FaultPolicy): FaultPolicy => (typeof p === "object" ? p.onExhausted : p);
+    const failback = this.source.failback;
     const handler = faultHandler(
       this,
-      this.operatorName,
-      this.settings.onError,
+      { name: this.operatorName, kind: "source" },
+      noRetry(this.settings.onError),
       () => undefined,
-      this.source.failback === undefined ? undefined : (e, x) => this.source.failback!(e, x),
+      failback === undefined
+        ? undefined
+        : (e, x) => {
+            const d = failback.call(this.source, e, x);
+            return d === undefined ? undefined : noRetry(d);
+          },
     );
     this.source[REJECT] = (input, err) => {
       handler(err, input);
@@ -94,10 +120,47 @@ export class SourceNode extends RuntimeNode {
       }
       if (this.settled) return;
       await this.finish();
-      if (this.tracker !== null && this.status === "finished") await this.tracker.flush();
     } catch (err) {
       this.fail(err);
     }
+  }
+
+  /**
+   * The end of a source that read its last batch (or was stopped): ends its outputs, waits
+   * until every batch it emitted is acknowledged — or until every node below it settled (after
+   * a failed branch some batches never will be) — then calls `done()` (not after a stop) and
+   * `cleanup()`. So `ack()` never reaches a source that already closed its client.
+   */
+  protected override async finish(): Promise<void> {
+    try {
+      if (this.settled) return;
+      for (const port of this.outputs) if (!port.dead) port.end();
+      if (this.tracker !== null) {
+        await Promise.race([this.tracker.drained(), this.belowSettled()]);
+        // an ack() failure is reported by the job (RunError) and on this node's report
+        await this.tracker.flush().catch(() => {});
+      }
+      if (this.settled) return;
+      await this.callDone();
+      if (this.settled) return;
+      await this.settle("finished");
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Resolves when every node downstream of this source settled. */
+  private belowSettled(): Promise<unknown> {
+    const seen = new Set<RuntimeNode>();
+    const visit = (n: RuntimeNode) => {
+      for (const d of n.downstream) {
+        if (seen.has(d)) continue;
+        seen.add(d);
+        visit(d);
+      }
+    };
+    visit(this);
+    return Promise.all([...seen].map((n) => n.completion));
   }
 
   private sourceWatermark = Number.NEGATIVE_INFINITY;

@@ -4,11 +4,11 @@ export interface NodeStats {
   recordsIn: number;
   /** Records the node emitted, summed over its output edges (for a sink: records written). */
   recordsOut: number;
-  /** Records (or, for sinks, records of batches) dropped by a `'skip'` policy. */
+  /** Records (or, for sinks, records of batches) dropped by a `'skip'` policy, over every operator of the node. */
   skipped: number;
-  /** Records sent to the dead letters. */
+  /** Records sent to the dead letters, over every operator of the node. */
   deadLettered: number;
-  /** Retry attempts made (beyond first attempts). */
+  /** Retry attempts made (beyond first attempts), over every operator of the node. */
   retries: number;
   /** Late records (past allowed lateness) sent to a `lateRecords()` side output. */
   lateRecords: number;
@@ -21,7 +21,25 @@ export interface NodeStats {
   unassigned: number;
 }
 
-/** Fresh zeroed counters. @internal */
+/**
+ * Counters of one operator, chained or not (see docs/runtime.md, "Visibility"). For a stage
+ * fused into a node's loop, `recordsIn` counts the records that reached the stage and
+ * `recordsOut` those it handed on (a filter's kept records, a flatMap's outputs).
+ */
+export interface OperatorStats {
+  /** Records that reached the operator. */
+  recordsIn: number;
+  /** Records the operator handed on. */
+  recordsOut: number;
+  /** Records dropped by a `'skip'` policy of this operator. */
+  skipped: number;
+  /** Records this operator sent to the dead letters. */
+  deadLettered: number;
+  /** Retry attempts this operator made (beyond first attempts). */
+  retries: number;
+}
+
+/** Fresh zeroed node counters. @internal */
 export function newStats(): NodeStats {
   return {
     recordsIn: 0,
@@ -33,4 +51,9 @@ export function newStats(): NodeStats {
     lateDropped: 0,
     unassigned: 0,
   };
+}
+
+/** Fresh zeroed operator counters. @internal */
+export function newOperatorStats(): OperatorStats {
+  return { recordsIn: 0, recordsOut: 0, skipped: 0, deadLettered: 0, retries: 0 };
 }

@@ -173,10 +173,15 @@ export class TimestampNode extends RuntimeNode {
     }
   }
 
-  /** A bad timestamp: 'fail' throws; 'skip' / 'dead-letter' drop the record. */
+  /**
+   * A bad timestamp: 'fail' throws; 'skip' / 'dead-letter' drop the record (counted). A
+   * `retry(...)` policy goes to its `onExhausted` at once: the same record gives the same bad
+   * timestamp again.
+   */
   private reject(record: unknown, err: unknown): void {
-    const policy = this.settings.onError;
-    if (policy === "fail" || typeof policy === "object") {
+    const configured = this.settings.onError;
+    const policy = typeof configured === "object" ? configured.onExhausted : configured;
+    if (policy === "fail") {
       throw pipelineError(this.name, "withTimestamps", err, { record });
     }
     if (policy === "skip") this.stats.skipped++;
@@ -187,6 +192,7 @@ export class TimestampNode extends RuntimeNode {
         error: asError(err),
         node: this.name,
         operator: "withTimestamps",
+        operatorKind: "timestamps",
         attempts: 1,
         at: Date.now(),
       });

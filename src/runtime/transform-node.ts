@@ -38,7 +38,8 @@ export class TransformNode extends RuntimeNode {
 
   protected override async callDone(): Promise<void> {
     if (this.calculator === null) return;
-    const rest = await this.calculator.done?.();
+    // through the hooks: a Calculator shared by a shard's lanes has done() called once
+    const rest = await this.operator?.done?.();
     if (Array.isArray(rest) && rest.length > 0) await this.emit(rest, null, null, MAIN, true);
   }
 }

@@ -94,8 +94,9 @@ export class TestHarness {
 
   /** @param options - Env options (the clock is the harness's). */
   constructor(options: Omit<EnvOptions, "clock"> & { startTime?: number } = {}) {
-    this.clock = new VirtualClock(options.startTime ?? 0);
-    this.env = new Env({ batchSize: 64, ...options, clock: this.clock });
+    const { startTime, ...envOptions } = options;
+    this.clock = new VirtualClock(startTime ?? 0);
+    this.env = new Env({ batchSize: 64, ...envOptions, clock: this.clock });
   }
 
   /**
@@ -112,15 +113,22 @@ export class TestHarness {
       .map((x) => x.v);
   }
 
-  /** Collects `stream` under `name` (read with {@link TestHarness.received}). */
+  /**
+   * Collects `stream` under `name` (read with {@link TestHarness.received}). Declare as many
+   * outputs as the job has, before the first `start()`, `push()`, `watermark()` or
+   * `advanceTime()` (which start the job).
+   * @throws ConfigError when `name` is taken, or when the job already started.
+   */
   output<T>(name: string, stream: Stream<T>): void {
     if (this.outputs.has(name)) throw new ConfigError(`TestHarness: output "${name}" exists already`);
+    if (this.running !== null) {
+      throw new ConfigError(
+        `TestHarness: output "${name}" declared after the job started; declare every output first`,
+      );
+    }
     const sink = new ArraySink<T>();
+    stream.to(sink, { name: `output:${name}` });
     this.outputs.set(name, sink as ArraySink<unknown>);
-    void stream.to(sink, { name: `output:${name}` }).then(
-      () => undefined,
-      () => undefined,
-    );
   }
 
   /** Starts the job (after inputs and outputs are declared). */

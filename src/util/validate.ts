@@ -77,9 +77,17 @@ export function checkKeys(path: string, options: unknown, allowed: readonly stri
   }
 }
 
-/** The entry of `candidates` closest to `word` (case-insensitive edit distance), if reasonably close. @internal */
+/**
+ * The entry of `candidates` closest to `word` (case-insensitive edit distance), if reasonably
+ * close; a candidate that starts with `word` (4 characters or more: `parallel` for
+ * `parallelism`) counts as close. @internal
+ */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   const w = word.toLowerCase();
+  if (w.length >= 4) {
+    const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(w));
+    if (prefixed.length === 1) return prefixed[0];
+  }
   let best: string | undefined;
   let bestD = Number.POSITIVE_INFINITY;
   for (const c of candidates) {

@@ -191,10 +191,22 @@ describe("mass topology", () => {
     const json = await mass(["topology", "--format", "json", fixture("evens.job.ts")]);
     expect(JSON.parse(json.out)).toEqual({
       nodes: [
-        { id: "n1", name: "source:array", kind: "source" },
-        { id: "n2", name: "sink:Count", kind: "sink" },
+        { id: "n1", name: "source:array", kind: "source", operators: ["n1", "n1.s1", "n1.s2"] },
+        { id: "n2", name: "sink:Count", kind: "sink", operators: ["n2"] },
       ],
       edges: [{ from: "n1", to: "n2", stages: ["filter", "map"] }],
+      // every operator as a vertex (the stream graph), with the physical node it is chained into
+      operators: [
+        { id: "n1", name: "array", kind: "source", node: "n1" },
+        { id: "n1.s1", name: "filter", kind: "filter", node: "n1" },
+        { id: "n1.s2", name: "map", kind: "map", node: "n1" },
+        { id: "n2", name: "Count", kind: "sink", node: "n2" },
+      ],
+      operatorEdges: [
+        { from: "n1", to: "n1.s1" },
+        { from: "n1.s1", to: "n1.s2" },
+        { from: "n1.s2", to: "n2" },
+      ],
     });
   });
 });

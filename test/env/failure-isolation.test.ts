@@ -49,7 +49,7 @@ describe("failure isolation in a mesh", () => {
     expect(ok.hooks).toEqual(["open", "done", "cleanup"]);
     expect(broken.hooks).toEqual(["open", "cleanup:PipelineError"]);
     const byName = Object.fromEntries(err.report.nodes.map((n) => [n.name, n.status]));
-    expect(byName).toMatchObject({ "compute:Explode": "failed", "sink:Recorder#n4": "cancelled" });
+    expect(byName).toMatchObject({ "compute:Explode": "failed", "sink:Recorder#2": "cancelled" });
   });
 
   it("a failing sink cancels a source that feeds nothing else; cleanup runs once everywhere", async () => {

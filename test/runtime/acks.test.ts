@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { arraySink, Env, Sink } from "../../src/index.js";
-import { AckingSource, GatedSink, ticks } from "../helpers.js";
+import { AckingSource, GatedSink, WaitableSink } from "../helpers.js";
 
 describe("source acknowledgements", () => {
   it("acks in source order once every record is handled, counting filtered records", async () => {
@@ -21,13 +21,13 @@ describe("source acknowledgements", () => {
   it("does not ack a batch until every fan-out branch wrote it", async () => {
     const source = new AckingSource([1, 2, 3, 4], 2);
     const slow = new GatedSink<number>();
-    const fast = arraySink<number>();
+    const fast = new WaitableSink<number>();
     const env = new Env({ batchSize: 2 });
     const s = env.from(source);
     s.to(slow);
     s.to(fast);
     const run = env.run();
-    await ticks(30);
+    await fast.until(4);
     expect(fast.records).toEqual([1, 2, 3, 4]);
     expect(source.acks).toEqual([]);
     slow.open_();

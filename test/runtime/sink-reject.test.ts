@@ -81,3 +81,49 @@ describe("Sink.reject under retry that never heals", () => {
     ]);
   });
 });
+
+describe("Sink.reject while another record's retry is in flight", () => {
+  function deferred(): { promise: Promise<void>; resolve: () => void } {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  }
+
+  /** Rejects 1, then — while 1's retry is inside produce([1]) — rejects 3. */
+  class OverlappingSink extends Sink<number> {
+    readonly written: number[] = [];
+    readonly calls: number[][] = [];
+    private readonly retryOfOneStarted = deferred();
+    private readonly threeRejected = deferred();
+    async produce(elems: number[]): Promise<void> {
+      this.calls.push([...elems]);
+      if (elems.length === 1) {
+        // a record-level retry: 1 waits until 3 was rejected meanwhile
+        if (elems[0] === 1) {
+          this.retryOfOneStarted.resolve();
+          await this.threeRejected.promise;
+        }
+        this.written.push(elems[0]);
+        return;
+      }
+      this.written.push(...elems.filter((x) => x % 2 === 0));
+      const one = this.reject(1, new Error("429 on 1"));
+      await this.retryOfOneStarted.promise;
+      const three = this.reject(3, new Error("429 on 3"));
+      this.threeRejected.resolve();
+      await Promise.all([one, three]);
+    }
+  }
+
+  it("handles the second reject by the policy (its own retry), not as a failure of the first retry", async () => {
+    const env = new Env({ batchSize: 8 });
+    const sink = new OverlappingSink();
+    env.from([1, 2, 3, 4]).to(sink, { onError: retry({ attempts: 3, backoff: { delayMs: 0 } }) });
+    const report = await env.run();
+    expect([...sink.written].sort()).toEqual([1, 2, 3, 4]);
+    expect(sink.calls).toEqual([[1, 2, 3, 4], [1], [3]]);
+    const node = report.nodes.find((n) => n.kind === "sink")!;
+    expect(node.retries).toBe(2);
+    expect(node.recordsOut).toBe(4);
+  });
+});

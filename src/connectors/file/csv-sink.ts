@@ -1,5 +1,7 @@
 import { stringify } from "csv-stringify/sync";
+import { checkKeys } from "../../util/validate.js";
 import { TextFileSink } from "./file-writer.js";
+import { checkPath } from "./input-file.js";
 
 /** Options of {@link CsvSink}. */
 export interface CsvSinkOptions {
@@ -26,6 +28,8 @@ export class CsvSink<T = Record<string, unknown>> extends TextFileSink<T> {
     private readonly options: CsvSinkOptions = {},
   ) {
     super(path, "csv");
+    checkPath("csvSink(path, options)", path);
+    checkKeys("csvSink(path, options)", options, ["columns", "header", "delimiter"]);
     this.columns = options.columns;
   }
 

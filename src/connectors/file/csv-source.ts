@@ -1,8 +1,11 @@
 import { createReadStream } from "node:fs";
-import { access } from "node:fs/promises";
 import { type CsvError, type Options as CsvParseOptions, type Parser, parse } from "csv-parse";
 import { ConnectorError } from "../../errors.js";
 import { Source } from "../../operators/source.js";
+import { checkKeys } from "../../util/validate.js";
+import { checkInputFile, checkPath } from "./input-file.js";
+
+const CSV_SOURCE_KEYS = ["columns", "delimiter", "cast", "parser"] as const;
 
 /** Options of {@link CsvSource}: csv-parse's options (https://csv.js.org/parse/options/). */
 export interface CsvSourceOptions {
@@ -20,9 +23,11 @@ export interface CsvSourceOptions {
  * Reads a CSV file with csv-parse (streaming, bounded memory: the parser's own buffer plus
  * one batch). Records are objects keyed by the header (default) or arrays.
  *
- * A row with the wrong number of columns (or any other malformed row) goes through the node's
- * fault policy as a {@link ConnectorError} naming the file and line, with the raw fields as
- * the dead letter record; parsing goes on after it. A missing file fails at open.
+ * A row with the wrong number of columns (or any other malformed row: an unclosed quote...)
+ * goes through the node's fault policy as a {@link ConnectorError} naming the file and the
+ * line where the row starts (right after quoted multi-line fields too), with the row's raw text
+ * as the dead letter record; parsing goes on after it. A missing file, a directory or an
+ * empty file fails at open with a ConnectorError naming the path.
  * @typeParam T - record type.
  */
 export class CsvSource<T = Record<string, string>> extends Source<T> {
@@ -33,31 +38,31 @@ export class CsvSource<T = Record<string, string>> extends Source<T> {
   private readonly rejected: CsvError[] = [];
   private wake: (() => void) | null = null;
 
+  /** The user asked for csv-parse's `{ record, raw }` records themselves. */
+  private readonly userRaw: boolean;
+
+  /**
+   * @throws ConfigError when `path` is not a string or an option is unknown (`delimter`).
+   */
   constructor(
     readonly path: string,
     private readonly options: CsvSourceOptions = {},
   ) {
     super();
+    checkPath("csvSource(path, options)", path);
+    checkKeys("csvSource(path, options)", options, CSV_SOURCE_KEYS);
+    this.userRaw = options.parser?.raw === true;
   }
 
   override async open(): Promise<void> {
-    try {
-      await access(this.path);
-    } catch (err) {
-      throw new ConnectorError(
-        `csv: cannot open "${this.path}": ${(err as Error).message}. Check the path.`,
-        {
-          connector: "csv",
-          file: this.path,
-          cause: err,
-        },
-      );
-    }
+    await checkInputFile("csv", this.path);
+    // raw: every record carries its source text, so a malformed row's dead letter keeps it
     const parser = parse({
       columns: this.options.columns ?? true,
       delimiter: this.options.delimiter ?? ",",
       cast: this.options.cast ?? false,
       ...this.options.parser,
+      raw: true,
       skip_records_with_error: true,
     });
     const kick = () => {
@@ -101,9 +106,9 @@ export class CsvSource<T = Record<string, string>> extends Source<T> {
       }
       const out: T[] = [];
       while (out.length < size) {
-        const rec = parser.read() as T | null;
+        const rec = parser.read() as { record: T; raw: string } | null;
         if (rec === null) break;
-        out.push(rec);
+        out.push(this.userRaw ? (rec as T) : rec.record);
       }
       this.drainRejected();
       if (out.length > 0) return out;
@@ -117,9 +122,10 @@ export class CsvSource<T = Record<string, string>> extends Source<T> {
   private drainRejected(): void {
     while (this.rejected.length > 0) {
       const e = this.rejected.shift()!;
-      const line = typeof e.lines === "number" ? e.lines : undefined;
+      const raw = (e as CsvError & { raw?: unknown }).raw;
+      const line = startLine(e.lines, typeof raw === "string" ? raw : undefined);
       this.reject(
-        (e as CsvError & { record?: unknown }).record ?? e.message,
+        typeof raw === "string" ? raw : ((e as CsvError & { record?: unknown }).record ?? e.message),
         new ConnectorError(`csv: malformed row at ${this.path}:${line ?? "?"}: ${e.message}`, {
           connector: "csv",
           file: this.path,
@@ -136,7 +142,23 @@ export class CsvSource<T = Record<string, string>> extends Source<T> {
   }
 }
 
-/** Builds a {@link CsvSource}. */
+/**
+ * The 1-based line where a malformed row starts: csv-parse reports the line where it found the
+ * error (the row's last line); a row spanning several lines (quoted newlines, or an unclosed
+ * quote running on) started that many lines earlier.
+ */
+function startLine(lines: unknown, raw: string | undefined): number | undefined {
+  if (typeof lines !== "number") return undefined;
+  if (raw === undefined) return lines;
+  let breaks = 0;
+  for (let i = 0; i < raw.length - 1; i++) if (raw.charCodeAt(i) === 10) breaks++;
+  return Math.max(1, lines - breaks);
+}
+
+/**
+ * Builds a {@link CsvSource}.
+ * @throws ConfigError for a bad path or an unknown option.
+ */
 export function csvSource<T = Record<string, string>>(
   path: string,
   options?: CsvSourceOptions,

@@ -1,4 +1,6 @@
+import { checkKeys } from "../../util/validate.js";
 import { TextFileSink } from "./file-writer.js";
+import { checkPath } from "./input-file.js";
 
 /** Options of {@link JsonLinesSink}. */
 export interface JsonLinesSinkOptions {
@@ -14,8 +16,11 @@ export interface JsonLinesSinkOptions {
 export class JsonLinesSink<T = unknown> extends TextFileSink<T> {
   override name = "jsonl";
 
+  /** @throws ConfigError when `path` is not a string or an option is unknown. */
   constructor(path: string, options: JsonLinesSinkOptions = {}) {
     super(path, "jsonl", options.append ?? false);
+    checkPath("jsonLinesSink(path, options)", path);
+    checkKeys("jsonLinesSink(path, options)", options, ["append"]);
   }
 
   protected format(elems: T[]): string {

@@ -1,5 +1,6 @@
 import { ConnectorError } from "../../errors.js";
 import { Source } from "../../operators/source.js";
+import { checkPath } from "./input-file.js";
 import { LineReader } from "./line-reader.js";
 
 /**
@@ -9,7 +10,8 @@ import { LineReader } from "./line-reader.js";
  * A line that is not valid JSON goes through the node's fault policy as a
  * {@link ConnectorError} naming the file and line (`'fail'` by default: the node fails;
  * `onError: 'skip' | 'dead-letter'` keeps going, the raw line in the dead letter).
- * A missing file fails at open with a ConnectorError naming the path.
+ * A missing file, a directory or an empty file fails at open with a ConnectorError naming the
+ * path.
  *
  * @typeParam T - record type (not checked: validate with `filter`/`map` if needed).
  */
@@ -17,9 +19,13 @@ export class JsonLinesSource<T = unknown> extends Source<T> {
   override name = "jsonl";
   private readonly reader: LineReader;
 
-  /** @param path - file path. */
+  /**
+   * @param path - file path.
+   * @throws ConfigError when `path` is not a non-empty string.
+   */
   constructor(readonly path: string) {
     super();
+    checkPath("jsonLinesSource(path)", path);
     this.reader = new LineReader(path, "jsonl");
   }
 

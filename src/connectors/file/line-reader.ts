@@ -1,6 +1,7 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
 import { ConnectorError } from "../../errors.js";
+import { checkInputFile } from "./input-file.js";
 
 /**
  * Pull-based line reader over a file: reads `chunkBytes` at a time (default 64 KiB) only when
@@ -25,8 +26,9 @@ export class LineReader {
     private readonly chunkBytes = 64 * 1024,
   ) {}
 
-  /** Opens the file. @throws ConnectorError naming the file (e.g. ENOENT). */
+  /** Opens the file. @throws ConnectorError naming the file (missing, a directory, empty). */
   async open(): Promise<void> {
+    await checkInputFile(this.connector, this.path);
     try {
       this.fh = await open(this.path, "r");
     } catch (err) {

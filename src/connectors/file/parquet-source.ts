@@ -2,6 +2,8 @@ import { asyncBufferFromFile, type FileMetaData, parquetMetadataAsync, parquetRe
 import { compressors } from "hyparquet-compressors";
 import { ConnectorError } from "../../errors.js";
 import { Source } from "../../operators/source.js";
+import { checkKeys } from "../../util/validate.js";
+import { checkInputFile, checkPath } from "./input-file.js";
 
 /** Options of {@link ParquetSource}. */
 export interface ParquetSourceOptions {
@@ -22,7 +24,8 @@ type Column = ArrayLike<unknown>;
  * one batch of records, whatever the file size. Columns are decoded columnar and records
  * assembled per batch as plain objects `{ column: value }`; timestamps arrive as `Date`.
  *
- * A missing or corrupt file fails with a {@link ConnectorError} naming the path.
+ * A missing, empty or corrupt file (or a directory) fails with a {@link ConnectorError} naming
+ * the path.
  * @typeParam T - record type.
  */
 export class ParquetSource<T = Record<string, unknown>> extends Source<T> {
@@ -37,11 +40,14 @@ export class ParquetSource<T = Record<string, unknown>> extends Source<T> {
   private rows = 0;
   private offset = 0;
 
+  /** @throws ConfigError when `path` is not a string or an option is unknown. */
   constructor(
     readonly path: string,
     private readonly options: ParquetSourceOptions = {},
   ) {
     super();
+    checkPath("parquetSource(path, options)", path);
+    checkKeys("parquetSource(path, options)", options, ["columns", "int64"]);
   }
 
   /** Total rows in the file (known after open). */
@@ -50,6 +56,7 @@ export class ParquetSource<T = Record<string, unknown>> extends Source<T> {
   }
 
   override async open(): Promise<void> {
+    await checkInputFile("parquet", this.path);
     try {
       this.file = await asyncBufferFromFile(this.path);
       this.metadata = await parquetMetadataAsync(this.file);

@@ -1,4 +1,5 @@
 import { Sink } from "../../operators/sink.js";
+import { checkFunction, checkKeys } from "../../util/validate.js";
 import { TextWriter } from "./file-writer.js";
 
 /** Options of {@link StdoutSink}. */
@@ -17,8 +18,11 @@ export class StdoutSink<T = unknown> extends Sink<T> {
   private readonly writer = new TextWriter(process.stdout, "stdout", "stdout");
   private readonly format: (record: T) => string;
 
+  /** @throws ConfigError when an option is unknown or `format` is not a function. */
   constructor(options: StdoutSinkOptions = {}) {
     super();
+    checkKeys("stdoutSink(options)", options, ["format"]);
+    if (options.format !== undefined) checkFunction("stdoutSink options.format", options.format);
     this.format = (options.format as ((r: T) => string) | undefined) ?? ((r) => JSON.stringify(r));
   }
 

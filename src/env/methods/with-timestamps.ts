@@ -1,5 +1,5 @@
 import type { TimestampSpec } from "../../runtime/timestamp-node.js";
-import { checkFunction, checkNumber } from "../../util/validate.js";
+import { checkFunction, checkKeys, checkNumber } from "../../util/validate.js";
 import { Stream } from "../stream.js";
 
 /** Options of `withTimestamps`. */
@@ -21,7 +21,8 @@ declare module "../stream.js" {
      * stream carries bounded-out-of-orderness watermarks `maxSeenTs - maxOutOfOrderness - 1`
      * (Flink's WatermarkStrategy.forBoundedOutOfOrderness). The end of a bounded input is
      * watermark +Infinity. A record whose timestamp is not finite goes through the fault policy.
-     * @throws ConfigError for a negative `maxOutOfOrderness` or `idleTimeout`.
+     * @throws ConfigError when `fn` is not a function, for a negative `maxOutOfOrderness` or
+     *   `idleTimeout`, or an unknown option (`maxOutOfOrderess`: did you mean...).
      */
     withTimestamps(fn: (record: T) => number | Date, options?: WithTimestampsOptions): Stream<T>;
   }
@@ -33,6 +34,7 @@ Stream.prototype.withTimestamps = function withTimestamps_<T>(
   options: WithTimestampsOptions = {},
 ) {
   checkFunction("withTimestamps(fn)", fn);
+  checkKeys("withTimestamps(fn, options)", options, ["maxOutOfOrderness", "idleTimeout"]);
   const spec: TimestampSpec = {
     fn: fn as TimestampSpec["fn"],
     clock: this.env.options.clock,
@@ -47,6 +49,8 @@ Stream.prototype.withTimestamps = function withTimestamps_<T>(
       0,
     ),
   };
-  const node = this.env.addNode("timestamps", "withTimestamps", spec, {}, [this as Stream<unknown>]);
+  const node = this.env.addNode("timestamps", "withTimestamps", spec, { name: "withTimestamps" }, [
+    this as Stream<unknown>,
+  ]);
   return new Stream<T>(this.env, node, null);
 };

@@ -64,7 +64,34 @@ describe("CSV connectors", () => {
       { a: "1", b: "2" },
       { a: "4", b: "5" },
     ]);
-    expect((env2.deadLetters as MemoryDeadLetters).letters[0].record).toEqual(["3"]);
+    // the dead letter keeps the row's raw text
+    expect((env2.deadLetters as MemoryDeadLetters).letters[0].record).toEqual("3\n");
+  });
+
+  it("error lines are right after a quoted multi-line field; the raw text of each bad row is kept", async () => {
+    const path = join(dir, "multiline.csv");
+    // line 1 header; 2-4 one record with a quoted field over three lines; 5 bad; 6 good;
+    // 7-8 a row whose quote never closes (runs to the end of the file)
+    await writeFile(path, 'a,b\n1,"multi\nline\nfield"\n2,3,4\n5,6\n7,"open\n8,9\n');
+    const env = new Env({ onError: "dead-letter" });
+    const out = await env.from(csvSource(path)).toArray();
+    expect(out).toEqual([
+      { a: "1", b: "multi\nline\nfield" },
+      { a: "5", b: "6" },
+    ]);
+    const letters = (env.deadLetters as MemoryDeadLetters).letters;
+    expect(letters.map((l) => l.record)).toEqual(["2,3,4\n", '7,"open\n8,9\n']);
+    expect(letters.map((l) => (l.error as ConnectorError).line)).toEqual([5, 7]);
+    expect(letters[0].error.message).toContain(`${path}:5`);
+    expect(letters.map((l) => l.operatorKind)).toEqual(["source", "source"]);
+  });
+
+  it("keeps csv-parse's { record, raw } shape when the parser options ask for raw", async () => {
+    const path = join(dir, "raw.csv");
+    await writeFile(path, "a\n1\n");
+    expect(await new Env().from(csvSource(path, { parser: { raw: true } })).toArray()).toEqual([
+      { record: { a: "1" }, raw: "1\n" },
+    ]);
   });
 
   it("a missing file fails with a ConnectorError", async () => {

@@ -1,0 +1,37 @@
+import type { OperatorContext } from "../operators/context.js";
+import type { DeadLetter } from "../operators/dead-letter.js";
+import type { FaultPolicy } from "../operators/fault-policy.js";
+import type { Logger } from "../util/logger.js";
+import type { RuntimeNode } from "./node.js";
+
+/** Settings of one physical node. @internal */
+export interface NodeSettings {
+  readonly batchSize: number;
+  readonly highWaterMark: number;
+  readonly lingerMs: number;
+  /** Fault policy of the node's own operator and of stages that set none. */
+  readonly onError: FaultPolicy;
+}
+
+/** What every node of a job shares. @internal */
+export interface JobContext {
+  readonly envName: string;
+  readonly logger: Logger;
+  readonly onError: FaultPolicy;
+  /** Hands dead letters to `env.deadLetters` (serialised). */
+  deadLetter(letters: DeadLetter[]): Promise<void>;
+  /** Called once when a node failed or was cancelled, to propagate through the graph. */
+  nodeSettled(node: RuntimeNode): void;
+}
+
+/** Lifecycle hooks the runtime calls on an operator. @internal */
+export interface Hooks {
+  name?: string;
+  open?(ctx: OperatorContext): void | Promise<void>;
+  done?(): unknown;
+  fatal?(err: Error): void | Promise<void>;
+  cleanup?(err?: Error): void | Promise<void>;
+}
+
+/** Final state of a node. */
+export type NodeStatus = "created" | "running" | "finished" | "failed" | "cancelled";
