@@ -42,6 +42,28 @@ export abstract class Source<T> implements LifecycleHooks<unknown> {
    */
   currentWatermark?(): number | undefined;
 
+  /**
+   * Optional, for checkpoints (docs/checkpoints.md): the position to resume from, as of the last
+   * batch `consume` returned (a file offset, Kafka offsets per partition, a database cursor), as
+   * a value `v8.serialize` can write. Called when a checkpoint barrier is injected after that
+   * batch. A source without it is replayed from its start on restore.
+   */
+  snapshotPosition?(): unknown;
+
+  /**
+   * Optional, for checkpoints: resume from `position` (taken by `snapshotPosition` in an earlier
+   * run) instead of the start or the committed offsets. Called after `open` and before the first
+   * `consume`.
+   */
+  restorePosition?(position: unknown): void | Promise<void>;
+
+  /**
+   * Optional, for checkpoints: checkpoint `id` is complete (every node stored its state), so the
+   * `position` this source gave for it is durable: commit it to the external system (Kafka
+   * offsets, a cursor table) and finish any transaction pre-committed for it (two-phase commit).
+   */
+  checkpointComplete?(id: number, position: unknown): void | Promise<void>;
+
   open?(ctx: OperatorContext): void | Promise<void>;
   /**
    * Called once when `consume` returned `null` (not after `env.stop()`), once every batch it
