@@ -688,6 +688,8 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
     this.wake?.();
     try {
       if (this.consumer !== undefined && this.joined) {
+        // rejected messages after the last batch: handled (dead-lettered) once all before them is
+        this.ledger.settleOrphans();
         if (this.o.exactlyOnce === undefined) {
           await this.commit().catch((e) =>
             this.logger?.warn({ err: e }, "kafka: final offset commit failed"),

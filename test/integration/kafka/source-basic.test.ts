@@ -32,7 +32,8 @@ describe("kafkaSource: records", () => {
       bounded: true,
       maxWaitTimeMs: 100,
     });
-    await env.from(source).to(sink);
+    env.from(source).to(sink);
+    await env.run();
     const got = sink.records;
     expect(got).toHaveLength(n);
     const byI = new Map(got.map((r) => [r.value.i, r]));
