@@ -5,4 +5,16 @@
  * @packageDocumentation
  */
 export type { KafkaConnectionOptions } from "./client.js";
+export type {
+  KafkaMessageMeta,
+  KafkaRecord,
+  KafkaValueFormat,
+  UndecodableMessage,
+} from "./decode.js";
 export { KafkaError, type KafkaErrorContext, type KafkaErrorOptions, kafkaError } from "./errors.js";
+export { type KafkaPartitionMetrics, KafkaSource, kafkaSource } from "./kafka-source.js";
+export type {
+  KafkaExactlyOnceHook,
+  KafkaSourceOptions,
+  KafkaStartFrom,
+} from "./source-options.js";
