@@ -175,11 +175,16 @@ export class KafkaTransactions implements KafkaExactlyOnce {
     });
     try {
       await producer.connect();
+      // registers the transactional id now (InitProducerId): fences an older producer of the
+      // same id and aborts its open transaction before this job's source reads any offset
+      this.txn = await producer.transaction();
     } catch (err) {
       await producer.disconnect().catch(() => {});
-      throw kafkaError(err, `exactly-once producer "${o.transactionalId}" could not connect`, {
-        brokers: o.brokers,
-      });
+      throw retriableError(
+        err,
+        `exactly-once producer "${o.transactionalId}" could not connect or register its transactional id`,
+        o.brokers,
+      );
     }
     this.producer = producer;
     this.lastCommit = Date.now();
@@ -328,6 +333,14 @@ export class KafkaTransactions implements KafkaExactlyOnce {
     this.queue = run.catch(() => {});
     return run;
   }
+}
+
+/** kafkaError, made retriable (a broker that is down or a fenced id: a restart may succeed). */
+function retriableError(err: unknown, what: string, brokers: string[], topic?: string): KafkaError {
+  const e = kafkaError(err, what, { brokers, ...(topic === undefined ? {} : { topic }) });
+  return e.retriable
+    ? e
+    : new KafkaError(e.message, { cause: err, retriable: true, ...(topic === undefined ? {} : { topic }) });
 }
 
 /**
