@@ -65,8 +65,11 @@ export async function runSplit(
     Object.entries(inputs).map(([n, e]) => [n, [split[n], e.length] as [number, number]]),
   );
 
+  // uninterrupted: fed in the same two steps (with several inputs, the order in which their
+  // records arrive decides what is late), without the checkpoint in between
   const a = make(build, batchSize, outputs);
-  await feed(a.h, inputs, all);
+  await feed(a.h, inputs, prefix);
+  await feed(a.h, inputs, suffix);
   await a.h.finish();
   const whole = a.received();
 
