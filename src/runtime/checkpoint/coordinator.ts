@@ -287,10 +287,9 @@ export class CheckpointCoordinator {
       if (p !== null) this.abort(p, new StateError(`checkpoint ${p.id}: node "${node.name}" ${node.status}`));
       return;
     }
-    if (p !== null && p.waiting.delete(node)) {
-      this.finishedPart(p, node);
-      if (p.waiting.size === 0) void this.complete(p);
-    }
+    if (p === null || !p.waiting.delete(node)) return;
+    this.finishedPart(p, node);
+    if (p.waiting.size === 0) void this.complete(p);
   }
 
   /** The part of a node that finished before the barrier reached it. */
