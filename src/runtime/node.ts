@@ -341,7 +341,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
 
   /** Restores the combined watermark of a checkpoint (before the first record). */
   restoreWatermark(wm: number): void {
-    this.valve.restore(wm);
+    this.valve.restoreCurrent(wm);
   }
 
   /** Whether the job stops after a savepoint holding this node's state: its end-of-input flush is skipped. */

@@ -75,7 +75,7 @@ export class WatermarkValve {
    * Restores the combined watermark `wm` of a checkpoint: every input starts at `wm` (a
    * watermark at or below it is not forwarded again), so lateness is judged as before the crash.
    */
-  restore(wm: number): void {
+  restoreCurrent(wm: number): void {
     this.current = wm;
     for (let i = 0; i < this.marks.length; i++) {
       if (this.marks[i] !== Number.POSITIVE_INFINITY && this.marks[i] < wm) this.marks[i] = wm;
