@@ -317,7 +317,12 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     if (this.settled) return;
     await this.beforeBarrier();
     if (this.settled) return;
-    this.job.checkpoints?.acknowledge(this, b.id, this.snapshotPart());
+    const cp = this.job.checkpoints;
+    if (cp !== null) {
+      const t0 = performance.now();
+      const part = this.snapshotPart();
+      cp.acknowledge(this, b.id, part, performance.now() - t0);
+    }
     const w = this.broadcast(b);
     if (w !== undefined) await w;
   }

@@ -35,8 +35,12 @@ export interface CheckpointStats {
   failed: number;
   /** Periodic triggers skipped because a checkpoint was still in flight. */
   skipped: number;
-  /** The last completed one: id, location, bytes, and its duration in ms (barrier injected to stored). */
-  last?: StoredCheckpoint & { readonly durationMs: number };
+  /**
+   * The last completed one: id, location, bytes, its duration in ms (barrier injected to
+   * stored), and `syncMs`: the time nodes spent copying their state (`snapshotState()`, the
+   * only part that holds records back; the write to the store runs while they go on).
+   */
+  last?: StoredCheckpoint & { readonly durationMs: number; readonly syncMs: number };
   /** Location of the savepoint taken by `env.stop({ savepoint: true })`. */
   savepoint?: string;
   /** Location of the checkpoint this run restored from. */
@@ -54,6 +58,7 @@ interface Pending {
   readonly waiting: Set<RuntimeNode>;
   readonly parts: Record<string, OperatorPart>;
   readonly positions: Map<SourceNode, unknown>;
+  syncMs: number;
   readonly promise: Promise<StoredCheckpoint | undefined>;
   readonly settle: (v: StoredCheckpoint | undefined, err?: unknown) => void;
 }
@@ -211,6 +216,7 @@ export class CheckpointCoordinator {
       waiting: new Set(),
       parts: {},
       positions: new Map(),
+      syncMs: 0,
       promise,
       settle,
     };
@@ -269,10 +275,11 @@ export class CheckpointCoordinator {
 
   // ---- answers -------------------------------------------------------------------------------
 
-  /** Node `node` passed barrier `id` and gives its part. */
-  acknowledge(node: RuntimeNode, id: number, part: OperatorPart): void {
+  /** Node `node` passed barrier `id` and gives its part (copied in `syncMs`). */
+  acknowledge(node: RuntimeNode, id: number, part: OperatorPart, syncMs = 0): void {
     const p = this.pending;
     if (p === null || p.id !== id || !p.waiting.delete(node)) return;
+    p.syncMs += syncMs;
     if (part.state !== undefined || part.position !== undefined || part.watermark !== undefined) {
       p.parts[node.stateId] = part;
     }
@@ -337,7 +344,7 @@ export class CheckpointCoordinator {
     this.pending = null;
     const durationMs = performance.now() - p.started;
     this.stats.completed++;
-    this.stats.last = { ...stored, durationMs };
+    this.stats.last = { ...stored, durationMs, syncMs: p.syncMs };
     if (p.savepoint) this.stats.savepoint = stored.location;
     this.job.logger.debug({ id: p.id, bytes: stored.bytes, durationMs }, "checkpoint complete");
     // the positions are durable now: sources commit them (in source order), then other
