@@ -1,10 +1,11 @@
-import { describeError, PipelineError } from "../errors.js";
+import { describeError, PipelineError, StateError } from "../errors.js";
 import type { OperatorContext } from "../operators/context.js";
 import type { DeadLetter } from "../operators/dead-letter.js";
 import type { StageSpec } from "../operators/stage.js";
 import { type AckToken, releaseAll, retainAll } from "./ack.js";
 import { type ChainBranch, stageKindName } from "./chain.js";
 import { endBranch } from "./chain-failure.js";
+import { describeState } from "./checkpoint/state-shape.js";
 import { type Batch, type Chunk, StreamStatus, Watermark } from "./envelope.js";
 import { describeOperator, type FaultHandler, type FaultScope, faultHandler } from "./fault.js";
 import { FusedChains, MAIN } from "./fused-chains.js";
@@ -12,7 +13,7 @@ import type { Hooks, JobContext, NodeSettings, NodeStatus } from "./node-types.j
 import { writeBatches, writeControl } from "./output.js";
 import { InputPort, type PortOwner } from "./port.js";
 import { type NodeStats, newStats, type OperatorStats } from "./stats.js";
-import { WatermarkValve } from "./watermark-valve.js";
+import { type ValveState, WatermarkValve } from "./watermark-valve.js";
 
 export type { Hooks, JobContext, NodeSettings, NodeStatus } from "./node-types.js";
 export { MAIN, stageKindName };
@@ -86,6 +87,29 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   /** The node's current (combined) event-time watermark. */
   get watermark(): number {
     return this.valve.current;
+  }
+
+  /**
+   * The per-input and combined watermarks, for the checkpoint of a node whose state depends on
+   * them (windows, joins): restored with {@link RuntimeNode.restoreWatermarks}, a record that was
+   * late before the checkpoint is late after the restore too (Flink keeps the watermark in its
+   * timer service's snapshot the same way).
+   */
+  protected snapshotWatermarks(): ValveState {
+    return this.valve.snapshot();
+  }
+
+  /**
+   * Restores {@link RuntimeNode.snapshotWatermarks}.
+   * @throws StateError naming the node when `s` is not the state of a node with as many inputs.
+   */
+  protected restoreWatermarks(s: unknown): void {
+    if (!this.valve.restore(s)) {
+      throw new StateError(
+        `node "${this.name}": cannot restore its watermarks: expected { marks, idle, lastFinite, current } for ${this.inputs.length} input(s), got ${describeState(s)}`,
+        { node: this.name },
+      );
+    }
   }
 
   /** Whether the node reached a final state. */

@@ -63,9 +63,9 @@ describe("kafkaSource options", () => {
     expect(configError(() => kafkaSource({ ...base, startFrom: { timestamp: -1 } })).option).toBe(
       "kafkaSource(options).startFrom.timestamp",
     );
-    expect(configError(() => kafkaSource({ ...base, startFrom: { timestmp: 5 } as never })).message).toContain(
-      'did you mean "timestamp"',
-    );
+    expect(
+      configError(() => kafkaSource({ ...base, startFrom: { timestmp: 5 } as never })).message,
+    ).toContain('did you mean "timestamp"');
     expect(configError(() => kafkaSource({ ...base, maxBufferedRecords: 0 })).option).toBe(
       "kafkaSource(options).maxBufferedRecords",
     );
