@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   type KafkaExactlyOnceHook,
   type KafkaRecord,
+  kafkaExactlyOnce,
+  kafkaSink,
   kafkaSource,
 } from "../../../src/connectors/kafka/index.js";
 import { Env } from "../../../src/index.js";
@@ -81,5 +83,62 @@ describe("kafkaSource: the exactlyOnce hook", () => {
     // the source committed nothing through the group itself
     expect([...(await fx.committed(groupId, topic)).values()]).toEqual([-1, -1]);
     expect([eos.connects, eos.disconnects, eos.aborts]).toEqual([1, 1, 0]);
+  });
+});
+
+describe("kafkaSource + kafkaSink with kafkaExactlyOnce (Kafka to Kafka)", () => {
+  it("the committed output holds every input exactly once and the group's offsets come with the transactions", async () => {
+    const input = await fx.topic("src-eos-in", 3);
+    const output = await fx.topic("src-eos-out", 2);
+    const n = 3000;
+    await fx.produce(
+      input,
+      Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: JSON.stringify({ i }), partition: i % 3 })),
+    );
+    const groupId = unique("g-eos-e2e");
+    const eos = kafkaExactlyOnce({ brokers, transactionalId: unique("tx-src"), commitIntervalMs: 100 });
+    const env = new Env({ batchSize: 200 });
+    env
+      .from(
+        kafkaSource<{ i: number }>({
+          brokers,
+          groupId,
+          topics: input,
+          bounded: true,
+          exactlyOnce: eos,
+          maxWaitTimeMs: 100,
+        }),
+      )
+      .map((r) => ({ i: r.value.i, doubled: r.value.i * 2 }))
+      .to(
+        kafkaSink<{ i: number; doubled: number }>({
+          brokers,
+          topic: output,
+          key: (r) => `k${r.i}`,
+          exactlyOnce: eos,
+        }),
+      );
+    await env.run();
+    // read_committed (the source's isolation): only committed transactions
+    const got = await new Env()
+      .from(
+        kafkaSource<{ i: number; doubled: number }>({
+          brokers,
+          groupId: unique("g-eos-read"),
+          topics: output,
+          bounded: true,
+        }),
+      )
+      .toArray();
+    expect(got).toHaveLength(n);
+    expect(new Set(got.map((r) => r.value.i)).size).toBe(n);
+    expect(got.every((r) => r.value.doubled === r.value.i * 2 && r.key === `k${r.value.i}`)).toBe(true);
+    expect(await fx.committed(groupId, input)).toEqual(
+      new Map([
+        [0, 1000],
+        [1, 1000],
+        [2, 1000],
+      ]),
+    );
   });
 });
