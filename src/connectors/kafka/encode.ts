@@ -1,6 +1,6 @@
 import type { Message } from "kafkajs";
 import { describeError, previewRecord } from "../../errors.js";
-import { KafkaError } from "./client.js";
+import { KafkaError } from "./errors.js";
 import type { KafkaValueEncoding } from "./sink-options.js";
 
 /** What the sink needs to turn one record into a message. @internal */

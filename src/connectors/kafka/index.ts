@@ -1,6 +1,11 @@
-// kafka sink part (ksink); the lead and the source add theirs
-
-export { type KafkaConnectionOptions, KafkaError } from "./client.js";
+/**
+ * Kafka connector (`mass-stream/connectors/kafka`): consumer-group source, idempotent sink and
+ * exactly-once Kafka to Kafka on kafkajs (docs/connectors.md, "Kafka"). kafkajs is an optional
+ * peer dependency: install it to use this subpath; the core import never loads it.
+ * @packageDocumentation
+ */
+export type { KafkaConnectionOptions } from "./client.js";
+export { KafkaError, type KafkaErrorContext, type KafkaErrorOptions, kafkaError } from "./errors.js";
 export * from "./exactly-once.js";
 export * from "./kafka-sink.js";
 export type { KafkaSinkOptions, KafkaValueEncoding } from "./sink-options.js";

@@ -10,8 +10,9 @@ import {
 import type { OperatorContext } from "../../operators/context.js";
 import { Sink } from "../../operators/sink.js";
 import { sleep } from "../../util/sleep.js";
-import { createKafka, KafkaError, kafkaError } from "./client.js";
+import { createKafka } from "./client.js";
 import { createEncoder, type Encoded } from "./encode.js";
+import { KafkaError, kafkaError } from "./errors.js";
 import {
   type KafkaSinkOptions,
   type ResolvedKafkaSinkOptions,

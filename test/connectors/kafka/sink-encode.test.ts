@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KafkaError } from "../../../src/connectors/kafka/client.js";
 import { createEncoder, valueEncoder } from "../../../src/connectors/kafka/encode.js";
+import { KafkaError } from "../../../src/connectors/kafka/errors.js";
 import { kafkaSink } from "../../../src/connectors/kafka/kafka-sink.js";
 import { ConfigError } from "../../../src/index.js";
 

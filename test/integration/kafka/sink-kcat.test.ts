@@ -41,17 +41,15 @@ describe("kafkaSink read by kcat", () => {
     });
     await eos.connect();
     try {
-      await new Env()
-        .from(["a", "b", "c"])
-        .to(
-          kafkaSink<string>({
-            brokers,
-            topic,
-            key: (s) => s.toUpperCase(),
-            value: "string",
-            exactlyOnce: eos,
-          }),
-        );
+      await new Env().from(["a", "b", "c"]).to(
+        kafkaSink<string>({
+          brokers,
+          topic,
+          key: (s) => s.toUpperCase(),
+          value: "string",
+          exactlyOnce: eos,
+        }),
+      );
       const committedOnly = ["-X", "isolation.level=read_committed"];
       expect(await kcatRead(topic, committedOnly)).toEqual([]);
       await eos.commit("g-kcat", []);
