@@ -24,7 +24,10 @@ describe("Kafka -> Kafka, the broker restarted under a running job", () => {
     const group = uniqueTopic("bounce");
     const job = startJob(brokers, { input, output, group, mode: "alo" });
     await job.reached(20_000);
-    await broker.restart();
+    const restarting = broker.restart();
+    const atOutage = job.written();
+    await restarting;
+    expect(atOutage).toBeLessThan(RECORDS); // the broker went down under the running job
     const result = await job.exit;
     expect(result.code).toBe(0);
     const got = await readTopic(brokers, output, RECORDS, { settleMs: 2000 });

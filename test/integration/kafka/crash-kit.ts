@@ -36,6 +36,8 @@ export interface JobRun {
   exit: Promise<{ code: number | null; signal: string | null; written: number }>;
   /** Resolves once the job reported at least `n` records written. */
   reached(n: number): Promise<void>;
+  /** Records the job reported written so far. */
+  written(): number;
 }
 
 /** Starts the Kafka -> Kafka job fixture in a child process. `killAt`: SIGKILL it once it wrote that many. */
@@ -76,6 +78,7 @@ export function startJob(
   return {
     child,
     exit,
+    written: () => written,
     reached: (n) => new Promise<void>((resolve) => (written >= n ? resolve() : waiters.push({ n, resolve }))),
   };
 }
