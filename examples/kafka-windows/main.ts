@@ -35,7 +35,11 @@ try {
   await admin.createTopics({
     waitForLeaders: true,
     topics: [
-      { topic: input, numPartitions: 4 },
+      // one input partition: windows take each record's time from withTimestamps, whose
+      // watermark is the maximum seen over the stream; a backlog of several partitions is read
+      // partition after partition, so a later partition's events would come late and be dropped
+      // (the source's own per-partition watermark does not stamp records yet)
+      { topic: input, numPartitions: 1 },
       { topic: output, numPartitions: 4 },
     ],
   });
