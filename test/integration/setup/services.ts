@@ -1,11 +1,11 @@
 /**
  * Which servers the integration tests start: env `MASS_TEST_SERVICES`, a comma list of service
- * names (`mysql`, `elasticsearch`, `control`: headless Chromium, no server), default all of them;
+ * names (`kafka`, `mysql`, `elasticsearch`, `control`: headless Chromium, no server), default all of them;
  * `none` (or an empty value) starts none. Each service's tests live in
  * `test/integration/<service>/` and its setup in `test/integration/setup/<service>.ts`; a
  * service left out has its tests left out too.
  */
-export const SERVICES = ["mysql", "elasticsearch", "control"] as const;
+export const SERVICES = ["kafka", "mysql", "elasticsearch", "control"] as const;
 
 /** The services the integration run asks for. */
 export function enabledServices(): string[] {
