@@ -11,6 +11,8 @@
  * runs this job, prints the counts in both sinks and the rate of each path, stops what it
  * started (run.ts).
  */
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Env } from "../../src/index.js";
 import { EnrichOrders } from "./orders.js";
 import type { MeshJob, MeshParts } from "./parts.js";
@@ -28,4 +30,9 @@ export function sharedMesh(env: Env, parts: MeshParts): MeshJob {
     kafkaPath: orders.to(parts.kafkaSink()),
     elasticsearchPath: orders.to(parts.elasticsearchSink()),
   };
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { runExample } = await import("./run.js");
+  await runExample("shared", sharedMesh);
 }

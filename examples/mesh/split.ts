@@ -8,6 +8,8 @@
  *
  *   npm run example:mesh-split -- [--mysql-rows 20000] [--kafka-messages 20000] [--es-delay-ms 0]
  */
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Env, Sink } from "../../src/index.js";
 import { type EnrichedOrder, EnrichOrders } from "./orders.js";
 import type { MeshJob, MeshParts } from "./parts.js";
@@ -28,4 +30,9 @@ export function splitMesh(env: Env, parts: MeshParts): MeshJob {
     kafkaPath: copy("to-kafka", parts.kafkaSink()),
     elasticsearchPath: copy("to-elasticsearch", parts.elasticsearchSink()),
   };
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { runExample } = await import("./run.js");
+  await runExample("split", splitMesh);
 }
