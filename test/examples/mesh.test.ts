@@ -116,6 +116,37 @@ describe("mesh example with in-memory parts", () => {
     });
   }
 
+  it("topology: shared is one Calculator with two inputs and two outputs; split is two copies sharing no node", () => {
+    const build = (mesh: keyof typeof builders) => {
+      const env = new Env();
+      const { parts } = memoryParts(
+        { rows: [], events: [] },
+        { kafka: () => new ArraySink<EnrichedOrder>(), es: () => new ArraySink<EnrichedOrder>() },
+      );
+      builders[mesh](env, parts);
+      return env.topology();
+    };
+    const shared = build("shared");
+    const computes = shared.nodes.filter((n) => n.kind === "compute");
+    expect(computes).toHaveLength(1);
+    const calc = computes[0].id;
+    expect(shared.edges.filter((e) => e.to === calc)).toHaveLength(2);
+    expect(shared.edges.filter((e) => e.from === calc)).toHaveLength(2);
+
+    const split = build("split");
+    expect(split.nodes.filter((n) => n.kind === "source")).toHaveLength(4);
+    expect(split.nodes.filter((n) => n.kind === "sink")).toHaveLength(2);
+    // each node reaches exactly one sink: the copies share nothing
+    const down = new Map<string, string[]>();
+    for (const e of split.edges) down.set(e.from, [...(down.get(e.from) ?? []), e.to]);
+    const sinksOf = (id: string): Set<string> => {
+      const next = down.get(id) ?? [];
+      if (next.length === 0) return new Set([id]);
+      return new Set(next.flatMap((n) => [...sinksOf(n)]));
+    };
+    for (const n of split.nodes) expect(sinksOf(n.id).size, n.name).toBe(1);
+  });
+
   it("both meshes deliver the reference multiset for any inputs, batch sizes and buffers", async () => {
     await fc.assert(
       fc.asyncProperty(
