@@ -55,13 +55,13 @@ export function plainKafka(brokers: string[]): Kafka {
 }
 
 /**
- * Creates `topics` with `partitions` partitions each (existing ones are kept) and produces
- * `messages` JSON messages `orderEvent(0 .. messages-1)` to the first one, keyed by order id,
- * 1,000 per request.
+ * Creates the input topic (and the output topic when given) with `partitions` partitions each
+ * (existing ones are kept) and produces `messages` JSON messages `orderEvent(0 .. messages-1)`
+ * to the input topic, keyed by order id, 1,000 per request.
  */
 export async function seedKafka(
   brokers: string[],
-  topics: { input: string; output: string },
+  topics: { input: string; output?: string },
   messages: number,
   partitions = 3,
 ): Promise<void> {
@@ -71,7 +71,9 @@ export async function seedKafka(
   try {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [topics.input, topics.output].map((topic) => ({ topic, numPartitions: partitions })),
+      topics: [topics.input, topics.output]
+        .filter((t): t is string => t !== undefined)
+        .map((topic) => ({ topic, numPartitions: partitions })),
     });
   } finally {
     await admin.disconnect();

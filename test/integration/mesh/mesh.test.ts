@@ -156,7 +156,7 @@ beforeAll(async () => {
   conn = await adminConnection();
   es = new Client({ node: esUrl });
   await seedMysql(conn, table, ROWS);
-  await seedKafka(brokers, { input: inputTopic, output: `${inputTopic}-unused` }, MESSAGES);
+  await seedKafka(brokers, { input: inputTopic }, MESSAGES);
 });
 
 afterAll(async () => {
@@ -167,8 +167,7 @@ afterAll(async () => {
   for (const o of outputs)
     await es?.indices.delete({ index: o.index, ignore_unavailable: true }).catch(() => {});
   await es?.close();
-  if (brokers !== undefined)
-    await dropTopics(brokers, [inputTopic, `${inputTopic}-unused`, ...outputs.map((o) => o.topic)]);
+  if (brokers !== undefined) await dropTopics(brokers, [inputTopic, ...outputs.map((o) => o.topic)]);
 });
 
 describe("the pipeline mesh on Kafka, MariaDB and Elasticsearch", () => {
