@@ -39,6 +39,22 @@ export interface NodeReport {
    * that abandoned records, or a failed `ack` call: a restart reads again from `ackedPosition`.
    */
   readonly finalAcked?: boolean;
+  /**
+   * For a source that reports partitions (the Kafka source's `metrics()`): per partition, the lag
+   * (messages between the last acknowledged offset and the log end, as of the last fetch) and
+   * whatever else the connector reports (offsets acknowledged and committed, records buffered).
+   */
+  readonly partitions?: readonly PartitionReport[];
+}
+
+/** One partition of a source in {@link NodeReport.partitions}. */
+export interface PartitionReport {
+  readonly topic: string;
+  readonly partition: number;
+  /** Messages behind the log end, as of the connector's last fetch. */
+  readonly lag: number;
+  /** Further figures of the connector (e.g. `acked`, `committed`, `buffered`). */
+  readonly [figure: string]: unknown;
 }
 
 /**
