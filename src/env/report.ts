@@ -1,4 +1,5 @@
 import type { PipelineError } from "../errors.js";
+import type { CheckpointStats } from "../runtime/checkpoint/coordinator.js";
 import type { NodeStatus } from "../runtime/node.js";
 
 /** Counters and outcome of one physical node in a run. */
@@ -115,6 +116,12 @@ export interface RunReport {
   readonly nodes: NodeReport[];
   /** Every operator, fused stages included (stream graph), each naming the node it runs in. */
   readonly operators: OperatorReport[];
+  /**
+   * With the Env's `checkpoint` option: checkpoints completed, failed and skipped, the last one
+   * (id, location, bytes, duration ms), the savepoint of a stop-with-savepoint, and the
+   * checkpoint this run restored from (docs/checkpoints.md).
+   */
+  readonly checkpoints?: Readonly<CheckpointStats>;
 }
 
 /**

@@ -159,5 +159,6 @@ export function buildReport(
     unassigned,
     nodes,
     operators,
+    ...(job.checkpoints === null ? {} : { checkpoints: { ...job.checkpoints.stats } }),
   };
 }
