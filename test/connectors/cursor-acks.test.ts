@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { CursorAcks } from "../../src/connectors/cursor-acks.js";
-import { MemoryOffsetStore } from "../../src/connectors/offset-store.js";
+import { MemoryOffsetStore, memoryOffsetStore } from "../../src/connectors/offset-store.js";
+import { ConnectorError } from "../../src/errors.js";
 import { Env, Sink, Source } from "../../src/index.js";
 
 /** Hands out 0..n-1 in batches; its cursor is the last value handed out. */
@@ -81,7 +82,10 @@ describe("CursorAcks", () => {
     const acks = new CursorAcks<string>(store, "k", (c) => c, "test");
     acks.handOut(1, "a");
     await acks.drain(false);
-    await expect(acks.ack(1)).rejects.toThrow(/already closed/);
+    const err = await acks.ack(1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).message).toMatch(/already closed/);
+    expect((err as ConnectorError).connector).toBe("test");
     expect(store.history).toEqual([]);
   });
 });
@@ -275,5 +279,25 @@ describe("CursorAcks bookkeeping", () => {
     store.letOne();
     await expect(d).resolves.toBeUndefined();
     expect(await saving).toBeInstanceOf(Error);
+  });
+});
+
+describe("memoryOffsetStore", () => {
+  it("loads the value saved last per key, undefined for a key never saved, and keeps every save in order", async () => {
+    const store = memoryOffsetStore();
+    expect(store).toBeInstanceOf(MemoryOffsetStore);
+    expect(await store.load("a")).toBeUndefined();
+    await store.save("a", "1");
+    await store.save("b", "2");
+    await store.save("a", "3");
+    expect(await store.load("a")).toBe("3");
+    expect(await store.load("b")).toBe("2");
+    expect(store.history).toEqual([
+      ["a", "1"],
+      ["b", "2"],
+      ["a", "3"],
+    ]);
+    // a second store shares nothing with the first
+    expect(await memoryOffsetStore().load("a")).toBeUndefined();
   });
 });
