@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,6 +54,19 @@ describe("fileStore", () => {
     expect(JSON.parse(await readFile(join(dir, "mass-scheduler.json"), "utf8"))).toEqual(sample());
     expect(await readdir(dir)).toEqual(["mass-scheduler.json"]);
   });
+
+  it.runIf(existsSync("/proc/self/fd"))(
+    "saves close every file they open (the temporary file and the directory)",
+    async () => {
+      const dir = await tempDir();
+      const store = fileStore(dir);
+      await store.save(sample()); // warm up: lazily opened handles of node itself
+      const open = async () => (await readdir("/proc/self/fd")).length;
+      const before = await open();
+      for (let i = 0; i < 20; i++) await store.save(sample());
+      expect(await open()).toBe(before);
+    },
+  );
 
   it("a save replaces the previous state entirely", async () => {
     const dir = await tempDir();
