@@ -1,5 +1,5 @@
 import mysql, { type Connection } from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { MysqlError, mysqlOffsetStore } from "../../../src/connectors/mysql/index.js";
 import { adminConnection, mysqlConfig, uniqueTable } from "./db.js";
 
@@ -106,6 +106,38 @@ describe("mysqlOffsetStore", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("creates its table once, not on every call", async () => {
+    const t = table("offsets_once");
+    const pool = mysql.createPool({ ...mysqlConfig(), connectionLimit: 2 });
+    const query = vi.spyOn(pool, "query");
+    try {
+      const store = mysqlOffsetStore(pool, { table: t });
+      await store.save("k", "1");
+      await store.load("k");
+      await store.save("k", "2");
+      const creates = query.mock.calls.filter(([sql]) => String(sql).startsWith("CREATE TABLE"));
+      expect(creates).toHaveLength(1);
+      expect(query).toHaveBeenCalledTimes(4);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("close() ends the pool the store created: a later save fails instead of reopening it", async () => {
+    const t = table("offsets_closed");
+    const store = mysqlOffsetStore(mysqlConfig(), { table: t });
+    await store.save("k", "1");
+    await store.close();
+    await expect(store.save("k", "2")).rejects.toThrow(MysqlError);
+    const [rows] = await db.query(`SELECT value FROM ${t}`);
+    expect(rows).toEqual([{ value: "1" }]);
+  });
+
+  it("a missing connection is a ConfigError naming the option", async () => {
+    const store = mysqlOffsetStore(undefined as never);
+    await expect(store.load("k")).rejects.toThrow(/mysqlOffsetStore\.connection is required/);
   });
 
   it("a Pool passed in is used and left open by close()", async () => {
