@@ -232,19 +232,25 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   /** Called once every input ended, before `done` and the end of the outputs. */
   protected onInputsEnded(): void | Promise<void> {}
 
-  private async inputWatermark(index: number, ts: number): Promise<void> {
-    if (this.valve.watermark(index, ts)) await this.advanceWatermark();
+  private inputWatermark(index: number, ts: number): Promise<void> | undefined {
+    return this.valve.watermark(index, ts) ? this.advanceWatermark() : undefined;
   }
 
-  private async inputStatus(index: number, idle: boolean): Promise<void> {
-    if (this.valve.status(index, idle)) await this.advanceWatermark();
+  private inputStatus(index: number, idle: boolean): Promise<void> | undefined {
+    return this.valve.status(index, idle) ? this.advanceWatermark() : undefined;
   }
 
-  private async advanceWatermark(): Promise<void> {
+  /**
+   * Runs `onWatermark` and forwards the new combined watermark. Synchronous (returns
+   * `undefined`) when `onWatermark` is and every output has room: a watermark then costs no
+   * Promise and the input port's write completes at once (the pipeline stays depth-first).
+   */
+  private advanceWatermark(): Promise<void> | undefined {
     const wm = this.valve.advance();
-    if (wm === null) return;
-    await this.onWatermark(wm);
-    await this.broadcast(new Watermark(wm));
+    if (wm === null) return undefined;
+    const w = this.onWatermark(wm);
+    if (w instanceof Promise) return w.then(() => this.broadcast(new Watermark(wm)));
+    return this.broadcast(new Watermark(wm));
   }
 
   /** Writes a control chunk to every live output, waiting on backpressure. */
