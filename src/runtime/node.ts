@@ -11,7 +11,7 @@ import { FusedChains, MAIN } from "./fused-chains.js";
 import type { Hooks, JobContext, NodeSettings, NodeStatus } from "./node-types.js";
 import { writeBatches, writeControl } from "./output.js";
 import { InputPort, type PortOwner } from "./port.js";
-import { type NodeStats, newStats, type OperatorStats } from "./stats.js";
+import { type NodeCounters, newStats, type OperatorStats } from "./stats.js";
 import { WatermarkValve } from "./watermark-valve.js";
 
 export type { Hooks, JobContext, NodeSettings, NodeStatus } from "./node-types.js";
@@ -36,7 +36,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     handlerFor: (b) => this.handlerFor(b),
     stageFailed: (b, err, isRoot) => this.stageFailed(b, err, isRoot),
   });
-  readonly stats: NodeStats = newStats();
+  readonly stats: NodeCounters = newStats();
   readonly pendingDeadLetters: DeadLetter[] = [];
   status: NodeStatus = "created";
   error?: PipelineError;
@@ -255,7 +255,8 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
 
   /** Writes a control chunk to every live output, waiting on backpressure. */
   protected broadcast(chunk: Watermark | StreamStatus): Promise<void> | undefined {
-    return writeControl(this.outputs, chunk);
+    const room = writeControl(this.outputs, chunk);
+    return room === undefined ? undefined : this.stats.blockedOn(room);
   }
 
   /**
@@ -356,7 +357,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   ): Promise<void> | undefined {
     const { written, room } = writeBatches(this.outputs, outs, outTs, acks, this.settings.batchSize);
     this.stats.recordsOut += written;
-    return room;
+    return room === undefined ? undefined : this.stats.blockedOn(room);
   }
 
   /** Index of the next batch, for batch-level errors. */
