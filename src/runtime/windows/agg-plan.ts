@@ -356,6 +356,7 @@ function fusedPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
      };`,
   );
   const ops = make(sels) as Pick<AggPlan, "newState" | "collect" | "merge">;
+  const accNames = Object.keys(ops.newState() as object).filter((f) => f !== "key" && f !== "window");
   const { windowResult, keyedResult } = builders(fields, values, "st");
   return {
     ...sync,
@@ -368,11 +369,16 @@ function fusedPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
     merge: ops.merge,
     windowResult: windowResult as AggPlan["windowResult"],
     keyedResult: keyedResult as AggPlan["keyedResult"],
-    // the accumulator's fields are numbers: a shallow copy is a deep one
-    snapshotState: (st) => ({ ...(st as object) }),
+    // the accumulator's fields are numbers: a copy of them is a deep one (a state built in place
+    // also carries its last result's key and window, which are not state)
+    snapshotState: (st) => {
+      const copy: Record<string, number> = {};
+      for (const f of accNames) copy[f] = (st as Record<string, number>)[f]!;
+      return copy;
+    },
     restoreState(s, node) {
       const st = ops.newState() as Record<string, number>;
-      const names = Object.keys(st);
+      const names = accNames;
       checkState(
         s !== null &&
           typeof s === "object" &&
