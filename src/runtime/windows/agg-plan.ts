@@ -357,6 +357,10 @@ function fusedPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
   );
   const ops = make(sels) as Pick<AggPlan, "newState" | "collect" | "merge">;
   const { windowResult, keyedResult } = builders(fields, values, "st");
+  /** The accumulator's own fields (numbers), in the state's order. */
+  const names = Object.keys(ops.newState() as object).filter(
+    (f) => !inPlace || (f !== "key" && f !== "window"),
+  );
   return {
     ...sync,
     fields,
@@ -368,11 +372,16 @@ function fusedPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
     merge: ops.merge,
     windowResult: windowResult as AggPlan["windowResult"],
     keyedResult: keyedResult as AggPlan["keyedResult"],
-    // the accumulator's fields are numbers: a shallow copy is a deep one
-    snapshotState: (st) => ({ ...(st as object) }),
+    // the accumulator's fields are numbers: copying them is a deep copy (a state built in place
+    // also has the result's `key` and `window`, set only at its last firing: not state)
+    snapshotState(st) {
+      const acc = st as Record<string, number>;
+      const snap: Record<string, number> = {};
+      for (const f of names) snap[f] = acc[f];
+      return snap;
+    },
     restoreState(s, node) {
       const st = ops.newState() as Record<string, number>;
-      const names = Object.keys(st);
       checkState(
         s !== null &&
           typeof s === "object" &&
