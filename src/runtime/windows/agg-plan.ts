@@ -356,8 +356,11 @@ function fusedPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
      };`,
   );
   const ops = make(sels) as Pick<AggPlan, "newState" | "collect" | "merge">;
-  const accNames = Object.keys(ops.newState() as object).filter((f) => f !== "key" && f !== "window");
   const { windowResult, keyedResult } = builders(fields, values, "st");
+  /** The accumulator's own fields (numbers), in the state's order. */
+  const names = Object.keys(ops.newState() as object).filter(
+    (f) => !inPlace || (f !== "key" && f !== "window"),
+  );
   return {
     ...sync,
     fields,
@@ -369,16 +372,16 @@ function fusedPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
     merge: ops.merge,
     windowResult: windowResult as AggPlan["windowResult"],
     keyedResult: keyedResult as AggPlan["keyedResult"],
-    // the accumulator's fields are numbers: a copy of them is a deep one (a state built in place
-    // also carries its last result's key and window, which are not state)
-    snapshotState: (st) => {
-      const copy: Record<string, number> = {};
-      for (const f of accNames) copy[f] = (st as Record<string, number>)[f]!;
-      return copy;
+    // the accumulator's fields are numbers: copying them is a deep copy (a state built in place
+    // also has the result's `key` and `window`, set only at its last firing: not state)
+    snapshotState(st) {
+      const acc = st as Record<string, number>;
+      const snap: Record<string, number> = {};
+      for (const f of names) snap[f] = acc[f];
+      return snap;
     },
     restoreState(s, node) {
       const st = ops.newState() as Record<string, number>;
-      const names = accNames;
       checkState(
         s !== null &&
           typeof s === "object" &&

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { count, Env, max, mean, min, Sink, sum, tumbling } from "../../../src/index.js";
+import { aggPlan } from "../../../src/runtime/windows/agg-plan.js";
+import { aggregatorSpec } from "../../../src/states/aggregator-spec.js";
 
 interface Ev {
   k: string;
@@ -95,5 +97,20 @@ describe("window results of built-in aggregators built in place (the last firing
     const rows = await out;
     expect(rows).toEqual([{ key: "a", window: { start: 0, end: 1000 }, avg: 2.5, n: 2 }]);
     expect(Object.keys(rows[0])).toEqual(["key", "window", "avg", "n"]);
+  });
+
+  it("a checkpoint holds the accumulators only, and restores to a state that goes on folding and builds its result", () => {
+    const plan = aggPlan(aggregatorSpec({ s: sum((e: Ev) => e.v), n: count() }));
+    expect(plan.lastWindowResult).not.toBeNull();
+    const st = plan.newState();
+    plan.collect(st, { k: "a", ts: 1, v: 3 });
+    plan.collect(st, { k: "a", ts: 2, v: 4 });
+    const snap = plan.snapshotState(st);
+    expect(snap).toEqual({ s: 7, n: 2 });
+    expect(Object.keys(snap as object)).toEqual(["s", "n"]);
+    const back = plan.restoreState(structuredClone(snap), "w");
+    plan.collect(back, { k: "a", ts: 3, v: 5 });
+    const window = { start: 0, end: 1000 };
+    expect(plan.lastWindowResult!("a", window, back)).toEqual({ key: "a", window, s: 12, n: 3 });
   });
 });
