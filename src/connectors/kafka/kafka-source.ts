@@ -211,6 +211,7 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       ...(o.sessionTimeoutMs === undefined ? {} : { sessionTimeout: o.sessionTimeoutMs }),
       ...(o.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: o.heartbeatIntervalMs }),
       ...(o.maxBytes === undefined ? {} : { maxBytes: o.maxBytes }),
+      maxBytesPerPartition: o.maxBytesPerPartition,
       maxWaitTimeInMs: o.maxWaitTimeMs,
       readUncommitted: false,
       retry: {
