@@ -153,15 +153,17 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
   }
 
   /**
-   * Per-partition lag, offsets and buffer of the partitions assigned now: read by the run report
+   * Per-partition lag, offsets and buffer of the partitions assigned now (those whose lag is
+   * known: fetched at least once, with a known start): read by the run report
    * (`nodes[].partitions`) and the control plane's `mass_kafka_consumer_lag` metric.
    */
   metrics(): { partitions: KafkaPartitionMetrics[] } {
+    const known = this.assigned.filter((p) => p.lag !== undefined);
     return {
-      partitions: this.assigned.map((p) => ({
+      partitions: known.map((p) => ({
         topic: p.topic,
         partition: p.partition,
-        lag: p.lag ?? 0,
+        lag: p.lag!,
         acked: p.acked,
         committed: p.committed,
         highWatermark: p.highWatermark,
@@ -415,6 +417,8 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       }
       if (this.o.bounded && p.position < 0) this.positionsPending = true;
     }
+    const fresh = [...next].filter((p) => p.committed < 0 && p.position < 0);
+    if (fresh.length > 0 && !this.o.bounded) void this.loadCommitted(fresh);
     this.assigned = [...next];
     this.joined = true;
     this.rebalancing = false;
@@ -457,6 +461,25 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       this.crashed = kafkaError(error, `consuming for group "${this.o.groupId}"`, this.ctx());
       this.wake?.();
     } else this.logger?.warn({ err: error }, "kafka: the consumer crashed and restarts");
+  }
+
+  /** The group's committed offsets of newly assigned partitions, for their lag (best effort). */
+  private async loadCommitted(list: PartitionState[]): Promise<void> {
+    try {
+      const answer = await this.admin!.fetchOffsets({
+        groupId: this.o.groupId,
+        topics: [...new Set(list.map((p) => p.topic))],
+      });
+      for (const t of answer) {
+        for (const a of t.partitions) {
+          const p = this.parts.get(`${t.topic}:${a.partition}`);
+          const committed = Number(a.offset);
+          if (p?.assigned && p.committed < 0 && committed >= 0) p.committed = committed;
+        }
+      }
+    } catch (err) {
+      this.logger?.debug({ err }, "kafka: reading committed offsets for the lag failed");
+    }
   }
 
   /** Bounded mode: the start position of newly assigned partitions (committed offset, else the earliest). */

@@ -46,10 +46,14 @@ export class PartitionState {
     this.id = `${topic}:${partition}`;
   }
 
-  /** Messages between the last acknowledged (else committed) offset and the log end, as of the last fetch; undefined when unknown. */
+  /**
+   * Messages between the last acknowledged (else committed, else the next to hand out) offset
+   * and the log end, as of the last fetch; undefined while unknown.
+   */
   get lag(): number | undefined {
     if (this.highWatermark < 0) return undefined;
-    const from = Math.max(this.acked, this.committed);
+    let from = Math.max(this.acked, this.committed);
+    if (from < 0) from = this.position;
     if (from < 0) return undefined;
     return Math.max(0, this.highWatermark - from);
   }

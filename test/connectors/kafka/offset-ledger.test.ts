@@ -178,3 +178,30 @@ describe("OffsetLedger: ack(position) -> longest acknowledged prefix per partiti
     );
   });
 });
+
+describe("PartitionState", () => {
+  it("lag: log end minus the last acknowledged, else committed, else next-to-hand-out offset", () => {
+    const p = new PartitionState("t", 0);
+    expect(p.lag).toBeUndefined(); // never fetched
+    p.highWatermark = 100;
+    expect(p.lag).toBeUndefined(); // no start known
+    p.position = 40;
+    expect(p.lag).toBe(60);
+    p.committed = 30;
+    expect(p.lag).toBe(70);
+    p.acked = 55;
+    expect(p.lag).toBe(45);
+    p.acked = 120; // log end from an older fetch
+    expect(p.lag).toBe(0);
+  });
+
+  it("reachedEnd: bounded partitions only, once everything before the end was handed out", () => {
+    const p = new PartitionState("t", 0);
+    p.position = 10;
+    expect(p.reachedEnd).toBe(false); // not bounded
+    p.end = 10;
+    expect(p.reachedEnd).toBe(true);
+    p.buffered = 1;
+    expect(p.reachedEnd).toBe(false);
+  });
+});
