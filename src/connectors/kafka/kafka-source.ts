@@ -511,12 +511,7 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
   /** Bounded mode: whether every assigned partition got to the end seen at start. */
   private boundedDone(): boolean {
     if (!this.joined || this.rebalancing || this.positionsPending || this.buffered > 0) return false;
-    for (const p of this.assigned) {
-      if (p.position < 0) return false;
-      const pos = p.buffered === 0 ? Math.max(p.position, Math.min(p.fetchNext, p.end)) : p.position;
-      if (pos < p.end) return false;
-    }
-    return true;
+    return this.assigned.every((p) => p.reachedEnd);
   }
 
   private waitFor(want: number, ms: number): Promise<void> {

@@ -58,9 +58,15 @@ export class PartitionState {
     return Math.max(0, this.highWatermark - from);
   }
 
-  /** Bounded mode: whether every record before the end seen at start was handed out. */
+  /**
+   * Bounded mode: whether every record before the end seen at start was handed out (with
+   * nothing buffered, offsets fetched without messages — transaction markers — count as passed).
+   */
   get reachedEnd(): boolean {
-    return this.end >= 0 && this.position >= this.end && this.buffered === 0;
+    if (this.end < 0 || this.position < 0) return false;
+    const pos =
+      this.buffered === 0 ? Math.max(this.position, Math.min(this.fetchNext, this.end)) : this.position;
+    return pos >= this.end;
   }
 }
 

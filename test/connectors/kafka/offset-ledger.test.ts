@@ -201,7 +201,18 @@ describe("PartitionState", () => {
     expect(p.reachedEnd).toBe(false); // not bounded
     p.end = 10;
     expect(p.reachedEnd).toBe(true);
-    p.buffered = 1;
+    p.position = 9;
+    p.fetchNext = 10;
+    p.buffered = 1; // offset 9 fetched, not handed out yet
     expect(p.reachedEnd).toBe(false);
+    // a transaction marker at offset 10 of an end of 11: fetched, no message, nothing buffered
+    const q = new PartitionState("t", 1);
+    q.end = 11;
+    q.position = 10;
+    q.fetchNext = 11;
+    expect(q.reachedEnd).toBe(true);
+    q.buffered = 2;
+    expect(q.reachedEnd).toBe(false);
+    expect(new PartitionState("t", 2).reachedEnd).toBe(false);
   });
 });
