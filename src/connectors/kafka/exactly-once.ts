@@ -8,9 +8,8 @@ import {
 } from "kafkajs";
 import { ConfigError } from "../../errors.js";
 import { checkInt, checkKeys, show } from "../../util/validate.js";
-import { connectionKeys, createKafka, type KafkaConnectionOptions } from "./client.js";
+import { checkConnection, connectionKeys, createKafka, type KafkaConnectionOptions } from "./client.js";
 import { KafkaError, kafkaError } from "./errors.js";
-import { checkBrokers } from "./sink-options.js";
 
 /**
  * The transaction shared by a job's {@link kafkaSource} and {@link kafkaSink} for exactly-once
@@ -115,7 +114,7 @@ export class KafkaTransactions implements KafkaExactlyOnce {
       );
     }
     checkKeys(path, options, EOS_KEYS);
-    checkBrokers(`${path}.brokers`, options.brokers);
+    checkConnection(path, options);
     if (typeof options.transactionalId !== "string" || options.transactionalId.trim() === "") {
       throw new ConfigError(
         `${path}.transactionalId must be a non-empty string, stable for this job instance across restarts, got ${show(options.transactionalId)}`,

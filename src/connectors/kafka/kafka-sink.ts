@@ -9,6 +9,7 @@ import {
 } from "kafkajs";
 import type { OperatorContext } from "../../operators/context.js";
 import { Sink } from "../../operators/sink.js";
+import type { Logger } from "../../util/logger.js";
 import { sleep } from "../../util/sleep.js";
 import { createKafka } from "./client.js";
 import { createEncoder, type Encoded } from "./encode.js";
@@ -80,7 +81,7 @@ export class KafkaSink<T> extends Sink<T> {
       await o.exactlyOnce.connect();
       this.eosConnected = true;
     } else {
-      this.kafka = createKafka(o, ctx?.logger);
+      this.kafka = createKafka(o, quiet(ctx?.logger));
       this.producer = await this.connectProducer();
     }
     if (o.partition !== undefined) {
@@ -256,6 +257,22 @@ export class KafkaSink<T> extends Sink<T> {
       await this.options.exactlyOnce?.disconnect();
     }
   }
+}
+
+/**
+ * The Env's logger without kafkajs' warning that limited retries "may invalidate EoS": the sink
+ * limits them on purpose (a broker down for good must fail the job, not hang it) and takes a
+ * new producer id after a failed request, which keeps the at-least-once guarantee.
+ */
+function quiet(logger: Logger | undefined): Logger | undefined {
+  if (logger === undefined) return undefined;
+  return {
+    debug: (o, m) => logger.debug(o, m),
+    info: (o, m) => logger.info(o, m),
+    warn: (o, m) =>
+      m?.includes("Limiting retries for the idempotent producer") ? logger.debug(o, m) : logger.warn(o, m),
+    error: (o, m) => logger.error(o, m),
+  };
 }
 
 /** Groups encoded records by topic, keeping their order. */

@@ -1,6 +1,6 @@
 import { ConfigError } from "../../errors.js";
 import { checkFunction, checkInt, checkKeys, checkOneOf, show } from "../../util/validate.js";
-import { connectionKeys, type KafkaConnectionOptions } from "./client.js";
+import { checkConnection, connectionKeys, type KafkaConnectionOptions } from "./client.js";
 import type { KafkaExactlyOnce } from "./exactly-once.js";
 
 /**
@@ -90,7 +90,7 @@ export function resolveKafkaSinkOptions<T>(options: KafkaSinkOptions<T>): Resolv
     });
   }
   checkKeys(path, options, SINK_KEYS);
-  checkBrokers(`${path}.brokers`, options.brokers);
+  checkConnection(path, options);
   const topic = options.topic as unknown;
   if (typeof topic === "string") {
     if (topic.trim() === "")
@@ -133,22 +133,4 @@ export function resolveKafkaSinkOptions<T>(options: KafkaSinkOptions<T>): Resolv
     initialRetryTimeMs: options.retry?.initialRetryTimeMs ?? 300,
     maxRetryTimeMs: options.retry?.maxRetryTimeMs ?? 30_000,
   };
-}
-
-/**
- * Checks a broker list (`["host:port", ...]`, at least one).
- * @throws ConfigError naming the option.
- * @internal
- */
-export function checkBrokers(path: string, brokers: unknown): string[] {
-  if (
-    !Array.isArray(brokers) ||
-    brokers.length === 0 ||
-    !brokers.every((b) => typeof b === "string" && b !== "")
-  ) {
-    throw new ConfigError(`${path} must be a non-empty array of "host:port" strings, got ${show(brokers)}`, {
-      option: path,
-    });
-  }
-  return brokers as string[];
 }

@@ -26,7 +26,7 @@ export async function createTopic(
   await admin.connect();
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: [
         {
           topic,
@@ -36,6 +36,21 @@ export async function createTopic(
         },
       ],
     });
+    // wait until every partition has a leader (kafkajs' waitForLeaders trips on a loaded broker)
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ok = await admin
+        .fetchTopicMetadata({ topics: [topic] })
+        .then(
+          (m) =>
+            m.topics[0]?.partitions.length === partitions &&
+            m.topics[0].partitions.every((p) => p.leader >= 0),
+        )
+        .catch(() => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`topic ${topic}: partitions without a leader after 60 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   } finally {
     await admin.disconnect();
   }
