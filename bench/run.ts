@@ -132,6 +132,14 @@ const scenarios: Scenario[] = [
     sizes: [undefined],
     reference: "decode-only",
   },
+  // the project's Kafka (node --import tsx scripts/services/kafka.ts start; see bench/README.md)
+  {
+    id: "kafka-source",
+    file: "bench/kafka-source.ts",
+    impls: ["bare", "mass"],
+    sizes: [1_000_000],
+    reference: "bare",
+  },
   // real servers: MariaDB, and Elasticsearch started by scripts/services/elasticsearch.ts (see bench/README.md)
   ...["mysql-sink", "mysql-source", "es-sink", "es-source"].map(
     (id): Scenario => ({

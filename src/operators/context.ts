@@ -25,4 +25,10 @@ export interface OperatorContext {
    * abandons the call anyway, and never delivers what it returns afterwards).
    */
   readonly signal: AbortSignal;
+  /**
+   * Whether the Env takes checkpoints (its `checkpoint` option). Sources that commit positions to
+   * an external system (Kafka offsets) then commit in `checkpointComplete` only, as Flink's
+   * KafkaSource does, instead of on their own (on `ack`, or on a timer). Default `false`.
+   */
+  readonly checkpoints?: boolean;
 }

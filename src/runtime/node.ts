@@ -244,6 +244,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
       lingerMs: this.settings.lingerMs,
       logger: this.job.logger,
       signal: this.abort.signal,
+      checkpoints: this.job.checkpoints !== null && this.job.checkpoints !== undefined,
     };
   }
 

@@ -7,6 +7,7 @@ import type {
   Kafka,
   TopicOffsets,
 } from "kafkajs";
+import { ConnectorError } from "../../errors.js";
 import type { OperatorContext } from "../../operators/context.js";
 import { Source } from "../../operators/source.js";
 import type { Logger } from "../../util/logger.js";
@@ -122,6 +123,10 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
   private commitQueued = false;
   private eosPending = false;
   private eosConnected = false;
+  /** The Env takes checkpoints: offsets are committed when a checkpoint completes, not on ack. */
+  private checkpointing = false;
+  /** Offsets to resume from, per `"topic:partition"` (restorePosition), applied at first assignment. */
+  private restored: Map<string, number> | undefined;
 
   /** @throws ConfigError when an option is wrong (see {@link KafkaSourceOptions}). */
   constructor(options: KafkaSourceOptions<T>) {
@@ -153,15 +158,17 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
   }
 
   /**
-   * Per-partition lag, offsets and buffer of the partitions assigned now: read by the run report
+   * Per-partition lag, offsets and buffer of the partitions assigned now (those whose lag is
+   * known: fetched at least once, with a known start): read by the run report
    * (`nodes[].partitions`) and the control plane's `mass_kafka_consumer_lag` metric.
    */
   metrics(): { partitions: KafkaPartitionMetrics[] } {
+    const known = this.assigned.filter((p) => p.lag !== undefined);
     return {
-      partitions: this.assigned.map((p) => ({
+      partitions: known.map((p) => ({
         topic: p.topic,
         partition: p.partition,
-        lag: p.lag ?? 0,
+        lag: p.lag!,
         acked: p.acked,
         committed: p.committed,
         highWatermark: p.highWatermark,
@@ -190,6 +197,7 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
     this.signal = ctx?.signal;
     this.logger = ctx?.logger;
     this.lingerMs = ctx?.lingerMs ?? 10;
+    this.checkpointing = ctx?.checkpoints === true;
     this.maxBuffered = o.maxBufferedRecords ?? 4 * (ctx?.batchSize ?? 1024);
     this.kafka = createKafka(o, this.logger);
     this.admin = this.kafka.admin();
@@ -211,6 +219,7 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       ...(o.sessionTimeoutMs === undefined ? {} : { sessionTimeout: o.sessionTimeoutMs }),
       ...(o.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: o.heartbeatIntervalMs }),
       ...(o.maxBytes === undefined ? {} : { maxBytes: o.maxBytes }),
+      maxBytesPerPartition: o.maxBytesPerPartition,
       maxWaitTimeInMs: o.maxWaitTimeMs,
       readUncommitted: false,
       retry: {
@@ -377,6 +386,7 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
   /** The group is rebalancing: hand out nothing until the new assignment; commit what is acknowledged. */
   private onRebalancing(): void {
     this.rebalancing = true;
+    if (this.checkpointing) return;
     if (this.o.exactlyOnce !== undefined) this.eosPending = true;
     else this.commit().catch((err) => this.logger?.warn({ err }, "kafka: commit before a rebalance failed"));
   }
@@ -406,7 +416,7 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       p.end = this.o.bounded ? (this.endOffsets.get(p.id) ?? 0) : -1;
       if (!p.seen) {
         p.seen = true;
-        const start = this.startOffsets.get(p.id);
+        const start = this.restored?.get(p.id) ?? this.startOffsets.get(p.id);
         if (start !== undefined) {
           this.seek(p, start);
           p.position = start;
@@ -414,6 +424,8 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       }
       if (this.o.bounded && p.position < 0) this.positionsPending = true;
     }
+    const fresh = [...next].filter((p) => p.committed < 0 && p.position < 0);
+    if (fresh.length > 0 && !this.o.bounded) void this.loadCommitted(fresh);
     this.assigned = [...next];
     this.joined = true;
     this.rebalancing = false;
@@ -458,6 +470,25 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
     } else this.logger?.warn({ err: error }, "kafka: the consumer crashed and restarts");
   }
 
+  /** The group's committed offsets of newly assigned partitions, for their lag (best effort). */
+  private async loadCommitted(list: PartitionState[]): Promise<void> {
+    try {
+      const answer = await this.admin!.fetchOffsets({
+        groupId: this.o.groupId,
+        topics: [...new Set(list.map((p) => p.topic))],
+      });
+      for (const t of answer) {
+        for (const a of t.partitions) {
+          const p = this.parts.get(`${t.topic}:${a.partition}`);
+          const committed = Number(a.offset);
+          if (p?.assigned && p.committed < 0 && committed >= 0) p.committed = committed;
+        }
+      }
+    } catch (err) {
+      this.logger?.debug({ err }, "kafka: reading committed offsets for the lag failed");
+    }
+  }
+
   /** Bounded mode: the start position of newly assigned partitions (committed offset, else the earliest). */
   private async resolvePositions(): Promise<void> {
     this.positionsPending = false;
@@ -487,12 +518,7 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
   /** Bounded mode: whether every assigned partition got to the end seen at start. */
   private boundedDone(): boolean {
     if (!this.joined || this.rebalancing || this.positionsPending || this.buffered > 0) return false;
-    for (const p of this.assigned) {
-      if (p.position < 0) return false;
-      const pos = p.buffered === 0 ? Math.max(p.position, Math.min(p.fetchNext, p.end)) : p.position;
-      if (pos < p.end) return false;
-    }
-    return true;
+    return this.assigned.every((p) => p.reachedEnd);
   }
 
   private waitFor(want: number, ms: number): Promise<void> {
@@ -515,8 +541,8 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
   async consume(size: number): Promise<KafkaRecord<T>[] | null> {
     if (this.crashed !== undefined) throw this.crashed;
     const orphaned = this.ledger.settleOrphans();
-    if (orphaned.length > 0 && this.o.exactlyOnce === undefined) await this.commit();
-    if (this.o.exactlyOnce !== undefined) await this.commitTransaction(false);
+    if (orphaned.length > 0 && this.o.exactlyOnce === undefined && !this.checkpointing) await this.commit();
+    if (this.o.exactlyOnce !== undefined && !this.checkpointing) await this.commitTransaction(false);
     if (this.positionsPending) await this.resolvePositions();
     if (this.o.bounded && this.boundedDone()) return null;
     if (this.rebalancing || !this.joined) {
@@ -602,8 +628,82 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
    */
   override ack(position: number): Promise<void> | undefined {
     const advanced = this.ledger.ack(position);
-    if (this.o.exactlyOnce !== undefined || advanced.length === 0) return undefined;
+    if (this.o.exactlyOnce !== undefined || this.checkpointing || advanced.length === 0) return undefined;
     return this.commit();
+  }
+
+  /**
+   * For checkpoints: the next offset to hand out of every assigned partition that handed out
+   * something (or was positioned), as `{ "topic:partition": offset }`, as of the last batch
+   * `consume` returned.
+   */
+  override snapshotPosition(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const p of this.assigned) if (p.position >= 0) out[p.id] = p.position;
+    return out;
+  }
+
+  /**
+   * For checkpoints: resume each partition of `position` (from {@link snapshotPosition}) at its
+   * offset, ahead of the group's committed offsets and `startFrom`; other partitions start as
+   * they would without it. Applies to partitions assigned now and, later, to each partition the
+   * first time it is assigned.
+   * @throws ConnectorError when `position` is not a position this source wrote.
+   */
+  override restorePosition(position: unknown): void {
+    const offsets = parsePosition(position);
+    this.restored = offsets;
+    for (const p of this.assigned) {
+      const off = offsets.get(p.id);
+      if (off === undefined) continue;
+      // fetched from the committed offset before the restore: drop, read again from `off`
+      p.gen++;
+      this.buffered -= p.buffered;
+      p.buffered = 0;
+      this.seek(p, off);
+      p.position = off;
+    }
+  }
+
+  /**
+   * For checkpoints: checkpoint `id` is stored, so its positions are durable: commits them to the
+   * group (at-least-once; partitions assigned now), or, with `exactlyOnce`, commits the open
+   * transaction with them (`exactlyOnce.commit`: the sinks' records up to the barrier and these
+   * offsets together).
+   * @throws KafkaError when the commit fails (the transaction is aborted first).
+   */
+  override async checkpointComplete(_id: number, position: unknown): Promise<void> {
+    const offsets = parsePosition(position);
+    const eos = this.o.exactlyOnce;
+    const list: [PartitionState, number][] = [];
+    for (const [id, off] of offsets) {
+      const p = this.parts.get(id);
+      if (p === undefined || off <= p.committed) continue;
+      if (eos === undefined && !p.assigned) continue;
+      list.push([p, off]);
+    }
+    if (list.length === 0 || this.consumer === undefined) return;
+    if (eos !== undefined) {
+      try {
+        await eos.commit(this.o.groupId, topicOffsets(list));
+      } catch (err) {
+        await eos.abort().catch(() => {});
+        throw kafkaError(
+          err,
+          `committing the transaction of a checkpoint for group "${this.o.groupId}"`,
+          this.ctx(),
+        );
+      }
+    } else {
+      const flat = list.map(([p, off]) => ({ topic: p.topic, partition: p.partition, offset: String(off) }));
+      await this.committing.catch(() => {});
+      try {
+        await this.consumer.commitOffsets(flat);
+      } catch (err) {
+        throw kafkaError(err, `committing the checkpointed offsets of group "${this.o.groupId}"`, this.ctx());
+      }
+    }
+    for (const [p, off] of list) if (off > p.committed) p.committed = off;
   }
 
   /**
@@ -655,17 +755,8 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
     this.eosPending = false;
     const list = [...this.parts.values()].filter((p) => p.acked > p.committed);
     if (list.length === 0) return;
-    const byTopic = new Map<string, { partition: number; offset: string }[]>();
-    for (const p of list) {
-      let a = byTopic.get(p.topic);
-      if (a === undefined) {
-        a = [];
-        byTopic.set(p.topic, a);
-      }
-      a.push({ partition: p.partition, offset: String(p.acked) });
-    }
-    const offsets: TopicOffsets[] = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-    const sent = list.map((p) => [p, p.acked] as const);
+    const sent = list.map((p) => [p, p.acked] as [PartitionState, number]);
+    const offsets = topicOffsets(sent);
     try {
       await eos.commit(this.o.groupId, offsets);
     } catch (err) {
@@ -706,6 +797,36 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       this.admin = undefined;
     }
   }
+}
+
+/** Offsets in kafkajs' `sendOffsets` shape, grouped by topic. */
+function topicOffsets(list: readonly (readonly [PartitionState, number])[]): TopicOffsets[] {
+  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+  for (const [p, off] of list) {
+    let a = byTopic.get(p.topic);
+    if (a === undefined) {
+      a = [];
+      byTopic.set(p.topic, a);
+    }
+    a.push({ partition: p.partition, offset: String(off) });
+  }
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+/** A checkpointed position: `{ "topic:partition": next offset }`. */
+function parsePosition(position: unknown): Map<string, number> {
+  const out = new Map<string, number>();
+  const bad = () =>
+    new ConnectorError(
+      `kafka: cannot resume from position ${JSON.stringify(position)}: expected { "topic:partition": offset } as kafkaSource's snapshotPosition() writes it`,
+      { connector: "kafka" },
+    );
+  if (position === null || typeof position !== "object" || Array.isArray(position)) throw bad();
+  for (const [k, v] of Object.entries(position)) {
+    if (!/^.+:\d+$/.test(k) || typeof v !== "number" || !Number.isInteger(v) || v < 0) throw bad();
+    out.set(k, v);
+  }
+  return out;
 }
 
 /**

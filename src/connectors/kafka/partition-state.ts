@@ -46,17 +46,27 @@ export class PartitionState {
     this.id = `${topic}:${partition}`;
   }
 
-  /** Messages between the last acknowledged (else committed) offset and the log end, as of the last fetch; undefined when unknown. */
+  /**
+   * Messages between the last acknowledged (else committed, else the next to hand out) offset
+   * and the log end, as of the last fetch; undefined while unknown.
+   */
   get lag(): number | undefined {
     if (this.highWatermark < 0) return undefined;
-    const from = Math.max(this.acked, this.committed);
+    let from = Math.max(this.acked, this.committed);
+    if (from < 0) from = this.position;
     if (from < 0) return undefined;
     return Math.max(0, this.highWatermark - from);
   }
 
-  /** Bounded mode: whether every record before the end seen at start was handed out. */
+  /**
+   * Bounded mode: whether every record before the end seen at start was handed out (with
+   * nothing buffered, offsets fetched without messages — transaction markers — count as passed).
+   */
   get reachedEnd(): boolean {
-    return this.end >= 0 && this.position >= this.end && this.buffered === 0;
+    if (this.end < 0 || this.position < 0) return false;
+    const pos =
+      this.buffered === 0 ? Math.max(this.position, Math.min(this.fetchNext, this.end)) : this.position;
+    return pos >= this.end;
   }
 }
 

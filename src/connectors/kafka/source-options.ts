@@ -64,10 +64,19 @@ export interface KafkaSourceOptions<T = unknown> extends KafkaConnectionOptions 
   sessionTimeoutMs?: number;
   /** Heartbeat interval, ms; also how soon a rebalance is noticed. Default 3000 (kafkajs). */
   heartbeatIntervalMs?: number;
-  /** Longest wait of a fetch for data, ms; also bounds the wait of `disconnect`. Default 500. */
+  /**
+   * Longest wait of a fetch for data, ms; also bounds the wait of `disconnect`, and how long
+   * kafkajs idles when every partition is paused for backpressure (so it is short). Default 100.
+   */
   maxWaitTimeMs?: number;
   /** Most bytes one fetch response may carry (kafkajs `maxBytes`). Default 10 MiB. */
   maxBytes?: number;
+  /**
+   * Most bytes one fetch may bring per partition (kafkajs `maxBytesPerPartition`). Default
+   * 256 KiB (kafkajs' 1 MiB would bring ~5,000 records of 200 bytes per partition per fetch, far
+   * past `maxBufferedRecords`).
+   */
+  maxBytesPerPartition?: number;
   /** Display name of the source. Default `"kafka"`. */
   name?: string;
 }
@@ -88,6 +97,7 @@ export const sourceKeys = [
   "heartbeatIntervalMs",
   "maxWaitTimeMs",
   "maxBytes",
+  "maxBytesPerPartition",
   "name",
 ] as const;
 
@@ -99,6 +109,7 @@ export interface ResolvedSourceOptions<T> extends KafkaSourceOptions<T> {
   outOfOrdernessMs: number;
   idleTimeoutMs: number;
   maxWaitTimeMs: number;
+  maxBytesPerPartition: number;
 }
 
 /**
@@ -159,7 +170,13 @@ export function resolveSourceOptions<T>(options: KafkaSourceOptions<T>): Resolve
   for (const k of ["outOfOrdernessMs", "idleTimeoutMs"] as const) {
     if (o[k] !== undefined) checkInt(`${path}.${k}`, o[k], 0);
   }
-  for (const k of ["sessionTimeoutMs", "heartbeatIntervalMs", "maxWaitTimeMs", "maxBytes"] as const) {
+  for (const k of [
+    "sessionTimeoutMs",
+    "heartbeatIntervalMs",
+    "maxWaitTimeMs",
+    "maxBytes",
+    "maxBytesPerPartition",
+  ] as const) {
     if (o[k] !== undefined) checkInt(`${path}.${k}`, o[k], 1);
   }
   if (o.exactlyOnce !== undefined) {
@@ -185,6 +202,7 @@ export function resolveSourceOptions<T>(options: KafkaSourceOptions<T>): Resolve
     bounded: o.bounded ?? false,
     outOfOrdernessMs: o.outOfOrdernessMs ?? 0,
     idleTimeoutMs: o.idleTimeoutMs ?? 5_000,
-    maxWaitTimeMs: o.maxWaitTimeMs ?? 500,
+    maxWaitTimeMs: o.maxWaitTimeMs ?? 100,
+    maxBytesPerPartition: o.maxBytesPerPartition ?? 262_144,
   };
 }

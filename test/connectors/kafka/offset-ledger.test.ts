@@ -178,3 +178,41 @@ describe("OffsetLedger: ack(position) -> longest acknowledged prefix per partiti
     );
   });
 });
+
+describe("PartitionState", () => {
+  it("lag: log end minus the last acknowledged, else committed, else next-to-hand-out offset", () => {
+    const p = new PartitionState("t", 0);
+    expect(p.lag).toBeUndefined(); // never fetched
+    p.highWatermark = 100;
+    expect(p.lag).toBeUndefined(); // no start known
+    p.position = 40;
+    expect(p.lag).toBe(60);
+    p.committed = 30;
+    expect(p.lag).toBe(70);
+    p.acked = 55;
+    expect(p.lag).toBe(45);
+    p.acked = 120; // log end from an older fetch
+    expect(p.lag).toBe(0);
+  });
+
+  it("reachedEnd: bounded partitions only, once everything before the end was handed out", () => {
+    const p = new PartitionState("t", 0);
+    p.position = 10;
+    expect(p.reachedEnd).toBe(false); // not bounded
+    p.end = 10;
+    expect(p.reachedEnd).toBe(true);
+    p.position = 9;
+    p.fetchNext = 10;
+    p.buffered = 1; // offset 9 fetched, not handed out yet
+    expect(p.reachedEnd).toBe(false);
+    // a transaction marker at offset 10 of an end of 11: fetched, no message, nothing buffered
+    const q = new PartitionState("t", 1);
+    q.end = 11;
+    q.position = 10;
+    q.fetchNext = 11;
+    expect(q.reachedEnd).toBe(true);
+    q.buffered = 2;
+    expect(q.reachedEnd).toBe(false);
+    expect(new PartitionState("t", 2).reachedEnd).toBe(false);
+  });
+});

@@ -24,7 +24,8 @@ describe("kafkaSource options", () => {
       bounded: false,
       outOfOrdernessMs: 0,
       idleTimeoutMs: 5000,
-      maxWaitTimeMs: 500,
+      maxWaitTimeMs: 100,
+      maxBytesPerPartition: 262_144,
     });
     expect(o.maxBufferedRecords).toBeUndefined(); // 4 * batchSize once open
     expect(kafkaSource(base).name).toBe("kafka");
