@@ -19,6 +19,7 @@ export function nodeReport(rn: RuntimeNode, lane?: number): NodeReport {
     lateRecords: s.lateRecords,
     lateDropped: s.lateDropped,
     unassigned: s.unassigned,
+    backpressureMs: s.backpressureMs,
   };
   if (lane !== undefined) report = { ...report, lane };
   const acks = rn instanceof SourceNode ? rn.acks : null;
@@ -72,7 +73,8 @@ export function groupReport(name: string, id: string, nodes: readonly RuntimeNod
       | "retries"
       | "lateRecords"
       | "lateDropped"
-      | "unassigned",
+      | "unassigned"
+      | "backpressureMs",
   ) => parts.reduce((a, p) => a + p[k], 0);
   const order = ["failed", "cancelled", "running", "created", "finished"] as const;
   const status = order.find((st) => parts.some((p) => p.status === st)) ?? "finished";
@@ -90,6 +92,7 @@ export function groupReport(name: string, id: string, nodes: readonly RuntimeNod
     lateRecords: sum("lateRecords"),
     lateDropped: sum("lateDropped"),
     unassigned: sum("unassigned"),
+    backpressureMs: sum("backpressureMs"),
   };
   return error === undefined ? report : { ...report, error };
 }
@@ -159,5 +162,6 @@ export function buildReport(
     unassigned,
     nodes,
     operators,
+    ...(job.checkpoints === null ? {} : { checkpoints: { ...job.checkpoints.stats } }),
   };
 }

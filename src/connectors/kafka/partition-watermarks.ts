@@ -7,7 +7,9 @@ import type { PartitionState } from "./partition-state.js";
  * record and handed out none for `idleTimeoutMs` (0: never idle); an idle partition is left out
  * of the minimum, so a silent partition does not hold windows back. An active partition that
  * has handed out nothing yet holds the watermark back (no watermark) until it goes idle. When
- * every partition is idle the watermark stays where it is. The result never goes back.
+ * every partition is idle (nothing buffered, nothing new anywhere) it moves to the greatest
+ * partition watermark, so the last windows of a quiet topic fire (Flink would mark the source
+ * idle and hold them until data comes). The result never goes back.
  * @internal
  */
 export class PartitionWatermarks {
@@ -34,14 +36,18 @@ export class PartitionWatermarks {
    */
   compute(partitions: Iterable<PartitionState>, now: number): number | undefined {
     let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
     let active = 0;
     for (const p of partitions) {
+      const wm = p.maxTs - this.outOfOrdernessMs - 1;
+      if (wm > max) max = wm;
       if (this.isIdle(p, now)) continue;
       active++;
-      const wm = p.maxTs - this.outOfOrdernessMs - 1;
       if (wm < min) min = wm;
     }
-    if (active > 0 && min > this.current) this.current = min;
+    // every partition idle: nothing is pending anywhere, the most advanced one sets it
+    const next = active > 0 ? min : max;
+    if (next > this.current) this.current = next;
     return Number.isFinite(this.current) ? this.current : undefined;
   }
 }

@@ -1,25 +1,18 @@
-import type { TopicOffsets } from "kafkajs";
 import { ConfigError } from "../../errors.js";
 import { checkFunction, checkInt, checkKeys, checkOneOf, show } from "../../util/validate.js";
 import { checkConnection, connectionKeys, type KafkaConnectionOptions } from "./client.js";
 import type { KafkaRecord, KafkaValueFormat } from "./decode.js";
+import type { KafkaExactlyOnce } from "./exactly-once.js";
 
 /**
- * What the source needs of an exactly-once coordinator (`kafkaExactlyOnce(...)` of the Kafka
- * sink's module satisfies it): the source drains and commits its offsets inside the open
- * transaction when `due()`.
+ * What the source uses of an exactly-once coordinator ({@link KafkaExactlyOnce}, built by
+ * `kafkaExactlyOnce(...)`): it drains and commits its offsets inside the open transaction when
+ * `due()`; `connect`/`disconnect` are ref-counted with the sink's.
  */
-export interface KafkaExactlyOnceHook {
-  /** Whether the interval since the last commit elapsed (or enough batches went by). */
-  due(): boolean;
-  /** `sendOffsets(groupId, offsets)` and commit of the open transaction; begins no new one. */
-  commit(groupId: string, offsets: TopicOffsets[]): Promise<void>;
-  /** Aborts the open transaction, if any. */
-  abort(): Promise<void>;
-  /** Ref-counted: the source and the sink both connect in `open` and disconnect in `cleanup`. */
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-}
+export type KafkaExactlyOnceHook = Pick<
+  KafkaExactlyOnce,
+  "due" | "commit" | "abort" | "connect" | "disconnect"
+>;
 
 /** Where a consumer group starts reading a partition it has no committed offset for, or always. */
 export type KafkaStartFrom = "committed" | "earliest" | "latest" | { timestamp: number };
@@ -62,8 +55,11 @@ export interface KafkaSourceOptions<T = unknown> extends KafkaConnectionOptions 
    * out of the source's watermark (the minimum over partitions). Default 5000; 0 = never idle.
    */
   idleTimeoutMs?: number;
-  /** Exactly-once Kafka to Kafka: offsets go into the sink's transaction instead of being committed here. */
-  exactlyOnce?: KafkaExactlyOnceHook;
+  /**
+   * Exactly-once Kafka to Kafka: the coordinator `kafkaExactlyOnce(...)` shared with the
+   * `kafkaSink`; offsets go into its transaction instead of being committed here.
+   */
+  exactlyOnce?: KafkaExactlyOnce | KafkaExactlyOnceHook;
   /** Consumer session timeout, ms (a member silent this long is removed from the group). Default 30000 (kafkajs). */
   sessionTimeoutMs?: number;
   /** Heartbeat interval, ms; also how soon a rebalance is noticed. Default 3000 (kafkajs). */

@@ -41,13 +41,15 @@ describe("PartitionWatermarks: minimum over active partitions, with idleness (as
     expect(w.compute([part(0, 50_000, 59_000), paused], 60_000)).toBe(1_999);
   });
 
-  it("never goes back, and holds when every partition is idle", () => {
+  it("never goes back; when every partition is idle, the most advanced one sets it", () => {
     const w = new PartitionWatermarks(0, 1000);
     const a = part(0, 10_000, 0);
-    expect(w.compute([a], 500)).toBe(9_999);
-    expect(w.compute([a], 5_000)).toBe(9_999); // all idle: stays
-    const late = part(1, 3_000, 5_000);
-    expect(w.compute([a, late], 5_100)).toBe(9_999); // a partition behind does not pull it back
+    const b = part(1, 4_000, 0);
+    expect(w.compute([a, b], 500)).toBe(3_999);
+    expect(w.compute([a, b], 5_000)).toBe(9_999); // all idle: nothing pending anywhere
+    const late = part(2, 3_000, 5_000);
+    expect(w.compute([a, b, late], 5_100)).toBe(9_999); // a partition behind does not pull it back
+    expect(w.compute([part(0, Number.NEGATIVE_INFINITY, 0)], 9_000)).toBe(9_999);
   });
 
   it("idleTimeoutMs 0: never idle", () => {
