@@ -311,7 +311,7 @@ function withoutBrokers(ctx: Parameters<typeof kafkaError>[2]): { topic?: string
 }
 
 /** Whether `err` or an error of its cause chain is marked retriable by kafkajs. @internal */
-export function retriableChain(err: unknown): boolean {
+function retriableChain(err: unknown): boolean {
   let e: unknown = err;
   for (let depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
     if ((e as { retriable?: unknown }).retriable === true) return true;

@@ -23,16 +23,24 @@ describe("Kafka -> Kafka, the broker restarted under a running job", () => {
     await createTopic(brokers, output, 4);
     const group = uniqueTopic("bounce");
     const job = startJob(brokers, { input, output, group, mode: "alo" });
-    await job.reached(20_000);
-    const restarting = broker.restart();
-    const atOutage = job.written();
-    await restarting;
-    expect(atOutage).toBeLessThan(RECORDS); // the broker went down under the running job
-    const result = await job.exit;
+    let result: Awaited<typeof job.exit>;
+    try {
+      await job.reached(20_000);
+      const restarting = broker.restart();
+      const atOutage = job.written();
+      await restarting;
+      expect(atOutage).toBeLessThan(RECORDS); // the broker went down under the running job
+      // a job that does not recover within 4 minutes is killed: the test fails on its exit code
+      const stuck = setTimeout(() => job.child.kill("SIGKILL"), 240_000);
+      result = await job.exit;
+      clearTimeout(stuck);
+    } finally {
+      job.child.kill("SIGKILL"); // never leave the job behind (a no-op once it exited)
+    }
     expect(result.code).toBe(0);
     const got = await readTopic(brokers, output, RECORDS, { settleMs: 2000 });
     const c = counts(idsOf(got));
     expect(c.missing).toBe(0);
     process.stderr.write(`broker restart: the job wrote ${result.written}, ${c.duplicates} duplicates\n`);
-  });
+  }, 600_000);
 });
