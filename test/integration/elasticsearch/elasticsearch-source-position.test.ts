@@ -68,8 +68,6 @@ describe("elasticsearchSource checkpoint position (real Elasticsearch)", () => {
         [137, 7],
         [0, 50],
         [300, 64],
-        [200, 100],
-        [25, 25],
         [13, 4],
       ] as [number, number][]) {
         const store = memoryOffsetStore();
