@@ -134,22 +134,38 @@ export class TimestampNode extends RuntimeNode implements Snapshottable {
    * with respect to the records before it is seen as late downstream whatever the batch size:
    * results never depend on `batchSize`.
    */
-  protected async process(batch: Batch): Promise<void> {
+  protected process(batch: Batch): Promise<void> | undefined {
     this.busy = true;
+    let r: Promise<void> | undefined;
     try {
-      await this.processBatch(batch);
-    } finally {
-      this.busy = false;
-      this.lastActivity = this.spec.clock.now();
+      r = this.processBatch(batch);
+    } catch (err) {
+      this.settleBatch();
+      throw err;
     }
+    if (r === undefined) {
+      this.settleBatch();
+      return undefined;
+    }
+    return r.finally(() => this.settleBatch());
   }
 
-  private async processBatch(batch: Batch): Promise<void> {
+  private settleBatch(): void {
+    this.busy = false;
+    this.lastActivity = this.spec.clock.now();
+  }
+
+  /**
+   * Synchronous (returns `undefined`) in the common case — the output active, every timestamp
+   * good, no record behind the running watermark, the outputs with room — so a batch costs no
+   * Promise here and the pipeline stays depth-first; otherwise {@link TimestampNode.processSlow}.
+   */
+  private processBatch(batch: Batch): Promise<void> | undefined {
     this.lastActivity = this.spec.clock.now();
     if (this.idle) {
       this.idle = false;
       const w = this.broadcast(new StreamStatus(false));
-      if (w !== undefined) await w;
+      if (w !== undefined) return w.then(() => this.processBatch(batch));
     }
     const fn = this.spec.fn as (r: unknown) => number | Date;
     const ooo = this.spec.maxOutOfOrderness;
@@ -176,7 +192,6 @@ export class TimestampNode extends RuntimeNode implements Snapshottable {
       }
       const running = max - ooo - 1;
       if (t <= running + ahead && running > sent) {
-        // this record is behind the watermark of the records before it: cut the batch here
         cuts ??= [];
         cuts.push([i, running]);
         sent = running;
@@ -184,36 +199,53 @@ export class TimestampNode extends RuntimeNode implements Snapshottable {
       ts[i] = t;
       if (t > max) max = t;
     }
-    if (bad === null && cuts === null) {
-      if (n > 0) await this.emit(records, batch.acks, ts);
-    } else {
-      let from = 0;
-      for (const [at, wm] of [...(cuts ?? []), [n, Number.NaN] as [number, number]]) {
-        const seg: unknown[] = [];
-        const segTs: number[] = [];
-        for (let i = from; i < at; i++) {
-          if (bad?.has(i)) continue;
-          seg.push(records[i]);
-          segTs.push(ts[i]);
-        }
-        if (seg.length > 0) await this.emit(seg, batch.acks, segTs);
-        from = at;
-        if (!Number.isNaN(wm)) {
-          this.emitted = wm;
-          const w = this.broadcast(new Watermark(wm));
-          if (w !== undefined) await w;
-        }
-      }
-      if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
-    }
+    if (bad !== null || cuts !== null) return this.processSlow(batch, ts, bad, cuts, max);
+    const w = n > 0 ? this.emitNow(records, batch.acks, ts) : undefined;
+    if (w !== undefined) return w.then(() => this.endBatch(batch, max));
+    return this.endBatch(batch, max);
+  }
+
+  /** After a batch's records went out: releases its acks and sends the watermark if it advanced. */
+  private endBatch(batch: Batch, max: number): Promise<void> | undefined {
     this.release(batch.acks);
     this.maxTs = max;
-    const wm = max - ooo - 1;
+    const wm = max - this.spec.maxOutOfOrderness - 1;
     if (wm > this.emitted) {
       this.emitted = wm;
-      const w = this.broadcast(new Watermark(wm));
-      if (w !== undefined) await w;
+      return this.broadcast(new Watermark(wm));
     }
+    return undefined;
+  }
+
+  /** A batch with bad timestamps or records behind the running watermark: cut into segments. */
+  private async processSlow(
+    batch: Batch,
+    ts: number[],
+    bad: Set<number> | null,
+    cuts: [number, number][] | null,
+    max: number,
+  ): Promise<void> {
+    const records = batch.records;
+    const n = records.length;
+    let from = 0;
+    for (const [at, wm] of [...(cuts ?? []), [n, Number.NaN] as [number, number]]) {
+      const seg: unknown[] = [];
+      const segTs: number[] = [];
+      for (let i = from; i < at; i++) {
+        if (bad?.has(i)) continue;
+        seg.push(records[i]);
+        segTs.push(ts[i]);
+      }
+      if (seg.length > 0) await this.emit(seg, batch.acks, segTs);
+      from = at;
+      if (!Number.isNaN(wm)) {
+        this.emitted = wm;
+        const w = this.broadcast(new Watermark(wm));
+        if (w !== undefined) await w;
+      }
+    }
+    if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
+    await this.endBatch(batch, max);
   }
 
   /**

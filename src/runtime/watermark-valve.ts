@@ -116,4 +116,16 @@ export class WatermarkValve {
     this.current = wm;
     return wm;
   }
+
+  /**
+   * Restores the combined watermark `wm` of a checkpoint: every input starts at `wm` (a
+   * watermark at or below it is not forwarded again), so lateness is judged as before the crash.
+   */
+  restoreCurrent(wm: number): void {
+    this.current = wm;
+    for (let i = 0; i < this.marks.length; i++) {
+      if (this.marks[i] !== Number.POSITIVE_INFINITY && this.marks[i] < wm) this.marks[i] = wm;
+      if (this.lastFinite[i] < wm) this.lastFinite[i] = wm;
+    }
+  }
 }

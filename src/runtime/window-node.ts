@@ -191,6 +191,29 @@ export class WindowNode extends RuntimeNode implements WindowContext, Snapshotta
     this.outTs.push(ts);
   }
 
+  fireWindow(
+    states: ReadonlyMap<unknown, unknown>,
+    window: Readonly<{ start: number; end: number }>,
+    ts: number,
+    last: boolean,
+  ): void {
+    const out = this.out;
+    const outTs = this.outTs;
+    const plan = this.plan;
+    const inPlace = last ? plan.lastWindowResult : null;
+    if (inPlace !== null) {
+      states.forEach((st, key) => {
+        out.push(inPlace(key, window, st));
+        outTs.push(ts);
+      });
+    } else {
+      states.forEach((st, key) => {
+        out.push(plan.windowResult(key, window, st));
+        outTs.push(ts);
+      });
+    }
+  }
+
   ackWith(tokens: AckToken[]): void {
     for (let i = 0; i < tokens.length; i++) this.outAcks.push(tokens[i]);
   }

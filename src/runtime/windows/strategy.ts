@@ -11,6 +11,17 @@ export interface WindowContext {
    * one window) with result timestamp `ts`.
    */
   fire(key: unknown, window: Readonly<{ start: number; end: number }>, state: unknown, ts: number): void;
+  /**
+   * Emits the result of every `(key, state)` of `states` in `window` with timestamp `ts`, in
+   * the map's order. `last`: the states are purged right after and never read again, so their
+   * results may be built in place (see `AggPlan.lastWindowResult`).
+   */
+  fireWindow(
+    states: ReadonlyMap<unknown, unknown>,
+    window: Readonly<{ start: number; end: number }>,
+    ts: number,
+    last: boolean,
+  ): void;
   /** Hands token references (one each) to the results emitted next; they are released once those are written. */
   ackWith(tokens: AckToken[]): void;
   /** A record past allowed lateness: side output or counted. */

@@ -169,10 +169,12 @@ export class TimeWindows implements WindowStrategy {
   advance(wm: number): void {
     const q = this.buckets;
     let purge = 0;
+    const lateness = this.ctx.lateness;
     for (let i = 0; i < q.size && q.at(i).end - 1 <= wm; i++) {
       const b = q.at(i);
-      if (!b.fired) this.fireBucket(b);
-      if (b.end - 1 + this.ctx.lateness <= wm) purge = i + 1;
+      const gone = b.end - 1 + lateness <= wm;
+      if (!b.fired) this.fireBucket(b, gone);
+      if (gone) purge = i + 1;
     }
     if (purge > 0) {
       for (let i = 0; i < purge; i++) this.drop(q.at(i));
@@ -180,17 +182,13 @@ export class TimeWindows implements WindowStrategy {
     }
   }
 
-  private fireBucket(b: Bucket): void {
+  /** Fires every key of the bucket; `last`: the bucket is dropped right after (no lateness left). */
+  private fireBucket(b: Bucket, last: boolean): void {
     b.fired = true;
     if (b.toks !== null) this.ctx.ackWith(b.toks);
     b.toks = null;
     b.lastAcks = null;
-    const ctx = this.ctx;
-    const w = b.window;
-    const ts = b.end - 1;
-    b.states.forEach((st, key) => {
-      ctx.fire(key, w, st, ts);
-    });
+    this.ctx.fireWindow(b.states, b.window, b.end - 1, last);
   }
 
   private drop(b: Bucket): void {
@@ -206,7 +204,7 @@ export class TimeWindows implements WindowStrategy {
     const q = this.buckets;
     for (let i = 0; i < q.size; i++) {
       const b = q.at(i);
-      if (!b.fired) this.fireBucket(b);
+      if (!b.fired) this.fireBucket(b, true);
       this.drop(b);
     }
     q.clear();
@@ -218,11 +216,7 @@ export class TimeWindows implements WindowStrategy {
     for (let i = 0; i < q.size; i++) {
       const b = q.at(i);
       if (b.fired) continue;
-      const w = b.window;
-      const ts = b.end - 1;
-      b.states.forEach((st, key) => {
-        ctx.fire(key, w, st, ts);
-      });
+      ctx.fireWindow(b.states, b.window, b.end - 1, false);
     }
   }
 
