@@ -314,9 +314,9 @@ export class JoinNode extends RuntimeNode implements Snapshottable {
       }
       lo = side === 0 ? t + mode.lower : t - mode.upper;
       hi = side === 0 ? t + mode.upper : t - mode.lower;
-      until = side === 0 ? t + mode.upper : t - mode.lower;
+      until = this.until(side, t);
     } else if (mode.kind === "ttl") {
-      until = t + mode.ttlMs;
+      until = this.until(side, t);
       if (until < wm) {
         // expired before it arrived
         this.stats.lateDropped++;

@@ -142,7 +142,7 @@ describe("source positions: after N records, restorePosition continues at record
     const path = join(dir, "in.jsonl");
     await writeFile(
       path,
-      lines.map((l, i) => (i % 3 === 0 ? `${l}\r\n` : `${l}\n`)).join("") + '{"i":"last"}',
+      `${lines.map((l, i) => (i % 3 === 0 ? `${l}\r\n` : `${l}\n`)).join("")}{"i":"last"}`,
     );
     const expected = [...lines.filter((l) => l !== "").map((l) => JSON.parse(l)), { i: "last" }];
     await fc.assert(

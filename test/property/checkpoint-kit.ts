@@ -57,9 +57,6 @@ export async function runSplit(
   batchSize: number,
   outputs: string[] = ["out"],
 ): Promise<{ whole: Outputs; split: Outputs; checkpoint: HarnessCheckpoint }> {
-  const all = Object.fromEntries(
-    Object.entries(inputs).map(([n, e]) => [n, [0, e.length] as [number, number]]),
-  );
   const prefix = Object.fromEntries(Object.keys(inputs).map((n) => [n, [0, split[n]] as [number, number]]));
   const suffix = Object.fromEntries(
     Object.entries(inputs).map(([n, e]) => [n, [split[n], e.length] as [number, number]]),

@@ -131,6 +131,8 @@ describe("node checkpoints", () => {
         .window(tumbling(100))
         .agg({ n: count() }),
     );
-    expect(() => h2.start()).toThrow(/checkpoint holds state of "keyedAgg:agg" \(n5\), which this job does not have/);
+    expect(() => h2.start()).toThrow(
+      /checkpoint holds state of "keyedAgg:agg" \(n5\), which this job does not have/,
+    );
   });
 });

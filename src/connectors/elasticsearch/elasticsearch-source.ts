@@ -1,5 +1,6 @@
 import type { OperatorContext } from "../../operators/context.js";
 import { Source } from "../../operators/source.js";
+import { checkPosition, isCount } from "../../operators/source-position.js";
 import { CursorAcks } from "../cursor-acks.js";
 import type { OffsetStore } from "../offset-store.js";
 import { closeEsClient, type EsClient, openEsClient, probe } from "./client.js";
@@ -19,6 +20,21 @@ interface Stored {
   v: EsCursor;
   /** Without a tie-breaker, a resume re-reads the documents whose cursor equals `v[0]`. */
   inclusive: boolean;
+  /**
+   * Documents with cursor `v` to skip (an inclusive start after a checkpoint without a
+   * tieBreaker: those already handed out).
+   */
+  skip?: number;
+}
+
+/**
+ * An {@link ElasticsearchSource}'s checkpoint position: the sort values of the last document
+ * handed out (`[cursor]` or `[cursor, tieBreaker]`), and without a tieBreaker how many documents
+ * with that cursor value were handed out (`ties`). `null`: nothing read, from the start.
+ */
+export interface ElasticsearchPosition {
+  readonly v: (string | number | boolean | null)[];
+  readonly ties: number;
 }
 
 interface Hit {
@@ -73,6 +89,10 @@ export class ElasticsearchSource<T = Record<string, unknown>> extends Source<T> 
   private searchAfter: EsCursor | undefined;
   private nextPollAt = 0;
   private finished = false;
+  /** The last document handed out (sort values) and, without a tieBreaker, how many share its cursor. */
+  private last: ElasticsearchPosition | undefined;
+  /** Documents of cursor `from.v` still to skip (after a restore without a tieBreaker). */
+  private skipTies = 0;
 
   /** @throws ConfigError when an option is wrong (see {@link ElasticsearchSourceOptions}). */
   constructor(options: ElasticsearchSourceOptions) {
@@ -252,6 +272,13 @@ export class ElasticsearchSource<T = Record<string, unknown>> extends Source<T> 
     const cursor = cursorOf(last, this.sort.length - 1);
     // the next scan (a new point in time) starts strictly after the last document read
     if (!o.bounded) this.nextFrom = { v: cursor, inclusive: false };
+    const got = hits.length;
+    if (this.skipTies > 0) {
+      // the page was asked for `size` documents: if all were ties already read, ask again
+      this.dropTies(hits);
+      if (hits.length === 0) return [];
+    }
+    this.trackLast(hits, cursor);
     this.acks!.handOut(hits.length, cursor);
     const out = new Array<T>(hits.length);
     if (o.emit === "source") for (let i = 0; i < hits.length; i++) out[i] = hits[i]._source as T;
@@ -261,7 +288,7 @@ export class ElasticsearchSource<T = Record<string, unknown>> extends Source<T> 
         out[i] = { _id: h._id, _index: h._index, _source: h._source } as T;
       }
     }
-    if (!o.bounded && hits.length < Math.min(size, this.pageSize)) {
+    if (!o.bounded && got < Math.min(size, this.pageSize)) {
       // the last page of this scan: the next poll opens a new point in time after it
       await this.closePit();
       this.from = this.nextFrom;
@@ -271,6 +298,82 @@ export class ElasticsearchSource<T = Record<string, unknown>> extends Source<T> 
   }
 
   private nextFrom: Stored | undefined;
+
+  /** Drops from `hits` the documents of the restored cursor value already handed out before. */
+  private dropTies(hits: Hit[]): void {
+    const v = JSON.stringify(this.from!.v[0]);
+    let n = 0;
+    while (n < hits.length && this.skipTies > 0 && JSON.stringify(hits[n].sort[0]) === v) {
+      n++;
+      this.skipTies--;
+    }
+    if (n < hits.length) this.skipTies = 0; // a greater cursor came: none left to skip
+    hits.splice(0, n);
+  }
+
+  /** Records the position after `hits` (the page handed out now). */
+  private trackLast(hits: Hit[], cursor: EsCursor): void {
+    if (hits.length === 0) return;
+    if (this.options.tieBreaker !== undefined) {
+      this.last = { v: cursor, ties: 0 };
+      return;
+    }
+    const v = JSON.stringify(cursor[0]);
+    let ties = 0;
+    for (let i = hits.length - 1; i >= 0 && JSON.stringify(hits[i].sort[0]) === v; i--) ties++;
+    const prev = this.last;
+    // the whole page has the same cursor value as the page before: the ties add up
+    if (ties === hits.length && prev !== undefined && JSON.stringify(prev.v[0]) === v) ties += prev.ties;
+    this.last = { v: cursor, ties };
+  }
+
+  /**
+   * Checkpoints: the sort values of the last document handed out and (without a tieBreaker) how
+   * many documents with its cursor value were handed out; `null` when nothing was read in this
+   * run and it started at the beginning.
+   */
+  override snapshotPosition(): ElasticsearchPosition | null {
+    if (this.last !== undefined) return { v: [...this.last.v], ties: this.last.ties };
+    const f = this.from;
+    if (f === undefined) return null;
+    return { v: [...f.v], ties: f.inclusive ? (f.skip ?? 0) : 0 };
+  }
+
+  /**
+   * Resumes after the document at `position` (in place of the offset store's cursor or
+   * `startFrom`): with a tieBreaker, strictly after `[cursor, tieBreaker]`; without one, from
+   * the cursor value on, skipping the `ties` documents with that value handed out before (so
+   * documents sharing a cursor value must come back in the same order: true while the index's
+   * segments do not change; set a tieBreaker to be exact). `null`: from the start. Called after
+   * `open`, before the first `consume`.
+   * @throws StateError when `position` is not `{ v: [...], ties }` or null.
+   */
+  override restorePosition(position: unknown): void {
+    const arity = this.options.tieBreaker === undefined ? 1 : 2;
+    const p = checkPosition<ElasticsearchPosition | null>(
+      this.name,
+      position,
+      position === null ||
+        (typeof position === "object" &&
+          Array.isArray((position as ElasticsearchPosition).v) &&
+          (position as ElasticsearchPosition).v.length === arity &&
+          isCount((position as ElasticsearchPosition).ties)),
+      `{ v: [${arity === 1 ? "cursor" : "cursor, tieBreaker"}], ties } or null`,
+    );
+    this.last = undefined;
+    this.nextFrom = undefined;
+    this.searchAfter = undefined;
+    if (p === null) {
+      this.from = undefined;
+      this.skipTies = 0;
+    } else if (arity === 2) {
+      this.from = { v: [...p.v], inclusive: false };
+      this.skipTies = 0;
+    } else {
+      this.from = { v: [...p.v], inclusive: true, skip: p.ties };
+      this.skipTies = p.ties;
+    }
+  }
 
   /** Saves the cursor of the last document before `position` (acknowledged in order by the runtime). */
   override ack(position: number): Promise<void> {

@@ -4,6 +4,7 @@ import type { PoolConnection } from "mysql2/promise";
 import { ConnectorError } from "../../errors.js";
 import type { OperatorContext } from "../../operators/context.js";
 import { Source } from "../../operators/source.js";
+import { checkPosition } from "../../operators/source-position.js";
 import { CursorAcks } from "../cursor-acks.js";
 import type { OffsetStore } from "../offset-store.js";
 import {
@@ -308,6 +309,33 @@ export class MysqlSource<T = Record<string, unknown>> extends Source<T> {
   }
 
   /** Saves the cursor of the last row before `position` (acknowledged in order by the runtime). */
+  /**
+   * Checkpoints: the cursor of the last row handed out (its `cursorColumns` values, encoded as
+   * the offset store keeps them: a JSON string), or `null` when this run started from the
+   * beginning and read nothing yet.
+   */
+  override snapshotPosition(): string | null {
+    return this.readCursor === undefined ? null : encodeCursor(this.readCursor);
+  }
+
+  /**
+   * Resumes strictly after the cursor `position` (a {@link MysqlSource.snapshotPosition}), in
+   * place of the offset store's cursor or `startFrom`; `null`: from the first row. Called after
+   * `open`, before the first `consume`. A bounded source still reads up to the greatest cursor
+   * found at `open`.
+   * @throws StateError when `position` is not a string or null; ConnectorError when it does not
+   *   decode to as many values as the source has cursor columns.
+   */
+  override restorePosition(position: unknown): void {
+    const p = checkPosition<string | null>(
+      this.name,
+      position,
+      position === null || typeof position === "string",
+      "an encoded cursor (string) or null",
+    );
+    this.readCursor = p === null ? undefined : decodeCursor(p, this.options.cursorColumns.length, this.key);
+  }
+
   override ack(position: number): Promise<void> {
     return this.acks!.ack(position);
   }
