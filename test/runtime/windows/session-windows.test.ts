@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { count, Env, list, type RunReport, Source, session } from "../../../src/index.js";
 import { referenceSessionWindows } from "../../../src/testing/index.js";
+import { replaySettings } from "../../../src/testing/replay.js";
 
 /**
  * Flink's WindowOperatorTest session lateness cases (gap 3 s, accumulating EventTimeTrigger),
@@ -171,10 +172,25 @@ async function runSessions(
   };
 }
 
-/** The last firing of every session: a firing is final when no later firing of its key covers it. */
+/**
+ * The last firing of every session: a firing is final when no later firing re-fires the same
+ * session, i.e. a later firing of its key that covers its span AND holds all its records (the
+ * accumulating trigger re-fires a session with a superset of its records). A later firing that only
+ * covers the span is a new session opened after the old one was purged (Flink: cleanup at
+ * `maxTimestamp + allowedLateness`), holding none of the old one's records.
+ */
 function finals(fired: Fired[]): Fired[] {
   return fired.filter(
-    (f, i) => !fired.slice(i + 1).some((g) => g.key === f.key && g.start <= f.start && g.end >= f.end),
+    (f, i) =>
+      !fired
+        .slice(i + 1)
+        .some(
+          (g) =>
+            g.key === f.key &&
+            g.start <= f.start &&
+            g.end >= f.end &&
+            f.ids.every((id) => g.ids.includes(id)),
+        ),
   );
 }
 const norm = (fs: Fired[]) =>
@@ -207,6 +223,41 @@ describe("session windows and batching", () => {
         ]),
       );
       expect(late).toEqual([]);
+    }
+  });
+});
+
+describe("session windows: a purged session reopened over the same span", () => {
+  it("b@0 fires and is purged at watermark 249; b@50 and b@0 open [0, 300), a new session: record 0 stays only in the final [0, 250) (FC_SEED=-1563710799)", async () => {
+    // gap 250, no out-of-orderness, no lateness. a@250 moves the watermark to 249: b's [0, 250)
+    // fires with record 0 and is purged (cleanup = 249 + 0). b@50 opens [50, 300); b@0 opens
+    // [0, 250), which merges with it into [0, 300): late is checked after merging (Flink's
+    // WindowOperator: 299 + 0 > 249), so it is not late. [0, 300) covers [0, 250) but is another
+    // session: record 0 is in exactly one final result, nothing late, nothing dropped.
+    const recs = [
+      { id: 0, k: "b", t: 0 },
+      { id: 1, k: "a", t: 250 },
+      { id: 2, k: "b", t: 50 },
+      { id: 3, k: "b", t: 0 },
+    ];
+    const expected = [
+      { key: "b", start: 0, end: 250, ids: [0] },
+      { key: "a", start: 250, end: 500, ids: [1] },
+      { key: "b", start: 0, end: 300, ids: [2, 3] },
+    ];
+    for (const batchSize of batchSizes) {
+      const { fired, late, report } = await runSessions(recs, {
+        gap: 250,
+        ooo: 0,
+        lateness: 0,
+        batchSize,
+        listen: true,
+      });
+      expect(norm(fired)).toEqual(norm(expected));
+      expect(late).toEqual([]);
+      expect(report.lateDropped).toBe(0);
+      // both b results are final: neither re-fires the other
+      expect(norm(finals(fired))).toEqual(norm(expected));
     }
   });
 });
@@ -254,7 +305,8 @@ describe("session windows with lateness (property)", () => {
           expect(counted.report.lateDropped).toBe(withLate.late.length);
         },
       ),
-      { numRuns: 150 },
+      // a local numRuns overrides fast-check's global one: FC_NUM_RUNS raises it explicitly
+      { numRuns: replaySettings().numRuns ?? 150 },
     );
   });
 });
