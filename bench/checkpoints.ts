@@ -161,7 +161,8 @@ async function main(): Promise<void> {
       }
       all.push({ keys, mode, runs: ms });
       if (checksum === "") checksum = ms[0].checksum;
-      for (const m of ms) if (m.checksum !== checksum) throw new Error(`checksum differs: ${m.checksum} vs ${checksum}`);
+      for (const m of ms)
+        if (m.checksum !== checksum) throw new Error(`checksum differs: ${m.checksum} vs ${checksum}`);
       const rps = median(ms.map((m) => m.rps));
       const cpuRps = median(ms.map((m) => n / (m.cpuMs / 1000)));
       if (mode === "none") base = rps;
