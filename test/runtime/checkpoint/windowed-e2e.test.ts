@@ -61,26 +61,29 @@ it.skipIf(!nodesSnapshot)(
   },
 );
 
-it.skipIf(!nodesSnapshot)("stop with a savepoint keeps the open windows; the restored run completes them", async () => {
-  const expected: Out[] = [];
-  const e0 = new Env({ batchSize: 40 });
-  job(e0, expected);
-  await e0.run();
-  const store = memoryCheckpointStore();
-  const out: Out[] = [];
-  const env = new Env({ batchSize: 40, checkpoint: { intervalMs: 0, store } });
-  const src = job(env, out);
-  let stopping: Promise<unknown> | null = null;
-  src.gate = (pos) => {
-    if (pos >= 3000 && stopping === null) stopping = env.stop({ savepoint: true });
-    return undefined;
-  };
-  const r1 = await env.run();
-  await stopping;
-  expect(r1.status).toBe("stopped");
-  expect(out.length).toBeLessThan(expected.length);
-  const env2 = new Env({ batchSize: 40, checkpoint: { intervalMs: 0, store } });
-  job(env2, out);
-  await env2.run({ restore: { from: r1.checkpoints!.savepoint! } });
-  expect(out).toEqual(expected);
-});
+it.skipIf(!nodesSnapshot)(
+  "stop with a savepoint keeps the open windows; the restored run completes them",
+  async () => {
+    const expected: Out[] = [];
+    const e0 = new Env({ batchSize: 40 });
+    job(e0, expected);
+    await e0.run();
+    const store = memoryCheckpointStore();
+    const out: Out[] = [];
+    const env = new Env({ batchSize: 40, checkpoint: { intervalMs: 0, store } });
+    const src = job(env, out);
+    let stopping: Promise<unknown> | null = null;
+    src.gate = (pos) => {
+      if (pos >= 3000 && stopping === null) stopping = env.stop({ savepoint: true });
+      return undefined;
+    };
+    const r1 = await env.run();
+    await stopping;
+    expect(r1.status).toBe("stopped");
+    expect(out.length).toBeLessThan(expected.length);
+    const env2 = new Env({ batchSize: 40, checkpoint: { intervalMs: 0, store } });
+    job(env2, out);
+    await env2.run({ restore: { from: r1.checkpoints!.savepoint! } });
+    expect(out).toEqual(expected);
+  },
+);
