@@ -1,6 +1,7 @@
 import type { PipelineError } from "../errors.js";
 import type { CheckpointStats } from "../runtime/checkpoint/coordinator.js";
 import type { NodeStatus } from "../runtime/node.js";
+import type { NodeStats } from "../runtime/stats.js";
 
 /** Counters and outcome of one physical node in a run. */
 export interface NodeReport {
@@ -25,6 +26,12 @@ export interface NodeReport {
   readonly lateDropped: number;
   /** Records that fell in no window (gaps between sliding windows with `slide > size`); not late. */
   readonly unassigned: number;
+  /**
+   * Time in ms the node spent blocked by backpressure: waiting, after a write that found a
+   * downstream buffer full, until it drained (see {@link NodeStats.backpressureMs}). 0 for a
+   * node whose consumers keep up, and for sinks.
+   */
+  readonly backpressureMs: number;
   /** Why the node failed or was cancelled. */
   readonly error?: string;
   /** For the lanes of a `shard` and the operators replicated in them: the lane index. */
@@ -40,6 +47,22 @@ export interface NodeReport {
    * that abandoned records, or a failed `ack` call: a restart reads again from `ackedPosition`.
    */
   readonly finalAcked?: boolean;
+  /**
+   * For a source that reports partitions (the Kafka source's `metrics()`): per partition, the lag
+   * (messages between the last acknowledged offset and the log end, as of the last fetch) and
+   * whatever else the connector reports (offsets acknowledged and committed, records buffered).
+   */
+  readonly partitions?: readonly PartitionReport[];
+}
+
+/** One partition of a source in {@link NodeReport.partitions}. */
+export interface PartitionReport {
+  readonly topic: string;
+  readonly partition: number;
+  /** Messages behind the log end, as of the connector's last fetch. */
+  readonly lag: number;
+  /** Further figures of the connector (e.g. `acked`, `committed`, `buffered`). */
+  readonly [figure: string]: unknown;
 }
 
 /**

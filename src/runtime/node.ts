@@ -1,4 +1,4 @@
-import { describeError, PipelineError } from "../errors.js";
+import { describeError, PipelineError, StateError } from "../errors.js";
 import type { OperatorContext } from "../operators/context.js";
 import type { DeadLetter } from "../operators/dead-letter.js";
 import type { StageSpec } from "../operators/stage.js";
@@ -7,14 +7,15 @@ import { type AckToken, releaseAll, retainAll } from "./ack.js";
 import { type ChainBranch, stageKindName } from "./chain.js";
 import { endBranch } from "./chain-failure.js";
 import { isSnapshottable, type Snapshottable } from "./checkpoint/snapshot-types.js";
+import { describeState } from "./checkpoint/state-shape.js";
 import { Barrier, type Batch, type Chunk, StreamStatus, Watermark } from "./envelope.js";
 import { describeOperator, type FaultHandler, type FaultScope, faultHandler } from "./fault.js";
 import { FusedChains, MAIN } from "./fused-chains.js";
 import type { Hooks, JobContext, NodeSettings, NodeStatus } from "./node-types.js";
 import { writeBatches, writeControl } from "./output.js";
 import { InputPort, type PortOwner } from "./port.js";
-import { type NodeStats, newStats, type OperatorStats } from "./stats.js";
-import { WatermarkValve } from "./watermark-valve.js";
+import { type NodeCounters, newStats, type OperatorStats } from "./stats.js";
+import { type ValveState, WatermarkValve } from "./watermark-valve.js";
 
 export type { Hooks, JobContext, NodeSettings, NodeStatus } from "./node-types.js";
 
@@ -47,7 +48,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     handlerFor: (b) => this.handlerFor(b),
     stageFailed: (b, err, isRoot) => this.stageFailed(b, err, isRoot),
   });
-  readonly stats: NodeStats = newStats();
+  readonly stats: NodeCounters = newStats();
   readonly pendingDeadLetters: DeadLetter[] = [];
   status: NodeStatus = "created";
   error?: PipelineError;
@@ -117,6 +118,29 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   /** The node's current (combined) event-time watermark. */
   get watermark(): number {
     return this.valve.current;
+  }
+
+  /**
+   * The per-input and combined watermarks, for the checkpoint of a node whose state depends on
+   * them (windows, joins): restored with {@link RuntimeNode.restoreWatermarks}, a record that was
+   * late before the checkpoint is late after the restore too (Flink keeps the watermark in its
+   * timer service's snapshot the same way).
+   */
+  protected snapshotWatermarks(): ValveState {
+    return this.valve.snapshot();
+  }
+
+  /**
+   * Restores {@link RuntimeNode.snapshotWatermarks}.
+   * @throws StateError naming the node when `s` is not the state of a node with as many inputs.
+   */
+  protected restoreWatermarks(s: unknown): void {
+    if (!this.valve.restore(s)) {
+      throw new StateError(
+        `node "${this.name}": cannot restore its watermarks: expected { marks, idle, lastFinite, current } for ${this.inputs.length} input(s), got ${describeState(s)}`,
+        { node: this.name },
+      );
+    }
   }
 
   /** Whether the node reached a final state. */
@@ -363,24 +387,31 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   /** Called once every input ended, before `done` and the end of the outputs. */
   protected onInputsEnded(): void | Promise<void> {}
 
-  private async inputWatermark(index: number, ts: number): Promise<void> {
-    if (this.valve.watermark(index, ts)) await this.advanceWatermark();
+  private inputWatermark(index: number, ts: number): Promise<void> | undefined {
+    return this.valve.watermark(index, ts) ? this.advanceWatermark() : undefined;
   }
 
-  private async inputStatus(index: number, idle: boolean): Promise<void> {
-    if (this.valve.status(index, idle)) await this.advanceWatermark();
+  private inputStatus(index: number, idle: boolean): Promise<void> | undefined {
+    return this.valve.status(index, idle) ? this.advanceWatermark() : undefined;
   }
 
-  private async advanceWatermark(): Promise<void> {
+  /**
+   * Runs `onWatermark` and forwards the new combined watermark. Synchronous (returns
+   * `undefined`) when `onWatermark` is and every output has room: a watermark then costs no
+   * Promise and the input port's write completes at once (the pipeline stays depth-first).
+   */
+  private advanceWatermark(): Promise<void> | undefined {
     const wm = this.valve.advance();
-    if (wm === null) return;
-    await this.onWatermark(wm);
-    await this.broadcast(new Watermark(wm));
+    if (wm === null) return undefined;
+    const w = this.onWatermark(wm);
+    if (w instanceof Promise) return w.then(() => this.broadcast(new Watermark(wm)));
+    return this.broadcast(new Watermark(wm));
   }
 
   /** Writes a control chunk to every live output, waiting on backpressure. */
   protected broadcast(chunk: Watermark | StreamStatus | Barrier): Promise<void> | undefined {
-    return writeControl(this.outputs, chunk);
+    const room = writeControl(this.outputs, chunk);
+    return room === undefined ? undefined : this.stats.blockedOn(room);
   }
 
   /**
@@ -481,7 +512,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   ): Promise<void> | undefined {
     const { written, room } = writeBatches(this.outputs, outs, outTs, acks, this.settings.batchSize);
     this.stats.recordsOut += written;
-    return room;
+    return room === undefined ? undefined : this.stats.blockedOn(room);
   }
 
   /** Index of the next batch, for batch-level errors. */

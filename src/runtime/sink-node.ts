@@ -78,21 +78,47 @@ export class SinkNode extends RuntimeNode {
     settle(r);
   }
 
-  protected async process(batch: Batch): Promise<void> {
+  /**
+   * Produces one batch. Synchronous (returns `undefined`) when `produce` is and nothing was
+   * rejected or dead-lettered: the batch then costs no Promise and its acks are released at once.
+   */
+  protected process(batch: Batch): Promise<void> | undefined {
     this.batchIndex = this.nextBatchIndex();
-    let r: unknown;
     this.rejected = 0;
+    let r: unknown;
     try {
       r = this.produceBatch(batch.records);
-      if (r instanceof Promise) await r;
+    } catch (err) {
+      return this.produceFailed(batch, err);
+    }
+    if (r instanceof Promise) return this.produceAsync(batch, r);
+    this.stats.recordsOut += batch.records.length - this.rejected;
+    if (this.pendingDeadLetters.length > 0) return this.endBatchAsync(batch);
+    this.release(batch.acks);
+    return undefined;
+  }
+
+  private async produceAsync(batch: Batch, pending: Promise<unknown>): Promise<void> {
+    try {
+      await pending;
       this.stats.recordsOut += batch.records.length - this.rejected;
     } catch (err) {
-      if (this.settled) return;
-      r = this.handler(err, batch.records);
-      if (r instanceof Promise) r = await r;
-      if (r !== SKIP) this.stats.recordsOut += batch.records.length - this.rejected;
+      return this.produceFailed(batch, err);
     }
+    await this.endBatchAsync(batch);
+  }
+
+  private async endBatchAsync(batch: Batch): Promise<void> {
     if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
     this.release(batch.acks);
+  }
+
+  /** `produce` threw or rejected: the batch goes through the sink's fault policy. */
+  private async produceFailed(batch: Batch, err: unknown): Promise<void> {
+    if (this.settled) return;
+    let r = this.handler(err, batch.records);
+    if (r instanceof Promise) r = await r;
+    if (r !== SKIP) this.stats.recordsOut += batch.records.length - this.rejected;
+    await this.endBatchAsync(batch);
   }
 }

@@ -19,6 +19,56 @@ export interface NodeStats {
    * between windows, as Flink's): not late, counted here (never as late).
    */
   unassigned: number;
+  /**
+   * Wall-clock time in ms (monotonic, `performance.now()`) the node spent blocked by
+   * backpressure: from a write to a downstream input that returned "full" (its buffer of
+   * `highWaterMark` batches reached) until every full output drained. Overlapping waits count
+   * once; a wait in progress counts up to now. A node whose consumers keep up stays at 0; a
+   * slow sink makes the nodes above it grow (Flink's `backPressuredTimeMsPerSecond`, summed).
+   * Read by `env.stats()`, the run report and the control plane's
+   * `mass_env_backpressure_blocked_seconds_total`.
+   */
+  readonly backpressureMs: number;
+}
+
+/**
+ * The counters of one node, with the clock of its backpressure waits
+ * ({@link NodeStats.backpressureMs}). @internal
+ */
+export class NodeCounters implements NodeStats {
+  recordsIn = 0;
+  recordsOut = 0;
+  skipped = 0;
+  deadLettered = 0;
+  retries = 0;
+  lateRecords = 0;
+  lateDropped = 0;
+  unassigned = 0;
+  /** Waits finished so far, ms. */
+  private blockedMs = 0;
+  /** Waits for room in progress (they may overlap: a batch write and a watermark). */
+  private waiting = 0;
+  /** When the current blocked interval began (`performance.now()`). */
+  private since = 0;
+
+  get backpressureMs(): number {
+    return this.waiting > 0 ? this.blockedMs + (performance.now() - this.since) : this.blockedMs;
+  }
+
+  /**
+   * Counts the time until `room` settles as blocked (the union of overlapping waits) and
+   * returns a promise of it. Call it right after the write that returned "full".
+   */
+  blockedOn(room: Promise<void>): Promise<void> {
+    if (this.waiting++ === 0) this.since = performance.now();
+    const done = (): void => {
+      if (--this.waiting === 0) this.blockedMs += performance.now() - this.since;
+    };
+    return room.then(done, (err: unknown) => {
+      done();
+      throw err;
+    });
+  }
 }
 
 /**
@@ -40,17 +90,8 @@ export interface OperatorStats {
 }
 
 /** Fresh zeroed node counters. @internal */
-export function newStats(): NodeStats {
-  return {
-    recordsIn: 0,
-    recordsOut: 0,
-    skipped: 0,
-    deadLettered: 0,
-    retries: 0,
-    lateRecords: 0,
-    lateDropped: 0,
-    unassigned: 0,
-  };
+export function newStats(): NodeCounters {
+  return new NodeCounters();
 }
 
 /** Fresh zeroed operator counters. @internal */

@@ -1,7 +1,19 @@
 import type { Clock } from "../util/clock.js";
+import type { NodeState, Snapshottable } from "./checkpoint/snapshot-types.js";
+import { checkState, expectState } from "./checkpoint/state-shape.js";
 import { type Batch, StreamStatus, Watermark } from "./envelope.js";
 import { asError, pipelineError } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
+
+/** Checkpoint of a {@link TimestampNode}: highest timestamp seen and last watermark sent (ms). @internal */
+export interface TimestampNodeState {
+  readonly kind: "timestamps";
+  readonly v: 1;
+  readonly maxTs: number;
+  readonly emitted: number;
+  /** Watermarks from upstream (a source's own), forwarded as they are. */
+  readonly watermarks: unknown;
+}
 
 /** Settings of `withTimestamps`. @internal */
 export interface TimestampSpec {
@@ -31,7 +43,7 @@ export interface TimestampSpec {
  * A record whose timestamp is not a finite number goes through the fault policy.
  * @internal
  */
-export class TimestampNode extends RuntimeNode {
+export class TimestampNode extends RuntimeNode implements Snapshottable {
   private maxTs = Number.NEGATIVE_INFINITY;
   private emitted = Number.NEGATIVE_INFINITY;
   private lastActivity = 0;
@@ -47,6 +59,37 @@ export class TimestampNode extends RuntimeNode {
     private readonly spec: TimestampSpec,
   ) {
     super(id, name, "timestamps", job, settings, null, "withTimestamps");
+  }
+
+  /**
+   * The watermark generator's state between batches: the highest timestamp seen and the last
+   * watermark sent (Flink keeps the latter per split in its sources' state), so that after a
+   * restore a record behind the restored watermark is still cut out and seen as late downstream.
+   */
+  snapshotState(): TimestampNodeState {
+    return {
+      kind: "timestamps",
+      v: 1,
+      maxTs: this.maxTs,
+      emitted: this.emitted,
+      watermarks: this.snapshotWatermarks(),
+    };
+  }
+
+  /**
+   * Restores {@link TimestampNode.snapshotState}.
+   * @throws StateError naming the node when `state` is not `{ kind: "timestamps", maxTs, emitted }`.
+   */
+  restoreState(state: NodeState): void {
+    const s = expectState<TimestampNodeState>(this.name, "timestamps", state);
+    checkState(
+      typeof s.maxTs === "number" && typeof s.emitted === "number",
+      this.name,
+      "{ maxTs, emitted } as numbers (ms)",
+    );
+    this.restoreWatermarks(s.watermarks);
+    this.maxTs = s.maxTs;
+    this.emitted = s.emitted;
   }
 
   override async open(): Promise<void> {
@@ -91,22 +134,38 @@ export class TimestampNode extends RuntimeNode {
    * with respect to the records before it is seen as late downstream whatever the batch size:
    * results never depend on `batchSize`.
    */
-  protected async process(batch: Batch): Promise<void> {
+  protected process(batch: Batch): Promise<void> | undefined {
     this.busy = true;
+    let r: Promise<void> | undefined;
     try {
-      await this.processBatch(batch);
-    } finally {
-      this.busy = false;
-      this.lastActivity = this.spec.clock.now();
+      r = this.processBatch(batch);
+    } catch (err) {
+      this.settleBatch();
+      throw err;
     }
+    if (r === undefined) {
+      this.settleBatch();
+      return undefined;
+    }
+    return r.finally(() => this.settleBatch());
   }
 
-  private async processBatch(batch: Batch): Promise<void> {
+  private settleBatch(): void {
+    this.busy = false;
+    this.lastActivity = this.spec.clock.now();
+  }
+
+  /**
+   * Synchronous (returns `undefined`) in the common case — the output active, every timestamp
+   * good, no record behind the running watermark, the outputs with room — so a batch costs no
+   * Promise here and the pipeline stays depth-first; otherwise {@link TimestampNode.processSlow}.
+   */
+  private processBatch(batch: Batch): Promise<void> | undefined {
     this.lastActivity = this.spec.clock.now();
     if (this.idle) {
       this.idle = false;
       const w = this.broadcast(new StreamStatus(false));
-      if (w !== undefined) await w;
+      if (w !== undefined) return w.then(() => this.processBatch(batch));
     }
     const fn = this.spec.fn as (r: unknown) => number | Date;
     const ooo = this.spec.maxOutOfOrderness;
@@ -133,7 +192,6 @@ export class TimestampNode extends RuntimeNode {
       }
       const running = max - ooo - 1;
       if (t <= running + ahead && running > sent) {
-        // this record is behind the watermark of the records before it: cut the batch here
         cuts ??= [];
         cuts.push([i, running]);
         sent = running;
@@ -141,36 +199,53 @@ export class TimestampNode extends RuntimeNode {
       ts[i] = t;
       if (t > max) max = t;
     }
-    if (bad === null && cuts === null) {
-      if (n > 0) await this.emit(records, batch.acks, ts);
-    } else {
-      let from = 0;
-      for (const [at, wm] of [...(cuts ?? []), [n, Number.NaN] as [number, number]]) {
-        const seg: unknown[] = [];
-        const segTs: number[] = [];
-        for (let i = from; i < at; i++) {
-          if (bad?.has(i)) continue;
-          seg.push(records[i]);
-          segTs.push(ts[i]);
-        }
-        if (seg.length > 0) await this.emit(seg, batch.acks, segTs);
-        from = at;
-        if (!Number.isNaN(wm)) {
-          this.emitted = wm;
-          const w = this.broadcast(new Watermark(wm));
-          if (w !== undefined) await w;
-        }
-      }
-      if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
-    }
+    if (bad !== null || cuts !== null) return this.processSlow(batch, ts, bad, cuts, max);
+    const w = n > 0 ? this.emitNow(records, batch.acks, ts) : undefined;
+    if (w !== undefined) return w.then(() => this.endBatch(batch, max));
+    return this.endBatch(batch, max);
+  }
+
+  /** After a batch's records went out: releases its acks and sends the watermark if it advanced. */
+  private endBatch(batch: Batch, max: number): Promise<void> | undefined {
     this.release(batch.acks);
     this.maxTs = max;
-    const wm = max - ooo - 1;
+    const wm = max - this.spec.maxOutOfOrderness - 1;
     if (wm > this.emitted) {
       this.emitted = wm;
-      const w = this.broadcast(new Watermark(wm));
-      if (w !== undefined) await w;
+      return this.broadcast(new Watermark(wm));
     }
+    return undefined;
+  }
+
+  /** A batch with bad timestamps or records behind the running watermark: cut into segments. */
+  private async processSlow(
+    batch: Batch,
+    ts: number[],
+    bad: Set<number> | null,
+    cuts: [number, number][] | null,
+    max: number,
+  ): Promise<void> {
+    const records = batch.records;
+    const n = records.length;
+    let from = 0;
+    for (const [at, wm] of [...(cuts ?? []), [n, Number.NaN] as [number, number]]) {
+      const seg: unknown[] = [];
+      const segTs: number[] = [];
+      for (let i = from; i < at; i++) {
+        if (bad?.has(i)) continue;
+        seg.push(records[i]);
+        segTs.push(ts[i]);
+      }
+      if (seg.length > 0) await this.emit(seg, batch.acks, segTs);
+      from = at;
+      if (!Number.isNaN(wm)) {
+        this.emitted = wm;
+        const w = this.broadcast(new Watermark(wm));
+        if (w !== undefined) await w;
+      }
+    }
+    if (this.pendingDeadLetters.length > 0) await this.flushDeadLetters();
+    await this.endBatch(batch, max);
   }
 
   /**

@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CursorAcks } from "../../src/connectors/cursor-acks.js";
-import { MemoryOffsetStore } from "../../src/connectors/offset-store.js";
+import { MemoryOffsetStore, memoryOffsetStore } from "../../src/connectors/offset-store.js";
+import { ConnectorError } from "../../src/errors.js";
 import { Env, Sink, Source } from "../../src/index.js";
 
 /** Hands out 0..n-1 in batches; its cursor is the last value handed out. */
@@ -81,7 +82,222 @@ describe("CursorAcks", () => {
     const acks = new CursorAcks<string>(store, "k", (c) => c, "test");
     acks.handOut(1, "a");
     await acks.drain(false);
-    await expect(acks.ack(1)).rejects.toThrow(/already closed/);
+    const err = await acks.ack(1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).message).toMatch(/already closed/);
+    expect((err as ConnectorError).connector).toBe("test");
     expect(store.history).toEqual([]);
+  });
+});
+
+/** A store whose saves wait until the test lets them go, and may fail. */
+class HeldStore extends MemoryOffsetStore {
+  private gates: (() => void)[] = [];
+  fail: Error | undefined;
+  readonly started: string[] = [];
+  override async save(key: string, value: string): Promise<void> {
+    this.started.push(value);
+    await new Promise<void>((r) => this.gates.push(r));
+    if (this.fail !== undefined) throw this.fail;
+    await super.save(key, value);
+  }
+  /** Lets the oldest waiting save go on. */
+  letOne(): void {
+    this.gates.shift()?.();
+  }
+}
+
+/** Resolves when `cond()` holds, checking after each macrotask (no fixed wait). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  expect(cond()).toBe(true);
+}
+
+describe("CursorAcks bookkeeping", () => {
+  it("counts the records handed out and the position saved", async () => {
+    const store = new MemoryOffsetStore();
+    const acks = new CursorAcks<number>(store, "k", (c) => `c${c}`, "test");
+    expect(acks.emitted).toBe(0);
+    expect(acks.acked).toBe(0);
+    acks.handOut(3, 30);
+    acks.handOut(4, 70);
+    expect(acks.emitted).toBe(7);
+    await acks.ack(3);
+    expect(acks.acked).toBe(3);
+    expect(store.values.get("k")).toBe("c30");
+    await acks.ack(7);
+    expect(acks.acked).toBe(7);
+    expect(store.history).toEqual([
+      ["k", "c30"],
+      ["k", "c70"],
+    ]);
+  });
+
+  it("an ack before any batch ended saves nothing; one past several batches saves only the last", async () => {
+    const store = new MemoryOffsetStore();
+    const acks = new CursorAcks<string>(store, "k", (c) => c, "test");
+    acks.handOut(5, "a");
+    acks.handOut(5, "b");
+    acks.handOut(5, "c");
+    await acks.ack(4);
+    expect(store.history).toEqual([]);
+    expect(acks.acked).toBe(0);
+    await acks.ack(15);
+    expect(store.history).toEqual([["k", "c"]]);
+    expect(acks.acked).toBe(15);
+  });
+
+  it("saves one at a time, in order: a later ack waits for the save in flight", async () => {
+    const store = new HeldStore();
+    const acks = new CursorAcks<string>(store, "k", (c) => c, "test");
+    acks.handOut(1, "a");
+    acks.handOut(1, "b");
+    const first = acks.ack(1);
+    const second = acks.ack(2);
+    await until(() => store.started.length === 1);
+    // the second save has not started while the first is in flight
+    await new Promise((r) => setImmediate(r));
+    expect(store.started).toEqual(["a"]);
+    expect(acks.acked).toBe(0);
+    store.letOne();
+    await first;
+    expect(acks.acked).toBe(1);
+    await until(() => store.started.length === 2);
+    store.letOne();
+    await second;
+    expect(store.history.map(([, v]) => v)).toEqual(["a", "b"]);
+    expect(acks.acked).toBe(2);
+  });
+
+  it("a failed save rejects its ack and does not move the saved position", async () => {
+    const store = new HeldStore();
+    store.fail = new Error("disk gone");
+    const acks = new CursorAcks<string>(store, "k", (c) => c, "test");
+    acks.handOut(1, "a");
+    const p = acks.ack(1);
+    await until(() => store.started.length === 1);
+    store.letOne();
+    await expect(p).rejects.toThrow("disk gone");
+    expect(acks.acked).toBe(0);
+  });
+
+  it("drain(true) waits until every record handed out is saved, then closes", async () => {
+    const store = new MemoryOffsetStore();
+    const acks = new CursorAcks<string>(store, "k", (c) => c, "test");
+    acks.handOut(10, "a");
+    acks.handOut(10, "b");
+    let drained = false;
+    const d = acks.drain(true).then(() => {
+      drained = true;
+    });
+    await acks.ack(10);
+    await new Promise((r) => setImmediate(r));
+    expect(drained).toBe(false);
+    await acks.ack(20);
+    await d;
+    expect(drained).toBe(true);
+    expect(store.values.get("k")).toBe("b");
+    // closed now: a later ack fails and saves nothing
+    acks.handOut(1, "c");
+    await expect(acks.ack(21)).rejects.toThrow(/"k" not saved at position 21: the source was already closed/);
+    expect(store.history.length).toBe(2);
+  });
+
+  it("drain(true) with nothing outstanding returns at once", async () => {
+    const store = new MemoryOffsetStore();
+    const acks = new CursorAcks<string>(store, "k", (c) => c, "test");
+    acks.handOut(1, "a");
+    await acks.ack(1);
+    vi.useFakeTimers();
+    try {
+      let drained = false;
+      const d = acks.drain(true).then(() => {
+        drained = true;
+      });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(drained).toBe(true);
+      await d;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("drain(true) gives up after 10 s without an ack (a sink below failed), not before", async () => {
+    vi.useFakeTimers();
+    try {
+      const store = new MemoryOffsetStore();
+      const acks = new CursorAcks<string>(store, "k", (c) => c, "test");
+      acks.handOut(10, "a");
+      acks.handOut(10, "b");
+      let drained = false;
+      const d = acks.drain(true).then(() => {
+        drained = true;
+      });
+      await vi.advanceTimersByTimeAsync(9_000);
+      // progress restarts the 10 s
+      await acks.ack(10);
+      await vi.advanceTimersByTimeAsync(9_990);
+      expect(drained).toBe(false);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(drained).toBe(true);
+      await d;
+      expect(store.values.get("k")).toBe("a");
+      await expect(acks.ack(20)).rejects.toThrow(/already closed/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("drain(false) does not wait for acks, but waits for the save in flight", async () => {
+    const store = new HeldStore();
+    const acks = new CursorAcks<string>(store, "k", (c) => c, "test");
+    acks.handOut(1, "a");
+    acks.handOut(1, "b");
+    const saving = acks.ack(1);
+    await until(() => store.started.length === 1);
+    let drained = false;
+    const d = acks.drain(false).then(() => {
+      drained = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(drained).toBe(false);
+    store.letOne();
+    await saving;
+    await d;
+    expect(drained).toBe(true);
+    expect(store.values.get("k")).toBe("a");
+  });
+
+  it("drain survives a failed save in flight", async () => {
+    const store = new HeldStore();
+    store.fail = new Error("disk gone");
+    const acks = new CursorAcks<string>(store, "k", (c) => c, "test");
+    acks.handOut(1, "a");
+    const saving = acks.ack(1).catch((e: unknown) => e);
+    await until(() => store.started.length === 1);
+    const d = acks.drain(false);
+    store.letOne();
+    await expect(d).resolves.toBeUndefined();
+    expect(await saving).toBeInstanceOf(Error);
+  });
+});
+
+describe("memoryOffsetStore", () => {
+  it("loads the value saved last per key, undefined for a key never saved, and keeps every save in order", async () => {
+    const store = memoryOffsetStore();
+    expect(store).toBeInstanceOf(MemoryOffsetStore);
+    expect(await store.load("a")).toBeUndefined();
+    await store.save("a", "1");
+    await store.save("b", "2");
+    await store.save("a", "3");
+    expect(await store.load("a")).toBe("3");
+    expect(await store.load("b")).toBe("2");
+    expect(store.history).toEqual([
+      ["a", "1"],
+      ["b", "2"],
+      ["a", "3"],
+    ]);
+    // a second store shares nothing with the first
+    expect(await memoryOffsetStore().load("a")).toBeUndefined();
   });
 });

@@ -137,3 +137,92 @@ describe("task store commits", () => {
     await s.stop();
   });
 });
+
+describe("a run's view of its task store", () => {
+  it("reads its own staged writes and deletes over the committed state, and commits exactly them", async () => {
+    const { backend, saved } = flakyStore();
+    const s = new Scheduler({ store: backend });
+    const views: unknown[] = [];
+    const h = s.spawnTask(
+      {
+        executor(input: string, _p: Proceed, bus: TaskBus) {
+          const st = bus.store;
+          if (input === "seed") {
+            st.set("a", 1);
+            st.set("b", { deep: [1] });
+            st.set("c", "gone soon");
+            return;
+          }
+          views.push(["committed", st.get("a"), st.get("b"), st.get("c"), st.keys().sort()]);
+          st.delete("a");
+          st.set("c", "changed");
+          st.set("d", 4);
+          const value = { n: 1 };
+          st.set("e", value);
+          value.n = 99; // set() keeps a copy: later changes to the object are not written
+          views.push(["staged", st.get("a"), st.get("c"), st.get("d"), st.get("e"), st.keys().sort()]);
+          st.set("a", 0); // set after delete
+          st.delete("d"); // delete after set
+          views.push(["again", st.get("a"), st.get("d"), st.keys().sort()]);
+        },
+      },
+      { id: "view" },
+    );
+    await s.start();
+    h.sched("seed");
+    await s.idle();
+    h.sched("edit");
+    await s.idle();
+    expect(views).toEqual([
+      ["committed", 1, { deep: [1] }, "gone soon", ["a", "b", "c"]],
+      ["staged", undefined, "changed", 4, { n: 1 }, ["b", "c", "d", "e"]],
+      ["again", 0, undefined, ["a", "b", "c", "e"]],
+    ]);
+    expect(saved().data.view).toEqual({ a: 0, b: { deep: [1] }, c: "changed", e: { n: 1 } });
+    await s.stop();
+  });
+
+  it("a checkpoint is saved at once, as a copy, and loaded only by a run that restores", async () => {
+    const { backend, saved } = flakyStore();
+    const s = new Scheduler({ store: backend });
+    const loaded: unknown[] = [];
+    const durable: unknown[] = [];
+    const make = (id: string, restore: boolean) =>
+      s.spawnTask(
+        {
+          async executor(_i: unknown, _p: Proceed, bus: TaskBus) {
+            loaded.push([id, bus.checkpoint.load()]);
+            const cp = { at: 1 };
+            await bus.checkpoint.save(cp);
+            cp.at = 2; // saved as a copy
+            durable.push([id, structuredClone(saved().checkpoints[id])]);
+            throw new Error("fail, keeping the checkpoint");
+          },
+        },
+        { id, restore },
+      );
+    const restoring = make("restoring", true);
+    const plain = make("plain", false);
+    await s.start();
+    restoring.sched();
+    plain.sched();
+    await s.idle();
+    restoring.sched();
+    plain.sched();
+    await s.idle();
+    expect(loaded).toEqual([
+      ["restoring", undefined],
+      ["plain", undefined],
+      ["restoring", { at: 1 }],
+      ["plain", undefined],
+    ]);
+    // on the backend before the run ended (the run then failed, which keeps it)
+    expect(durable).toEqual([
+      ["restoring", { at: 1 }],
+      ["plain", { at: 1 }],
+      ["restoring", { at: 1 }],
+      ["plain", { at: 1 }],
+    ]);
+    await s.stop();
+  });
+});

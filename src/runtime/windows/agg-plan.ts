@@ -5,6 +5,7 @@ import { Mean } from "../../states/aggregators/mean.js";
 import { Max, Min } from "../../states/aggregators/min-max.js";
 import { Sum } from "../../states/aggregators/sum.js";
 import type { StateAggregator } from "../../states/state-aggregator.js";
+import { checkState, describeState } from "../checkpoint/state-shape.js";
 
 type Agg = StateAggregator<unknown, unknown>;
 type Bounds = Readonly<{ start: number; end: number }>;
@@ -42,11 +43,29 @@ export interface AggPlan {
   collect(state: unknown, record: unknown): void;
   merge(into: unknown, from: unknown): void;
   windowResult(key: unknown, window: Bounds, state: unknown): unknown;
+  /**
+   * {@link AggPlan.windowResult} for a state that is never read or updated again (its window is
+   * purged right after this firing): the result may be the state itself, completed in place
+   * (no allocation per result). `null` when the plan cannot (use `windowResult`).
+   */
+  readonly lastWindowResult: ((key: unknown, window: Bounds, state: unknown) => unknown) | null;
   keyedResult(key: unknown, state: unknown): unknown;
   /** Async plans: waits for the calls started so far; rejects with the first error. `null` if sync. */
   drain(): Promise<void> | null;
   /** Async plans: replaces the pending values of `results` (in place) by the awaited ones. */
   resolve(results: unknown[]): Promise<void> | null;
+  /**
+   * The state as plain data for a checkpoint (`v8.serialize`-able): the fused accumulator's
+   * numbers, else each aggregator's `snapshot()`. Async plans: call it after {@link AggPlan.drain}
+   * (between batches), when no call is in flight.
+   */
+  snapshotState(state: unknown): unknown;
+  /**
+   * A new state equal to the one `snapshotState` saw (a fresh accumulator given `restore(s)`).
+   * @param node - the node's name, for errors.
+   * @throws StateError when `s` does not have the shape this plan writes.
+   */
+  restoreState(s: unknown, node: string): unknown;
 }
 
 /** Builds the plan of a normalised `agg()` spec. @internal */
@@ -82,7 +101,7 @@ function builders(fields: string[] | null, values: string[], args: string, extra
   };
 }
 
-const sync = { async: false, drain: () => null, resolve: () => null } as const;
+const sync = { async: false, drain: () => null, resolve: () => null, lastWindowResult: null } as const;
 
 /** One aggregator, synchronous: the state is the aggregator. */
 function singlePlan(f: AggregatorFactory): AggPlan {
@@ -107,6 +126,12 @@ function singlePlan(f: AggregatorFactory): AggPlan {
     },
     windowResult: (key, window, st) => ({ key, window, value: value(st) }),
     keyedResult: (key, st) => ({ key, value: value(st) }),
+    snapshotState: (st) => copyOf(f, (st as Agg).snapshot()),
+    restoreState(s) {
+      const a = make();
+      a.restore(s);
+      return a;
+    },
   };
 }
 
@@ -147,7 +172,40 @@ function genericPlan(fields: string[] | null, factories: AggregatorFactory[]): A
     },
     windowResult: (key, window, st) => windowResult(check, key, window, st),
     keyedResult: (key, st) => keyedResult(check, key, st),
+    snapshotState: (st) => (st as Agg[]).map((a, i) => copyOf(factories[i], a.snapshot())),
+    restoreState: (s, node) => restoreAggs(factories, s, node),
   };
+}
+
+/**
+ * A deep copy of an aggregator's snapshot: `snapshot()` may hand out values the live state still
+ * holds (the records a `list()` keeps), and the node mutates its state after the barrier.
+ * @throws StateError naming the aggregator when the snapshot is not structured-clonable.
+ */
+function copyOf(f: AggregatorFactory, s: unknown): unknown {
+  if (s === null || typeof s !== "object") return s;
+  try {
+    return structuredClone(s);
+  } catch (err) {
+    throw new StateError(
+      `${f.name}.snapshot() returned a value that cannot be copied into a checkpoint (${(err as Error).message}): return plain data (objects, arrays, Map, Set, numbers, strings), not class instances or functions`,
+      { cause: err },
+    );
+  }
+}
+
+/** One aggregator per factory, each given its snapshot from `s` (an array, one per factory). */
+function restoreAggs(factories: AggregatorFactory[], s: unknown, node: string): Agg[] {
+  checkState(
+    Array.isArray(s) && s.length === factories.length,
+    node,
+    `one snapshot per aggregator (${factories.map((f) => f.name).join(", ")}), got ${describeState(s)}`,
+  );
+  return factories.map((f, i) => {
+    const a = f.make();
+    a.restore((s as unknown[])[i]);
+    return a;
+  });
 }
 
 interface AsyncState {
@@ -187,6 +245,7 @@ function asyncPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
     factories,
     fused: false,
     async: true,
+    lastWindowResult: null,
     mergeable: factories.every((f) => f.mergeable),
     newState(): AsyncState {
       const aggs = new Array<Agg>(n);
@@ -210,6 +269,11 @@ function asyncPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
     },
     windowResult: (key, window, st) => windowResult(yieldOf, key, window, st),
     keyedResult: (key, st) => keyedResult(yieldOf, key, st),
+    snapshotState: (st) => (st as AsyncState).aggs.map((a, i) => copyOf(factories[i], a.snapshot())),
+    restoreState: (s, node): AsyncState => ({
+      aggs: restoreAggs(factories, s, node),
+      tail: Promise.resolve(),
+    }),
     drain() {
       if (inflight.length === 0) return null;
       const ps = inflight;
@@ -228,7 +292,20 @@ function asyncPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
   };
 }
 
+/** Field names a result built in place may use: plain identifiers, not the result's own `key` / `window`. */
+const IN_PLACE_FIELD = /^[A-Za-z_$][\w$]*$/;
+const RESERVED = new Set(["key", "window", "__proto__", "constructor"]);
+
 function fusedPlan(fields: string[] | null, factories: AggregatorFactory[]): AggPlan {
+  // Results built in place: when every field's value is its accumulator (sum, count, min, max),
+  // the state is shaped as the result — `{ key, window, <field>: accumulator, ... }`, an object
+  // literal (a plain object, as a copied result) — and the last firing of a window completes it
+  // with its key and window instead of allocating a copy.
+  const inPlace =
+    fields !== null &&
+    factories.every((f) => !(f.template instanceof Mean)) &&
+    fields.every((f) => IN_PLACE_FIELD.test(f) && !RESERVED.has(f)) &&
+    new Set(fields).size === fields.length;
   const init: string[] = [];
   const collect: string[] = [];
   const merge: string[] = [];
@@ -237,45 +314,49 @@ function fusedPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
   factories.forEach((f, i) => {
     const t = f.template!;
     const sel = `s${i}`;
+    // accumulator property names: the result's field names when built in place
+    const v = inPlace ? fields![i] : `v${i}`;
+    const c = inPlace ? fields![i] : `c${i}`;
     if (t instanceof Count) {
-      init.push(`this.c${i} = 0;`);
-      collect.push(`st.c${i}++;`);
-      merge.push(`a.c${i} += b.c${i};`);
-      values.push(`st.c${i}`);
+      init.push(`${c}: 0`);
+      collect.push(`st.${c}++;`);
+      merge.push(`a.${c} += b.${c};`);
+      values.push(`st.${c}`);
       sels.push(null);
       return;
     }
     sels.push((t as unknown as { sel: unknown }).sel);
     if (t instanceof Sum) {
-      init.push(`this.v${i} = 0;`);
-      collect.push(`st.v${i} += ${sel}(r);`);
-      merge.push(`a.v${i} += b.v${i};`);
-      values.push(`st.v${i}`);
+      init.push(`${v}: 0`);
+      collect.push(`st.${v} += ${sel}(r);`);
+      merge.push(`a.${v} += b.${v};`);
+      values.push(`st.${v}`);
     } else if (t instanceof Mean) {
-      init.push(`this.v${i} = 0; this.n${i} = 0;`);
+      init.push(`v${i}: 0, n${i}: 0`);
       collect.push(`st.v${i} += ${sel}(r); st.n${i}++;`);
       merge.push(`a.v${i} += b.v${i}; a.n${i} += b.n${i};`);
       values.push(`(st.n${i} === 0 ? NaN : st.v${i} / st.n${i})`);
     } else if (t instanceof Min || t instanceof Max) {
       const min = t instanceof Min;
-      init.push(`this.v${i} = ${min ? "Infinity" : "-Infinity"};`);
-      collect.push(`{ const x = ${sel}(r); if (x ${min ? "<" : ">"} st.v${i}) st.v${i} = x; }`);
-      merge.push(`if (b.v${i} ${min ? "<" : ">"} a.v${i}) a.v${i} = b.v${i};`);
-      values.push(`st.v${i}`);
+      init.push(`${v}: ${min ? "Infinity" : "-Infinity"}`);
+      collect.push(`{ const x = ${sel}(r); if (x ${min ? "<" : ">"} st.${v}) st.${v} = x; }`);
+      merge.push(`if (b.${v} ${min ? "<" : ">"} a.${v}) a.${v} = b.${v};`);
+      values.push(`st.${v}`);
     }
   });
   const selDecl = sels.map((_, i) => `const s${i} = S[${i}];`).join(" ");
+  const head = inPlace ? "key: undefined, window: undefined, " : "";
   const make = new Function(
     "S",
     `${selDecl}
-     function Acc() { ${init.join(" ")} }
      return {
-       newState: () => new Acc(),
+       newState: () => ({ ${head}${init.join(", ")} }),
        collect: (st, r) => { ${collect.join(" ")} },
        merge: (a, b) => { ${merge.join(" ")} },
      };`,
   );
   const ops = make(sels) as Pick<AggPlan, "newState" | "collect" | "merge">;
+  const accNames = Object.keys(ops.newState() as object).filter((f) => f !== "key" && f !== "window");
   const { windowResult, keyedResult } = builders(fields, values, "st");
   return {
     ...sync,
@@ -288,5 +369,34 @@ function fusedPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
     merge: ops.merge,
     windowResult: windowResult as AggPlan["windowResult"],
     keyedResult: keyedResult as AggPlan["keyedResult"],
+    // the accumulator's fields are numbers: a copy of them is a deep one (a state built in place
+    // also carries its last result's key and window, which are not state)
+    snapshotState: (st) => {
+      const copy: Record<string, number> = {};
+      for (const f of accNames) copy[f] = (st as Record<string, number>)[f]!;
+      return copy;
+    },
+    restoreState(s, node) {
+      const st = ops.newState() as Record<string, number>;
+      const names = accNames;
+      checkState(
+        s !== null &&
+          typeof s === "object" &&
+          names.every((f) => typeof (s as Record<string, unknown>)[f] === "number"),
+        node,
+        `the numbers {${names.join(", ")}} of a fused ${factories.map((f) => f.name).join("+")} accumulator, got ${describeState(s)}`,
+      );
+      for (const f of names) st[f] = (s as Record<string, number>)[f];
+      return st;
+    },
+    lastWindowResult: inPlace ? completeInPlace : null,
   };
+}
+
+/** The last result of a state shaped as its result: its key and window set, the state returned. */
+function completeInPlace(key: unknown, window: Bounds, state: unknown): unknown {
+  const st = state as { key: unknown; window: Bounds };
+  st.key = key;
+  st.window = window;
+  return st;
 }

@@ -11,6 +11,17 @@ export interface WindowContext {
    * one window) with result timestamp `ts`.
    */
   fire(key: unknown, window: Readonly<{ start: number; end: number }>, state: unknown, ts: number): void;
+  /**
+   * Emits the result of every `(key, state)` of `states` in `window` with timestamp `ts`, in
+   * the map's order. `last`: the states are purged right after and never read again, so their
+   * results may be built in place (see `AggPlan.lastWindowResult`).
+   */
+  fireWindow(
+    states: ReadonlyMap<unknown, unknown>,
+    window: Readonly<{ start: number; end: number }>,
+    ts: number,
+    last: boolean,
+  ): void;
   /** Hands token references (one each) to the results emitted next; they are released once those are written. */
   ackWith(tokens: AckToken[]): void;
   /** A record past allowed lateness: side output or counted. */
@@ -50,4 +61,17 @@ export interface WindowStrategy {
   stateCount(): number;
   /** Emits the current result of every window not fired yet (early firing; no acks). */
   fireOpen(): void;
+  /**
+   * The windows' state as plain data for a checkpoint: every open (key, window) with its
+   * accumulator (`AggPlan.snapshotState`), fired flags and timers, in the order they fire. Ack
+   * tokens are not part of it: the records they stand for are before the checkpoint's source
+   * positions.
+   */
+  snapshot(): unknown;
+  /**
+   * Replaces the (empty) state by a {@link WindowStrategy.snapshot}.
+   * @param node - the node's name, for errors.
+   * @throws StateError when `s` does not have this strategy's shape.
+   */
+  restore(s: unknown, node: string): void;
 }

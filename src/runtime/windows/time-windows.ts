@@ -1,9 +1,15 @@
 import type { SlidingAssigner, TumblingAssigner } from "../../states/windows/window-assigner.js";
 import type { AckToken } from "../ack.js";
+import { checkState, describeState, isPairs } from "../checkpoint/state-shape.js";
 import type { AggPlan } from "./agg-plan.js";
 import { BucketQueue } from "./bucket-queue.js";
 import type { WindowContext, WindowStrategy } from "./strategy.js";
 import { bounds } from "./win-state.js";
+
+/** Checkpoint of {@link TimeWindows}: open windows by start, each with its keys' accumulators. @internal */
+export interface TimeWindowsState {
+  readonly buckets: { start: number; end: number; fired: boolean; states: [unknown, unknown][] }[];
+}
 
 interface Bucket {
   readonly window: Readonly<{ start: number; end: number }>;
@@ -163,10 +169,12 @@ export class TimeWindows implements WindowStrategy {
   advance(wm: number): void {
     const q = this.buckets;
     let purge = 0;
+    const lateness = this.ctx.lateness;
     for (let i = 0; i < q.size && q.at(i).end - 1 <= wm; i++) {
       const b = q.at(i);
-      if (!b.fired) this.fireBucket(b);
-      if (b.end - 1 + this.ctx.lateness <= wm) purge = i + 1;
+      const gone = b.end - 1 + lateness <= wm;
+      if (!b.fired) this.fireBucket(b, gone);
+      if (gone) purge = i + 1;
     }
     if (purge > 0) {
       for (let i = 0; i < purge; i++) this.drop(q.at(i));
@@ -174,17 +182,13 @@ export class TimeWindows implements WindowStrategy {
     }
   }
 
-  private fireBucket(b: Bucket): void {
+  /** Fires every key of the bucket; `last`: the bucket is dropped right after (no lateness left). */
+  private fireBucket(b: Bucket, last: boolean): void {
     b.fired = true;
     if (b.toks !== null) this.ctx.ackWith(b.toks);
     b.toks = null;
     b.lastAcks = null;
-    const ctx = this.ctx;
-    const w = b.window;
-    const ts = b.end - 1;
-    b.states.forEach((st, key) => {
-      ctx.fire(key, w, st, ts);
-    });
+    this.ctx.fireWindow(b.states, b.window, b.end - 1, last);
   }
 
   private drop(b: Bucket): void {
@@ -200,7 +204,7 @@ export class TimeWindows implements WindowStrategy {
     const q = this.buckets;
     for (let i = 0; i < q.size; i++) {
       const b = q.at(i);
-      if (!b.fired) this.fireBucket(b);
+      if (!b.fired) this.fireBucket(b, true);
       this.drop(b);
     }
     q.clear();
@@ -212,11 +216,44 @@ export class TimeWindows implements WindowStrategy {
     for (let i = 0; i < q.size; i++) {
       const b = q.at(i);
       if (b.fired) continue;
-      const w = b.window;
-      const ts = b.end - 1;
+      ctx.fireWindow(b.states, b.window, b.end - 1, false);
+    }
+  }
+
+  snapshot(): TimeWindowsState {
+    const q = this.buckets;
+    const plan = this.plan;
+    const buckets: TimeWindowsState["buckets"] = [];
+    for (let i = 0; i < q.size; i++) {
+      const b = q.at(i);
+      const states: [unknown, unknown][] = [];
       b.states.forEach((st, key) => {
-        ctx.fire(key, w, st, ts);
+        states.push([key, plan.snapshotState(st)]);
       });
+      buckets.push({ start: b.start, end: b.end, fired: b.fired, states });
+    }
+    return { buckets };
+  }
+
+  restore(s: unknown, node: string): void {
+    const buckets = (s as TimeWindowsState | null)?.buckets;
+    checkState(Array.isArray(buckets), node, `{ buckets: [...] } of time windows, got ${describeState(s)}`);
+    for (const b of buckets) {
+      checkState(
+        b !== null &&
+          typeof b === "object" &&
+          typeof b.start === "number" &&
+          b.end === b.start + this.size &&
+          isPairs(b.states),
+        node,
+        `windows { start, end, fired, states: [[key, state], ...] } of size ${this.size} ms, got ${describeState(b)}`,
+      );
+      const nb = this.buckets.get(b.start) ?? this.newBucket(b.start, b.end);
+      nb.fired = b.fired === true;
+      for (const [key, st] of b.states) {
+        if (!nb.states.has(key)) this.states++;
+        nb.states.set(key, this.plan.restoreState(st, node));
+      }
     }
   }
 

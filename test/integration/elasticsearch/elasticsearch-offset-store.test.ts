@@ -1,0 +1,97 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { ElasticsearchError, elasticsearchOffsetStore } from "../../../src/connectors/elasticsearch/index.js";
+import { adminClient, esUrl, uniqueIndex } from "./es.js";
+
+// The Elasticsearch offset store is where `elasticsearchSource` commits its cursor: a save that
+// lands in the wrong document, or a load that reads the wrong one, makes a restarted job skip
+// or repeat documents.
+
+const admin = adminClient();
+const indices: string[] = [];
+
+function index(prefix: string): string {
+  const i = uniqueIndex(prefix);
+  indices.push(i);
+  return i;
+}
+
+afterAll(async () => {
+  for (const i of indices) await admin.indices.delete({ index: i, ignore_unavailable: true });
+  await admin.close();
+});
+
+describe("elasticsearchOffsetStore", () => {
+  it("keeps one document per key, the last value saved, in the index it names", async () => {
+    const i = index("offsets");
+    const store = elasticsearchOffsetStore(esUrl(), { index: i });
+    try {
+      // no index yet: nothing saved
+      expect(await store.load("a")).toBeUndefined();
+      const before = Date.now();
+      await store.save("a", "1");
+      await store.save("b", "x");
+      await store.save("a", "2");
+      expect(await store.load("a")).toBe("2");
+      expect(await store.load("b")).toBe("x");
+      expect(await store.load("c")).toBeUndefined();
+      const doc = await admin.get<{ value: string; updatedAt: number }>({ index: i, id: "a" });
+      expect(doc._source?.value).toBe("2");
+      expect(doc._source?.updatedAt).toBeGreaterThanOrEqual(before);
+      expect(doc._source?.updatedAt).toBeLessThanOrEqual(Date.now());
+    } finally {
+      await store.close();
+    }
+    const again = elasticsearchOffsetStore(esUrl(), { index: i });
+    try {
+      expect(await again.load("a")).toBe("2");
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("defaults to the index mass-offsets", async () => {
+    const key = uniqueIndex("key");
+    const store = elasticsearchOffsetStore(esUrl());
+    try {
+      await store.save(key, "42");
+      const doc = await admin.get<{ value: string }>({ index: "mass-offsets", id: key });
+      expect(doc._source?.value).toBe("42");
+      await admin.delete({ index: "mass-offsets", id: key });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a closed index fails reads and saves with an ElasticsearchError naming the key and the index", async () => {
+    const bad = index("offsets-closed");
+    await admin.indices.create({ index: bad });
+    await admin.indices.close({ index: bad });
+    const store = elasticsearchOffsetStore(esUrl(), { index: bad });
+    try {
+      const read = await store.load("k").catch((e: unknown) => e);
+      expect(read).toBeInstanceOf(ElasticsearchError);
+      expect((read as ElasticsearchError).message).toContain(`cannot read offset "k" from index "${bad}"`);
+      expect((read as ElasticsearchError).index).toBe(bad);
+      const saved = await store.save("k", "v").catch((e: unknown) => e);
+      expect(saved).toBeInstanceOf(ElasticsearchError);
+      expect((saved as ElasticsearchError).message).toContain(`cannot save offset "k" to index "${bad}"`);
+      expect((saved as ElasticsearchError).index).toBe(bad);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a Client passed in is used and left open by close()", async () => {
+    const i = index("offsets-client");
+    const client = adminClient();
+    try {
+      const store = elasticsearchOffsetStore(client, { index: i });
+      await store.save("k", "7");
+      await store.close();
+      const doc = await client.get<{ value: string }>({ index: i, id: "k" });
+      expect(doc._source?.value).toBe("7");
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { count, Env, max, mean, min, Sink, sum, tumbling } from "../../../src/index.js";
+
+interface Ev {
+  k: string;
+  ts: number;
+  v: number;
+}
+
+/** Keeps every result object it was handed (the objects themselves, not copies). */
+class KeepSink<T> extends Sink<T> {
+  readonly got: T[] = [];
+  produce(elems: T[]): void {
+    for (const e of elems) this.got.push(e);
+  }
+}
+
+const events = (list: [string, number, number][]): Ev[] => list.map(([k, ts, v]) => ({ k, ts, v }));
+
+describe("window results of built-in aggregators built in place (the last firing of a window)", () => {
+  it("are plain objects of exactly { key, window, ...fields }, in that order", async () => {
+    const env = new Env({ batchSize: 2 });
+    const sink = new KeepSink<Record<string, unknown>>();
+    env
+      .from(
+        events([
+          ["a", 100, 1],
+          ["b", 200, 5],
+          ["a", 900, 2],
+          ["a", 1500, 7],
+        ]),
+      )
+      .withTimestamps((e) => e.ts)
+      .keyBy((e) => e.k)
+      .window(tumbling(1000))
+      .agg({ s: sum((e: Ev) => e.v), n: count(), lo: min((e: Ev) => e.v), hi: max((e: Ev) => e.v) })
+      .to(sink);
+    await env.run();
+    expect(sink.got).toEqual([
+      { key: "a", window: { start: 0, end: 1000 }, s: 3, n: 2, lo: 1, hi: 2 },
+      { key: "b", window: { start: 0, end: 1000 }, s: 5, n: 1, lo: 5, hi: 5 },
+      { key: "a", window: { start: 1000, end: 2000 }, s: 7, n: 1, lo: 7, hi: 7 },
+    ]);
+    for (const r of sink.got) {
+      expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
+      expect(Object.keys(r)).toEqual(["key", "window", "s", "n", "lo", "hi"]);
+    }
+  });
+
+  it("a result already emitted never changes when a late record (within allowed lateness) fires its window again", async () => {
+    const env = new Env({ batchSize: 1 });
+    const sink = new KeepSink<{ key: string; s: number; n: number }>();
+    env
+      .from(
+        events([
+          ["a", 100, 1],
+          ["a", 1200, 2], // watermark 1199: [0, 1000) fires, kept until 1999 (lateness 1000)
+          ["a", 300, 10], // late within lateness: fires [0, 1000) again, updated
+          ["a", 5000, 4], // watermark 4999: [1000, 2000) fires and both windows are purged
+        ]),
+      )
+      .withTimestamps((e) => e.ts)
+      .keyBy((e) => e.k)
+      .window(tumbling(1000))
+      .allowedLateness(1000)
+      .agg({ s: sum((e: Ev) => e.v), n: count() })
+      .to(sink);
+    await env.run();
+    // every object as it was when emitted: the first firing of [0, 1000) is not updated by
+    // the late record, whose own result is a new object
+    expect(sink.got.map((r) => ({ ...r }))).toEqual([
+      { key: "a", window: { start: 0, end: 1000 }, s: 1, n: 1 },
+      { key: "a", window: { start: 0, end: 1000 }, s: 11, n: 2 },
+      { key: "a", window: { start: 1000, end: 2000 }, s: 2, n: 1 },
+      { key: "a", window: { start: 5000, end: 6000 }, s: 4, n: 1 },
+    ]);
+    expect(sink.got[0]).not.toBe(sink.got[1]);
+  });
+
+  it("fields that cannot be built in place (mean, a field named like the result's own) still give the copied shape", async () => {
+    const env = new Env();
+    const out = env
+      .from(
+        events([
+          ["a", 100, 1],
+          ["a", 200, 4],
+        ]),
+      )
+      .withTimestamps((e) => e.ts)
+      .keyBy((e) => e.k)
+      .window(tumbling(1000))
+      .agg({ avg: mean((e: Ev) => e.v), n: count() })
+      .toArray();
+    await env.run();
+    const rows = await out;
+    expect(rows).toEqual([{ key: "a", window: { start: 0, end: 1000 }, avg: 2.5, n: 2 }]);
+    expect(Object.keys(rows[0])).toEqual(["key", "window", "avg", "n"]);
+  });
+});

@@ -1,0 +1,20 @@
+import { strykerVitest } from "./vitest.stryker.shared.js";
+
+/** Tests that cover the ack/delivery files (stryker.acks.config.json). */
+export default strykerVitest([
+  "test/runtime/ack-tracker.test.ts",
+  "test/runtime/acks.test.ts",
+  "test/runtime/ack-after-end.test.ts",
+  "test/runtime/source-node.test.ts",
+  "test/runtime/source-reject.test.ts",
+  "test/runtime/sink-node.test.ts",
+  "test/runtime/sink-reject.test.ts",
+  "test/runtime/backpressure.test.ts",
+  "test/env/stop.test.ts",
+  "test/env/chain-isolation.test.ts",
+  "test/env/failure-isolation.test.ts",
+  "test/env/shard.test.ts",
+  "test/env/async-iterable.test.ts",
+  "test/env/stream.test.ts",
+  "test/env/visibility.test.ts",
+]);
