@@ -2,7 +2,8 @@
  * Checkpoint cost on W2's job shape (keyed tumbling window, sum and count), as issue 12 asks:
  * no checkpoints vs every 10 s vs every 1 s, at 1k, 100k and 1M keys.
  *
- *   node --expose-gc --import tsx bench/checkpoints.ts [records] [--runs N] [--keys 1000,100000]
+ *   node --expose-gc --import tsx bench/checkpoints.ts [--runs N] [--keys 1000,100000,1000000]
+ *     [--records 20000000,3000000,3000000]   (one count per key count, or one for all)
  *
  * Records: `{ id, key: id % K, ts: id × 10 ms, value: id % 97 }`; tumbling windows of
  * 2K × 10 ms, so every key has an open window at any barrier (the state holds ~K
@@ -131,13 +132,16 @@ async function main(): Promise<void> {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : def;
   };
-  const n = Number(argv.find((a) => /^\d+$/.test(a)) ?? 3_000_000);
   const runs = Number(opt("--runs", "3"));
   const keyList = opt("--keys", "1000,100000,1000000").split(",").map(Number);
+  // enough records that a run lasts several seconds at each key count
+  const counts = opt("--records", "20000000,3000000,3000000").split(",").map(Number);
+  const recordsFor = (i: number) => counts[Math.min(i, counts.length - 1)];
   const modes = ["none", "10s", "1s"];
   const rows: string[] = [];
   const all: unknown[] = [];
-  for (const keys of keyList) {
+  for (const [ki, keys] of keyList.entries()) {
+    const n = recordsFor(ki);
     let base = 0;
     let checksum = "";
     for (const mode of modes) {
@@ -170,6 +174,7 @@ async function main(): Promise<void> {
       const taken = median(ms.map((m) => m.checkpoints.length));
       const row = [
         fmt(keys),
+        fmt(n),
         mode === "none" ? "none" : `every ${mode}`,
         fmt(rps),
         mode === "none" ? "-" : `${(((base - rps) / base) * 100).toFixed(1)} %`,
@@ -186,13 +191,13 @@ async function main(): Promise<void> {
       process.stderr.write(`${rows.at(-1)}\n`);
     }
   }
-  console.log(`W2 shape, ${fmt(n)} records, ${runs} fresh process(es) each, median`);
+  console.log(`W2 shape, ${runs} fresh process(es) each, median`);
   console.log(
-    "| keys | checkpoints | records/s | cost | per CPU-s | taken | size MB (median) | size MB (max) | duration ms (median) | duration ms (max) | sync ms (max) | peak RSS MB |",
+    "| keys | records | checkpoints | records/s | cost | per CPU-s | taken | size MB (median) | size MB (max) | duration ms (median) | duration ms (max) | sync ms (max) | peak RSS MB |",
   );
-  console.log("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) console.log(r);
-  console.log(JSON.stringify({ scenario: "checkpoints", records: n, results: all }));
+  console.log(JSON.stringify({ scenario: "checkpoints", results: all }));
 }
 
 await main();

@@ -8,6 +8,7 @@ import {
   type RerunOptions,
   replayCommand,
   rerunCommand,
+  savepointCommand,
   statusCommand,
   stopCommand,
   taskActionCommand,
@@ -149,6 +150,15 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
       ) => stopCommand(id, opts, io),
     ),
   );
+
+  remote(
+    program
+      .command("savepoint")
+      .description(
+        "stop a task's running stream job with a savepoint (prints its location; restore with env.run({ restore: { from } }))",
+      )
+      .argument("<id>", "task id"),
+  ).action(wrap((id: string, opts: { url?: string; token?: string }) => savepointCommand(id, opts, io)));
 
   remote(
     program

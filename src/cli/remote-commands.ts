@@ -143,6 +143,18 @@ export async function stopCommand(
   return 0;
 }
 
+/**
+ * `mass savepoint <task>`: stops the task's running stream job with a savepoint
+ * (`POST /tasks/:id/savepoint`) and prints each savepoint's location, to restore later with
+ * `env.run({ restore: { from } })` (or a StreamTask's `runOptions`).
+ */
+export async function savepointCommand(id: string, options: ClientOptions, io: CliIo): Promise<number> {
+  const c = new ControlClient(options);
+  const r = await c.act<{ savepoints: string[] }>("POST", `/tasks/${enc(id)}/savepoint`);
+  for (const sp of r.savepoints) io.out(`task ${id}: savepoint ${sp} (the run stopped)`);
+  return 0;
+}
+
 /** Options of `mass rerun`. */
 export interface RerunOptions extends ClientOptions {
   /** The run's (or new instance's) input, as JSON. */

@@ -88,7 +88,7 @@ export class Job implements JobContext {
       } catch (err) {
         for (const n of this.nodes) n.cancel(err as Error);
         await Promise.all(this.nodes.map((n) => n.completion));
-        cp.close();
+        await cp.close();
         throw err;
       }
     } else if (this.settings.restore != null) {
@@ -110,7 +110,7 @@ export class Job implements JobContext {
       } catch (err) {
         this.cancel(err as Error);
         await Promise.all(this.nodes.map((n) => n.completion));
-        cp.close();
+        await cp.close();
         throw err;
       }
     }
@@ -118,7 +118,7 @@ export class Job implements JobContext {
     for (const n of this.nodes) if (!(n instanceof SourceNode)) n.endWithoutInput();
     cp?.start();
     await Promise.all(this.nodes.map((n) => n.completion));
-    cp?.close();
+    await cp?.close();
     await this.deadLetterTail;
     this.durationMs = performance.now() - this.started;
   }

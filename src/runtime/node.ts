@@ -358,14 +358,19 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
    */
   protected beforeBarrier(): void | Promise<void> {}
 
-  /** The node's part of a checkpoint: its state (when it keeps any) and its watermark. */
+  /**
+   * The node's part of a checkpoint: its state (when it keeps any) and, for a node whose own
+   * state does not hold its watermarks (stateless nodes, user Calculators and Sinks), its
+   * combined watermark. Stateful runtime nodes (windows, joins, the watermark generator) keep
+   * every input's watermark in their state (`snapshotWatermarks`): one path each.
+   */
   protected snapshotPart(): OperatorPart {
     const holder = this.stateHolder;
     const state = holder === null ? undefined : holder.snapshotState();
     const wm = this.valve.current;
     const part: { kind: string; state?: unknown; watermark?: number } = { kind: this.kind };
     if (state !== undefined) part.state = state;
-    if (Number.isFinite(wm)) part.watermark = wm;
+    if (Number.isFinite(wm) && (holder as object | null) !== this) part.watermark = wm;
     return part;
   }
 

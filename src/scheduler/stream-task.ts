@@ -1,4 +1,4 @@
-import { Env } from "../env/env.js";
+import { Env, type RunOptions } from "../env/env.js";
 import type { EnvOptions } from "../env/options.js";
 import { RunError, type RunReport } from "../env/report.js";
 import { type Proceed, Task, type TaskBus } from "./task.js";
@@ -32,6 +32,16 @@ export abstract class StreamTask<In = unknown> extends Task<In, RunReport> {
     return { name: bus.taskId, logger: bus.logger };
   }
 
+  /**
+   * Options of the Env's run (`env.run(options)`). Default: with the Env's `checkpoint` option,
+   * a retry (`bus.attempt > 1`) restores the latest complete checkpoint (`{ restore: true }`), as
+   * Flink's restart strategy does; a first attempt starts from its sources' own positions. Override
+   * to start a task from a savepoint: `return { restore: { from: "/var/lib/mass/savepoints/sp-000000042" } }`.
+   */
+  runOptions(env: Env, bus: TaskBus): RunOptions {
+    return env.options.checkpoint !== null && bus.attempt > 1 ? { restore: true } : {};
+  }
+
   async executor(input: In, proceed: Proceed, bus: TaskBus): Promise<RunReport> {
     const env = new Env(this.envOptions(bus));
     let stopping = false;
@@ -45,7 +55,7 @@ export abstract class StreamTask<In = unknown> extends Task<In, RunReport> {
     try {
       await this.streamProcessExecutor(env, bus, input);
       if (bus.signal.aborted) throw bus.signal.reason;
-      const running = env.run();
+      const running = env.run(this.runOptions(env, bus));
       if (stopping) env.stop(); // asked while the graph was being built
       const report = await running.catch((err: unknown) => {
         if (err instanceof RunError) this.lastReport = err.report;

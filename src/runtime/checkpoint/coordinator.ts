@@ -90,6 +90,8 @@ export class CheckpointCoordinator {
   private closed = false;
   private restoreData: (CheckpointData & { location: string }) | null = null;
   private readonly outcomes = new Map<number, Promise<boolean>>();
+  /** The store write of the checkpoint every node answered, while it runs. */
+  private writing: Promise<void> | null = null;
 
   constructor(
     private readonly job: CoordinatedJob,
@@ -182,11 +184,16 @@ export class CheckpointCoordinator {
     this.timer.unref?.();
   }
 
-  /** Stops triggering; a checkpoint in flight is abandoned (the run ended without it). */
-  close(): void {
+  /**
+   * Stops triggering. A checkpoint every node answered is being written: it is waited for (the
+   * run's report then counts it). One still waiting for answers is abandoned (the run ended
+   * without it).
+   */
+  async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    if (this.writing !== null) await this.writing;
     const p = this.pending;
     if (p !== null) this.abort(p, new StateError(`checkpoint ${p.id}: the run ended before it completed`));
   }
@@ -234,7 +241,7 @@ export class CheckpointCoordinator {
     }
     const barrier = new Barrier(id, savepoint);
     for (const n of nodes) if (n instanceof SourceNode && p.waiting.has(n)) n.requestBarrier(barrier);
-    if (p.waiting.size === 0) void this.complete(p);
+    if (p.waiting.size === 0) this.startComplete(p);
     return promise;
   }
 
@@ -284,7 +291,7 @@ export class CheckpointCoordinator {
       p.parts[node.stateId] = part;
     }
     if (node instanceof SourceNode) p.positions.set(node, part.position);
-    if (p.waiting.size === 0) void this.complete(p);
+    if (p.waiting.size === 0) this.startComplete(p);
   }
 
   /** A node settled: finished ones answer for the checkpoint in flight; a failure aborts it. */
@@ -296,7 +303,7 @@ export class CheckpointCoordinator {
     }
     if (p === null || !p.waiting.delete(node)) return;
     this.finishedPart(p, node);
-    if (p.waiting.size === 0) void this.complete(p);
+    if (p.waiting.size === 0) this.startComplete(p);
   }
 
   /** The part of a node that finished before the barrier reached it. */
@@ -317,6 +324,13 @@ export class CheckpointCoordinator {
     this.stats.failed++;
     this.job.logger.warn({ id: p.id }, err.message);
     p.settle(undefined, p.savepoint ? err : undefined);
+  }
+
+  private startComplete(p: Pending): void {
+    const w = this.complete(p).finally(() => {
+      if (this.writing === w) this.writing = null;
+    });
+    this.writing = w;
   }
 
   private async complete(p: Pending): Promise<void> {
@@ -350,7 +364,8 @@ export class CheckpointCoordinator {
     // the positions are durable now: sources commit them (in source order), then other
     // operators that keep state hear of it (two-phase commit sinks)
     for (const [n, position] of p.positions) {
-      if (typeof n.source.checkpointComplete !== "function") continue;
+      // a source that already ran its cleanup() (its client closed) is not called any more
+      if (n.settled || typeof n.source.checkpointComplete !== "function") continue;
       try {
         await n.source.checkpointComplete(p.id, position);
       } catch (err) {
@@ -362,7 +377,7 @@ export class CheckpointCoordinator {
     }
     for (const n of this.job.nodes) {
       const holder = n.userState as { checkpointComplete?: (id: number) => unknown } | null;
-      if (holder !== null && typeof holder.checkpointComplete === "function") {
+      if (holder !== null && !n.settled && typeof holder.checkpointComplete === "function") {
         try {
           await holder.checkpointComplete(p.id);
         } catch (err) {

@@ -10,7 +10,7 @@ const emptyBody = { type: "object", properties: {}, additionalProperties: false 
 
 /**
  * Registers the act routes (every one needs the bearer token, checked before them):
- * run now, pause, resume, stop, cancel a task; replay or discard a dead letter.
+ * run now, pause, resume, stop, cancel a task, stop it with a savepoint; replay or discard a dead letter.
  */
 export function registerActRoutes(app: FastifyInstance, scheduler: Scheduler, logger: Logger): void {
   const view = (id: string) => {
@@ -83,6 +83,40 @@ export function registerActRoutes(app: FastifyInstance, scheduler: Scheduler, lo
         logger.error({ task: h.id, err: describeError(err) }, "control plane: stop failed"),
       );
       return reply.code(202).send(view(h.id));
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/tasks/:id/savepoint",
+    { schema: { params: idParams, body: emptyBody } },
+    async (req) => {
+      const h = taskOr404(scheduler, req.params.id);
+      const envs = [...h.liveEnvs().values()];
+      if (envs.length === 0) {
+        throw new HttpError(
+          409,
+          `task "${h.id}" has no running stream job: a savepoint is taken of a running one`,
+        );
+      }
+      // stop-with-savepoint of each running Env of the task (its run then ends as stopped)
+      const savepoints: string[] = [];
+      for (const env of envs) {
+        if (env.options.checkpoint === null) {
+          throw new HttpError(
+            409,
+            `task "${h.id}": its Env has no checkpoint option; give envOptions() a checkpoint: { store } to take savepoints`,
+          );
+        }
+        let report: Awaited<ReturnType<typeof env.stop>>;
+        try {
+          report = await env.stop({ savepoint: true });
+        } catch (err) {
+          throw new HttpError(409, `task "${h.id}": savepoint failed: ${describeError(err)}`);
+        }
+        const sp = report?.checkpoints?.savepoint;
+        if (sp !== undefined) savepoints.push(sp);
+      }
+      return { savepoints };
     },
   );
 

@@ -66,6 +66,7 @@ export const ROUTES = [
   "POST /tasks/:id/pause",
   "POST /tasks/:id/resume",
   "POST /tasks/:id/stop {reason?}",
+  "POST /tasks/:id/savepoint",
   "POST /tasks/:id/cancel",
   "POST /dead-letters/:id/replay",
   "DELETE /dead-letters/:id",

@@ -11,10 +11,16 @@ const CHK = /^chk-(\d+)$/;
 const SP = /^sp-(\d+)$/;
 
 interface ManifestPart {
+  /** File holding the part (`data.bin`). */
   readonly file: string;
+  /** Offset of the part in that file, bytes. */
+  readonly offset: number;
   readonly bytes: number;
   readonly sha256: string;
 }
+
+/** The file holding every part of a checkpoint, one after the other. */
+const DATA = "data.bin";
 
 /** The manifest of a stored checkpoint (`_manifest.json`). @internal */
 export interface Manifest {
@@ -42,13 +48,14 @@ const pad = (id: number) => String(id).padStart(9, "0");
  * A checkpoint store in a local directory (the default store; Flink's FileSystemCheckpointStorage):
  *
  * ```
- * <dir>/chk-000000007/_manifest.json   id, savepoint flag, time, and per operator: file, bytes, SHA-256
- * <dir>/chk-000000007/p0.bin ...       one v8-serialized part per operator
+ * <dir>/chk-000000007/_manifest.json   id, savepoint flag, time, and per operator: offset, bytes, SHA-256
+ * <dir>/chk-000000007/data.bin         the v8-serialized parts, one after the other
  * <dir>/savepoints/sp-000000008/       savepoints, same layout, never pruned
  * <dir>/.tmp-…                         a checkpoint being written (ignored; removed by the next write)
  * ```
  *
- * A checkpoint is written into a temp directory (each file fsync'd, the manifest last), then
+ * A checkpoint is written into a temp directory (the data file, then the manifest, each
+ * fsync'd; few I/O calls: a running pipeline gives the event loop a turn every few ms), then
  * renamed into place (and the parent directory fsync'd): the rename is the commit, so a
  * process killed while writing leaves only a temp directory, which is never read. Reading
  * checks every part's size and SHA-256 against the manifest: a damaged checkpoint is skipped
@@ -86,15 +93,15 @@ class DirectoryCheckpointStore implements CheckpointStore {
       await mkdir(parent, { recursive: true });
       await mkdir(tmp);
       const parts: Record<string, ManifestPart> = {};
+      const bufs: Buffer[] = [];
       let bytes = 0;
-      let k = 0;
       for (const [op, part] of Object.entries(cp.parts)) {
         const buf = encodePart(`operator "${op}"`, part);
-        const file = `p${k++}.bin`;
-        await this.writeFile(join(tmp, file), buf);
-        parts[op] = { file, bytes: buf.length, sha256: sha256(buf) };
+        parts[op] = { file: DATA, offset: bytes, bytes: buf.length, sha256: sha256(buf) };
+        bufs.push(buf);
         bytes += buf.length;
       }
+      await this.writeFile(join(tmp, DATA), bufs);
       const manifest: Manifest = {
         format: FORMAT,
         id: cp.id,
@@ -104,7 +111,7 @@ class DirectoryCheckpointStore implements CheckpointStore {
         bytes,
         parts,
       };
-      await this.writeFile(join(tmp, MANIFEST), Buffer.from(JSON.stringify(manifest, null, 1)));
+      await this.writeFile(join(tmp, MANIFEST), [Buffer.from(JSON.stringify(manifest, null, 1))]);
       if (this.fsync) await syncDir(tmp);
       await rm(final, { recursive: true, force: true });
       await rename(tmp, final);
@@ -120,10 +127,15 @@ class DirectoryCheckpointStore implements CheckpointStore {
     }
   }
 
-  private async writeFile(path: string, buf: Buffer): Promise<void> {
+  private async writeFile(path: string, bufs: Buffer[]): Promise<void> {
     const fh = await open(path, "wx");
     try {
-      await fh.writeFile(buf);
+      let pos = 0;
+      for (const b of bufs) {
+        if (b.length === 0) continue;
+        await fh.write(b, 0, b.length, pos);
+        pos += b.length;
+      }
       if (this.fsync) await fh.sync();
     } finally {
       await fh.close();
@@ -208,15 +220,20 @@ class DirectoryCheckpointStore implements CheckpointStore {
   private async read(location: string): Promise<CheckpointData & { location: string }> {
     const m = await readManifest(location);
     const parts: Record<string, OperatorPart> = {};
+    const files = new Map<string, Buffer>();
     for (const [op, p] of Object.entries(m.parts)) {
-      let buf: Buffer;
-      try {
-        buf = await readFile(join(location, p.file));
-      } catch (err) {
-        throw new StateError(`checkpoint ${location}: part of operator "${op}" (${p.file}) is missing`, {
-          cause: err,
-        });
+      let file = files.get(p.file);
+      if (file === undefined) {
+        try {
+          file = await readFile(join(location, p.file));
+        } catch (err) {
+          throw new StateError(`checkpoint ${location}: part of operator "${op}" (${p.file}) is missing`, {
+            cause: err,
+          });
+        }
+        files.set(p.file, file);
       }
+      const buf = file.subarray(p.offset ?? 0, (p.offset ?? 0) + p.bytes);
       if (buf.length !== p.bytes || sha256(buf) !== p.sha256) {
         throw new StateError(
           `checkpoint ${location}: part of operator "${op}" (${p.file}) fails its SHA-256 check (damaged); restore an older checkpoint`,

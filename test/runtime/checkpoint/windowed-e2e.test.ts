@@ -5,9 +5,9 @@ import { TimestampNode } from "../../../src/runtime/timestamp-node.js";
 import { WindowNode } from "../../../src/runtime/window-node.js";
 import { CommittingSink, type Ev, PositionedSource } from "./fixtures.js";
 
-// The window and watermark nodes snapshot with the checkpoint-state work (branch
-// checkpoint-state); until it is merged these tests cannot pass and are skipped, the
-// Calculator-based end-to-end tests in restore.test.ts covering the same path meanwhile.
+// Runs on the window and watermark nodes' own snapshots (merged from checkpoint-state); the guard
+// only keeps the file meaningful on a tree where those nodes do not snapshot (it then says so by
+// skipping, the Calculator-based end-to-end tests in restore.test.ts covering the path).
 const nodesSnapshot =
   isSnapshottable(WindowNode.prototype as object) && isSnapshottable(TimestampNode.prototype as object);
 

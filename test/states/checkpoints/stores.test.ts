@@ -122,7 +122,7 @@ describe("directory checkpoint store layout", () => {
     const s = directoryCheckpointStore(dir);
     await mkdir(join(dir, "chk-000000009"));
     await mkdir(join(dir, ".tmp-chk-000000010-999999-1"));
-    await writeFile(join(dir, ".tmp-chk-000000010-999999-1", "p0.bin"), "half");
+    await writeFile(join(dir, ".tmp-chk-000000010-999999-1", "data.bin"), "half");
     await s.write(cp(3));
     expect((await s.latest())?.id).toBe(3);
     expect((await s.list()).map((c) => c.id)).toEqual([3]);

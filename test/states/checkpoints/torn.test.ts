@@ -17,7 +17,7 @@ async function look(d: string): Promise<{ complete: string[]; tornWithParts: str
   let torn: string | undefined;
   for (const n of names.filter((x) => x.startsWith(".tmp-chk-"))) {
     const files = await readdir(join(d, n)).catch(() => [] as string[]);
-    if (files.some((f) => f.endsWith(".bin")) && !files.includes("_manifest.json")) torn = n;
+    if (files.includes("data.bin") && !files.includes("_manifest.json")) torn = n;
   }
   return { complete: names.filter((n) => n.startsWith("chk-")), tornWithParts: torn };
 }
