@@ -14,26 +14,25 @@
  * Each port has its own instance directory (config, data, logs, tmp, pid file) that is wiped at
  * every start; a JVM left behind by an earlier run (pid file) is stopped first.
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type ServerProcess, startWatchdog, stopPid, waitUntil } from "./process.js";
 
 export const ES_VERSION = "8.19.21";
 const ARTIFACT = `org.elasticsearch.distribution.integ-test-zip:elasticsearch:${ES_VERSION}:zip`;
 /** The system user Elasticsearch runs as when we are root. */
 const ES_USER = "mass-es";
 const READY_TIMEOUT_MS = 180_000;
-const STOP_TIMEOUT_MS = 30_000;
+
+/** The node's process, for the shared stop/watchdog helpers. */
+const node = (pidFile: string): ServerProcess => ({
+  service: "elasticsearch",
+  pidFile,
+  marker: "org.elasticsearch",
+  graceSeconds: 30,
+});
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -131,57 +130,6 @@ function javaHome(): string {
   return dirname(dirname(java));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The pid in `pidFile` if it names a live Elasticsearch JVM (not a recycled pid). */
-function runningPid(pidFile: string): number | undefined {
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, "utf8").trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    if (!cmd.includes("org.elasticsearch")) return undefined;
-  } catch {
-    return undefined;
-  }
-  return pid;
-}
-
-async function waitUntil(
-  what: string,
-  timeoutMs: number,
-  test: () => Promise<boolean> | boolean,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await test()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`elasticsearch: ${what} did not happen within ${timeoutMs} ms`);
-}
-
-/** Stops the JVM named by `pidFile`: SIGTERM, then SIGKILL after 30 s. */
-async function stopPid(pidFile: string): Promise<void> {
-  const pid = runningPid(pidFile);
-  if (pid !== undefined) {
-    process.kill(pid, "SIGTERM");
-    try {
-      await waitUntil("exit after SIGTERM", STOP_TIMEOUT_MS, () => !alive(pid));
-    } catch {
-      process.kill(pid, "SIGKILL");
-      await waitUntil("exit after SIGKILL", 10_000, () => !alive(pid));
-    }
-  }
-  rmSync(pidFile, { force: true });
-}
-
 async function healthy(url: string): Promise<boolean> {
   try {
     const res = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`, {
@@ -206,7 +154,7 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
   const inst = join(cacheDir, `es-${port}`);
   const pidFile = join(inst, "es.pid");
   // a JVM left by an earlier run that was killed before its teardown
-  await stopPid(pidFile);
+  await stopPid(node(pidFile));
   rmSync(inst, { recursive: true, force: true });
   for (const d of ["data", "logs", "tmp"]) mkdirSync(join(inst, d), { recursive: true });
   const conf = join(inst, "config");
@@ -261,7 +209,7 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
   const url = `http://127.0.0.1:${port}`;
   const r = spawnSync(cmd, args, { cwd: inst, env, encoding: "utf8", timeout: READY_TIMEOUT_MS });
   const logFile = join(inst, "logs", "mass-test.log");
-  const service: ElasticsearchService = { url, port, stop: () => stopPid(pidFile) };
+  const service: ElasticsearchService = { url, port, stop: () => stopPid(node(pidFile)) };
   if (r.status !== 0) {
     await service.stop();
     throw new Error(
@@ -269,33 +217,14 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     );
   }
   try {
-    await waitUntil(`health yellow on ${url}`, READY_TIMEOUT_MS, () => healthy(url));
+    await waitUntil("elasticsearch", `health yellow on ${url}`, READY_TIMEOUT_MS, () => healthy(url));
   } catch (err) {
     await service.stop();
     throw new Error(`${(err as Error).message}; see ${logFile}`);
   }
-  if (options.watchdog !== false) startWatchdog(pidFile);
+  if (options.watchdog !== false) startWatchdog(node(pidFile));
   log(`ready at ${url}`);
   return service;
-}
-
-/**
- * A detached shell that waits for this process to exit, then stops the JVM of `pidFile` if it
- * is still the Elasticsearch this process started (same pid, an Elasticsearch command line).
- */
-function startWatchdog(pidFile: string): void {
-  const pid = runningPid(pidFile);
-  if (pid === undefined) return;
-  const script = [
-    `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done`,
-    `ours() { kill -0 ${pid} 2>/dev/null && grep -q org.elasticsearch /proc/${pid}/cmdline 2>/dev/null; }`,
-    `ours || exit 0`,
-    `kill -TERM ${pid}`,
-    `for i in $(seq 1 30); do ours || exit 0; sleep 1; done`,
-    `kill -KILL ${pid}`,
-  ].join("\n");
-  const child = spawn("sh", ["-c", script], { detached: true, stdio: "ignore" });
-  child.unref();
 }
 
 /** `KEY=value` arguments for `env` of the variables Elasticsearch reads (runuser resets the environment). */
@@ -305,7 +234,7 @@ function envArgs(env: NodeJS.ProcessEnv): string[] {
 
 /** Stops the instance on `port` started earlier (by pid file), if any. */
 export async function stopElasticsearch(options: ElasticsearchOptions = {}): Promise<void> {
-  await stopPid(join(cacheDirOf(options), `es-${esPort(options)}`, "es.pid"));
+  await stopPid(node(join(cacheDirOf(options), `es-${esPort(options)}`, "es.pid")));
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -18,17 +18,25 @@
  * process that started it dies without stopping it.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
+import { type ServerProcess, startWatchdog, stopPid, waitUntil } from "./process.js";
 
 /** Kafka version used when `MASS_KAFKA_VERSION` is not set. */
 export const DEFAULT_KAFKA_VERSION = "4.1.1";
 const READY_TIMEOUT_MS = 120_000;
-const STOP_TIMEOUT_MS = 20_000;
 /** Any 22-character base64 id: KRaft's cluster id. */
 const CLUSTER_ID = "MassTestCluster0000001";
+
+/** The broker's process, for the shared stop/watchdog helpers. */
+const broker = (pidFile: string): ServerProcess => ({
+  service: "kafka",
+  pidFile,
+  marker: "kafka.Kafka",
+  graceSeconds: 20,
+});
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -152,55 +160,6 @@ export function ensureKafka(
   return deps;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The pid in `pidFile` if it names a live Kafka JVM (not a recycled pid). */
-function runningPid(pidFile: string): number | undefined {
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, "utf8").trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
-  try {
-    if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("kafka.Kafka")) return undefined;
-  } catch {
-    return undefined;
-  }
-  return pid;
-}
-
-async function waitUntil(
-  what: string,
-  timeoutMs: number,
-  test: () => Promise<boolean> | boolean,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await test()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`kafka: ${what} did not happen within ${timeoutMs} ms`);
-}
-
-async function stopPid(pidFile: string, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
-  const pid = runningPid(pidFile);
-  if (pid !== undefined) {
-    process.kill(pid, signal);
-    try {
-      await waitUntil(`exit after ${signal}`, STOP_TIMEOUT_MS, () => !alive(pid));
-    } catch {
-      process.kill(pid, "SIGKILL");
-      await waitUntil("exit after SIGKILL", 10_000, () => !alive(pid));
-    }
-  }
-  rmSync(pidFile, { force: true });
-}
-
 /** Whether a client can list topics on `broker`. */
 async function listsTopics(broker: string): Promise<boolean> {
   const admin = new Kafka({
@@ -299,7 +258,7 @@ export async function startKafka(options: KafkaServiceOptions = {}): Promise<Kaf
   const deps = ensureKafka(cacheDir, version, log);
   const inst = join(cacheDir, `kafka-${port}`);
   const pidFile = join(inst, "kafka.pid");
-  await stopPid(pidFile, "SIGTERM");
+  await stopPid(broker(pidFile), "SIGTERM");
   rmSync(inst, { recursive: true, force: true });
   const dataDir = join(inst, "data");
   mkdirSync(dataDir, { recursive: true });
@@ -346,17 +305,17 @@ export async function startKafka(options: KafkaServiceOptions = {}): Promise<Kaf
     });
     log(`starting Kafka ${version} on ${brokers[0]}`);
     try {
-      await waitUntil(`a client listing topics on ${brokers[0]}`, READY_TIMEOUT_MS, async () => {
+      await waitUntil("kafka", `a client listing topics on ${brokers[0]}`, READY_TIMEOUT_MS, async () => {
         if (exited !== null) {
           throw new Error(`kafka: the broker exited with code ${exited} while starting; see ${logging.file}`);
         }
         return listsTopics(brokers[0]!);
       });
     } catch (err) {
-      await stopPid(pidFile, "SIGKILL");
+      await stopPid(broker(pidFile), "SIGKILL");
       throw new Error(`${(err as Error).message}; see ${logging.file} and ${join(inst, "stdout.log")}`);
     }
-    if (options.watchdog !== false) startWatchdog(pidFile);
+    if (options.watchdog !== false) startWatchdog(broker(pidFile));
     log(`ready at ${brokers[0]}`);
   };
 
@@ -365,36 +324,18 @@ export async function startKafka(options: KafkaServiceOptions = {}): Promise<Kaf
     brokers,
     port,
     version,
-    stop: () => stopPid(pidFile, "SIGTERM"),
-    kill: () => stopPid(pidFile, "SIGKILL"),
+    stop: () => stopPid(broker(pidFile), "SIGTERM"),
+    kill: () => stopPid(broker(pidFile), "SIGKILL"),
     restart: async () => {
-      await stopPid(pidFile, "SIGTERM");
+      await stopPid(broker(pidFile), "SIGTERM");
       await launch();
     },
   };
 }
 
-/**
- * A detached shell that waits for this process to exit, then stops the broker of `pidFile` if
- * it is still the Kafka this process started.
- */
-function startWatchdog(pidFile: string): void {
-  const pid = runningPid(pidFile);
-  if (pid === undefined) return;
-  const script = [
-    `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done`,
-    `ours() { kill -0 ${pid} 2>/dev/null && grep -q kafka.Kafka /proc/${pid}/cmdline 2>/dev/null; }`,
-    "ours || exit 0",
-    `kill -TERM ${pid}`,
-    "for i in $(seq 1 20); do ours || exit 0; sleep 1; done",
-    `kill -KILL ${pid}`,
-  ].join("\n");
-  spawn("sh", ["-c", script], { detached: true, stdio: "ignore" }).unref();
-}
-
 /** Stops the broker on `port` started earlier (by pid file), if any. */
 export async function stopKafka(options: KafkaServiceOptions = {}): Promise<void> {
-  await stopPid(join(cacheDirOf(options), `kafka-${kafkaPort(options)}`, "kafka.pid"), "SIGTERM");
+  await stopPid(broker(join(cacheDirOf(options), `kafka-${kafkaPort(options)}`, "kafka.pid")), "SIGTERM");
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
