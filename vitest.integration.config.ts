@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
-import { enabledServices, SERVICES } from "./test/integration/setup/services.js";
+import { SERVICES, setupServices, testedServices } from "./test/integration/setup/services.js";
 
-const enabled = enabledServices();
+const tested = testedServices();
 
 /**
  * Integration tests against real servers that the project starts itself (one global setup per
@@ -10,9 +10,9 @@ const enabled = enabledServices();
  */
 export default defineConfig({
   test: {
-    include: enabled.map((s) => `test/integration/${s}/**/*.test.ts`),
-    exclude: SERVICES.filter((s) => !enabled.includes(s)).map((s) => `test/integration/${s}/**`),
-    globalSetup: enabled.map((s) => `test/integration/setup/${s}.ts`),
+    include: tested.map((s) => `test/integration/${s}/**/*.test.ts`),
+    exclude: SERVICES.filter((s) => !tested.includes(s)).map((s) => `test/integration/${s}/**`),
+    globalSetup: setupServices().map((s) => `test/integration/setup/${s}.ts`),
     pool: "forks",
     fileParallelism: false,
     testTimeout: 300_000,

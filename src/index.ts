@@ -7,6 +7,7 @@ export * from "./connectors/file/index.js";
 export * from "./env/index.js";
 export * from "./errors.js";
 export * from "./operators/index.js";
+export type { CheckpointStats } from "./runtime/checkpoint/coordinator.js";
 export type { NodeStatus } from "./runtime/node.js";
 export type { NodeStats } from "./runtime/stats.js";
 export * from "./states/index.js";

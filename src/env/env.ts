@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { ConfigError } from "../errors.js";
+import { ConfigError, StateError } from "../errors.js";
 import { ArraySink } from "../operators/array-sink.js";
 import { AsyncIterableSource } from "../operators/async-iterable-source.js";
 import type { DeadLetter } from "../operators/dead-letter.js";
@@ -7,9 +7,11 @@ import { IterableSource } from "../operators/iterable-source.js";
 import { ReadableSource } from "../operators/readable-source.js";
 import type { Sink } from "../operators/sink.js";
 import { Source } from "../operators/source.js";
+import type { RestoreRequest } from "../runtime/checkpoint/coordinator.js";
 import { Job } from "../runtime/job.js";
 import type { RuntimeNode } from "../runtime/node.js";
 import type { Logger } from "../util/logger.js";
+import { checkKeys } from "../util/validate.js";
 import { type LogicalEdge, type LogicalKind, LogicalNode, type NodeOperator } from "./graph.js";
 import { buildJob, type RuntimeMap } from "./job-builder.js";
 import {
@@ -24,6 +26,30 @@ import { type NodeReport, RunError, type RunReport, type RunStats } from "./repo
 import { buildReport, groupReport } from "./run-report.js";
 import { Stream } from "./stream.js";
 import { type Topology, toMermaid, topologyOf } from "./topology.js";
+
+/** Options of `env.run(options)`. */
+export interface RunOptions {
+  /**
+   * Restore operator state and source positions before the first record (needs the Env's
+   * `checkpoint` option): `true` for the latest complete checkpoint in the store (none yet: the
+   * run starts empty), or `{ from, allowNonRestoredState }`: `from` a checkpoint or savepoint
+   * location (a directory path, as in `report.checkpoints.savepoint`) or id; with
+   * `allowNonRestoredState` (Flink's flag), state of operators this job no longer has is
+   * dropped instead of failing the run with a StateError naming them. Default: no restore.
+   */
+  restore?: boolean | { from?: string | number; allowNonRestoredState?: boolean };
+}
+
+/** Options of `env.stop(options)`. */
+export interface StopOptions {
+  /**
+   * Take a savepoint first (Flink's stop-with-savepoint): a final checkpoint, kept apart from
+   * the last-N rotation; the sources read nothing after its barrier and stop once it is
+   * stored; nodes holding state do not flush it (their open windows go on in the run that
+   * restores the savepoint). Needs the Env's `checkpoint` option. Default `false`.
+   */
+  savepoint?: boolean;
+}
 
 /** What `env.from()` accepts. */
 export type SourceInput<T> = Source<T> | Iterable<T> | AsyncIterable<T> | Readable;
@@ -179,9 +205,23 @@ export class Env {
   /**
    * Runs every node added since the last run; resolves with the {@link RunReport} when all
    * terminal nodes finished. Called while a run is in progress, returns that run's promise.
+   * @param options - `restore`: start from a checkpoint or savepoint (see {@link RunOptions}).
    * @throws RunError (an AggregateError of PipelineErrors, with `report`) when nodes failed.
+   * @throws StateError when the checkpoint to restore cannot be read or holds state that no
+   *   operator of this job claims (the message names them); nothing ran then.
+   * @throws ConfigError for `restore` without the Env's `checkpoint` option, or a misspelt option.
    */
-  run(): Promise<RunReport> {
+  run(options: RunOptions = {}): Promise<RunReport> {
+    checkKeys("env.run(options)", options, ["restore"]);
+    const restore = restoreRequest(options.restore);
+    if (restore !== null && this.options.checkpoint === null) {
+      return Promise.reject(
+        new ConfigError(
+          `env "${this.name}": run({ restore }) needs checkpoints: new Env({ checkpoint: { store: "./checkpoints" } })`,
+          { option: "restore" },
+        ),
+      );
+    }
     const current = this.runs.at(-1);
     if (current !== undefined && !current.done) return current.promise;
     const pending = this.nodes.filter((n) => n.run === undefined);
@@ -191,7 +231,7 @@ export class Env {
         new ConfigError(`env "${this.name}" has nothing to run: add a source with env.from(...)`),
       );
     }
-    return this.start(pending).promise;
+    return this.start(pending, restore).promise;
   }
 
   /**
@@ -205,17 +245,47 @@ export class Env {
    * rejects, so calling `stop()` without awaiting is fine. When the last run already ended, it
    * resolves with that run's report; before the first run, with `undefined`.
    */
-  stop(): Promise<RunReport | undefined> {
+  stop(options: StopOptions = {}): Promise<RunReport | undefined> {
+    checkKeys("env.stop(options)", options, ["savepoint"]);
     const current = this.runs.at(-1);
+    if (options.savepoint === true) return this.stopWithSavepoint(current);
     if (current === undefined) return Promise.resolve(undefined);
     if (!current.done) {
       current.stopped = true;
       current.job.stop();
     }
+    return this.endOf(current);
+  }
+
+  private endOf(current: RunState): Promise<RunReport | undefined> {
     return current.promise.then(
       (report) => report,
       (err: unknown) => (err instanceof RunError ? err.report : undefined),
     );
+  }
+
+  /**
+   * `stop({ savepoint: true })`: the savepoint, then the end of the run (status `stopped`,
+   * `report.checkpoints.savepoint` its location). Unlike a plain stop it rejects — and the run
+   * goes on — when the savepoint cannot be taken or stored.
+   */
+  private async stopWithSavepoint(current: RunState | undefined): Promise<RunReport | undefined> {
+    const cp = current?.job.checkpoints ?? null;
+    if (this.options.checkpoint === null || current === undefined || cp === null) {
+      throw new ConfigError(
+        this.options.checkpoint === null
+          ? `env "${this.name}": stop({ savepoint: true }) needs checkpoints: new Env({ checkpoint: { store: "./checkpoints" } })`
+          : `env "${this.name}": stop({ savepoint: true }): no run in progress`,
+        { option: "savepoint" },
+      );
+    }
+    if (current.done) {
+      throw new StateError(`env "${this.name}": stop({ savepoint: true }): the run already ended`);
+    }
+    await cp.savepoint(true);
+    current.stopped = true;
+    current.job.stop();
+    return this.endOf(current);
   }
 
   /**
@@ -301,10 +371,17 @@ export class Env {
     return toMermaid(this.topology());
   }
 
-  private start(pending: LogicalNode[]): RunState {
+  private start(pending: LogicalNode[], restore: RestoreRequest | null): RunState {
     const index = this.runs.length;
     const o = this.options;
-    const job = new Job({ envName: o.name, logger: o.logger, onError: o.onError, deadLetters: this.dl });
+    const job = new Job({
+      envName: o.name,
+      logger: o.logger,
+      onError: o.onError,
+      deadLetters: this.dl,
+      checkpoint: o.checkpoint,
+      restore,
+    });
     for (const n of pending) {
       n.run = index;
       if (n.kind !== "sink" && n.outputs.length === 0) {
@@ -330,9 +407,30 @@ export class Env {
       if (errors.length > 0) throw new RunError(errors, { ...report, status: "failed" });
       return report;
     });
+    // a restore that failed before any node ran (StateError) ends the run too
+    promise.catch(() => {
+      state.done = true;
+    });
     (state as { promise: Promise<RunReport> }).promise = promise;
     return state;
   }
+}
+
+function restoreRequest(r: RunOptions["restore"]): RestoreRequest | null {
+  if (r === undefined || r === false) return null;
+  if (r === true) return { allowNonRestoredState: false };
+  if (typeof r !== "object" || r === null) {
+    throw new ConfigError(
+      `env.run(options): options.restore must be true or { from?, allowNonRestoredState? }, got ${String(r)}`,
+      { option: "restore" },
+    );
+  }
+  checkKeys("env.run(options).restore", r, ["from", "allowNonRestoredState"]);
+  const out: { from?: string; allowNonRestoredState: boolean } = {
+    allowNonRestoredState: r.allowNonRestoredState === true,
+  };
+  if (r.from !== undefined) out.from = String(r.from);
+  return out;
 }
 
 /**

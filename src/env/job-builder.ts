@@ -3,6 +3,7 @@ import type { MapAsyncSpec } from "../operators/map-async.js";
 import type { Sink } from "../operators/sink.js";
 import type { Source } from "../operators/source.js";
 import type { ChainBranch } from "../runtime/chain.js";
+import { isSnapshottable } from "../runtime/checkpoint/snapshot-types.js";
 import type { Job } from "../runtime/job.js";
 import { JoinNode, type JoinSpec } from "../runtime/join-node.js";
 import { KeyedAggNode, type KeyedAggSpec } from "../runtime/keyed-agg-node.js";
@@ -18,7 +19,7 @@ import { TransformNode } from "../runtime/transform-node.js";
 import { LATE, WindowNode, type WindowSpec } from "../runtime/window-node.js";
 import type { LogicalNode, StageLink } from "./graph.js";
 import type { ResolvedEnvOptions } from "./options.js";
-import { type PlanNode, physicalPlan } from "./plan.js";
+import { type PlanNode, physicalPlan, stateIdOf } from "./plan.js";
 
 /** The runtime nodes of a run, by the logical node they run. @internal */
 export type RuntimeMap = Map<LogicalNode, RuntimeNode[]>;
@@ -52,6 +53,12 @@ export function buildJob(pending: LogicalNode[], o: ResolvedEnvOptions, job: Job
       onError: n.options.onError ?? o.onError,
     };
     const rn = runtimeNode(p, job, settings);
+    rn.stateId = stateIdOf(p);
+    // a Calculator or Sink with snapshotState/restoreState keeps its state in checkpoints
+    // (one instance: not when a shard's lanes share it)
+    if ((n.kind === "compute" || n.kind === "sink") && p.role === "node" && n.operator !== null) {
+      if (isSnapshottable(n.operator)) rn.userState = n.operator;
+    }
     if (p.role === "replica" && rn.operator !== null) {
       let hooks = shared.get(n);
       if (hooks === undefined) {

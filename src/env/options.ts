@@ -2,6 +2,8 @@ import { ConfigError } from "../errors.js";
 import { type DeadLetter, MemoryDeadLetters } from "../operators/dead-letter.js";
 import { checkFaultPolicy, type FaultPolicy } from "../operators/fault-policy.js";
 import type { Sink } from "../operators/sink.js";
+import type { CheckpointStore } from "../states/checkpoints/checkpoint-store.js";
+import { directoryCheckpointStore } from "../states/checkpoints/directory-store.js";
 import { type Clock, systemClock } from "../util/clock.js";
 import { getDefaultLogger, type Logger } from "../util/logger.js";
 import { checkInt, checkKeys, checkNumber } from "../util/validate.js";
@@ -26,6 +28,34 @@ export interface EnvOptions {
   deadLetters?: Sink<DeadLetter>;
   /** Processing-time clock and timers (processing-time windows). Default: the system clock. */
   clock?: Clock;
+  /**
+   * Checkpoints of operator state and source positions (docs/checkpoints.md). Default: none.
+   * Needed by `env.run({ restore })` and `env.stop({ savepoint: true })`.
+   */
+  checkpoint?: CheckpointOptions;
+}
+
+/** The Env's `checkpoint` option (as Flink's `enableCheckpointing(interval)` + checkpoint storage). */
+export interface CheckpointOptions {
+  /**
+   * Interval between checkpoints in ms, >= 1; `0` takes none periodically (savepoints only).
+   * A trigger while a checkpoint is still in flight is skipped. Default 10000.
+   */
+  intervalMs?: number;
+  /**
+   * Where checkpoints go: a {@link CheckpointStore}, or a directory path (a
+   * {@link directoryCheckpointStore}). Required.
+   */
+  store: CheckpointStore | string;
+  /** Completed regular checkpoints kept in the store, >= 1 (savepoints are never pruned). Default 3. */
+  retain?: number;
+}
+
+/** The checkpoint option after defaults. @internal */
+export interface ResolvedCheckpointOptions {
+  readonly intervalMs: number;
+  readonly store: CheckpointStore;
+  readonly retain: number;
 }
 
 /** Options every node-creating operator takes (`from`, `to`, `compute`, `union`). */
@@ -50,7 +80,11 @@ export const ENV_OPTION_KEYS = [
   "logger",
   "deadLetters",
   "clock",
+  "checkpoint",
 ] as const;
+
+/** The keys of the `checkpoint` option. @internal */
+export const CHECKPOINT_OPTION_KEYS = ["intervalMs", "store", "retain"] as const;
 
 /** The keys every node-creating operator accepts. @internal */
 export const NODE_OPTION_KEYS = ["name", "batchSize", "highWaterMark", "onError"] as const;
@@ -74,6 +108,7 @@ export interface ResolvedEnvOptions {
   readonly logger: Logger;
   readonly deadLetters: Sink<DeadLetter>;
   readonly clock: Clock;
+  readonly checkpoint: ResolvedCheckpointOptions | null;
 }
 
 /**
@@ -110,6 +145,45 @@ export function resolveEnvOptions(options: EnvOptions = {}): ResolvedEnvOptions 
     logger,
     deadLetters: options.deadLetters ?? new MemoryDeadLetters(10_000, logger),
     clock: options.clock ?? systemClock,
+    checkpoint: options.checkpoint === undefined ? null : resolveCheckpointOptions(options.checkpoint),
+  };
+}
+
+/**
+ * Validates the `checkpoint` option.
+ * @throws ConfigError naming the key (`options.checkpoint.intervalMs must be an integer >= 0`),
+ *   a misspelt key with the closest one, or a missing `store`.
+ * @internal
+ */
+export function resolveCheckpointOptions(o: CheckpointOptions): ResolvedCheckpointOptions {
+  if (typeof o !== "object" || o === null) {
+    throw new ConfigError(
+      `new Env(options): options.checkpoint must be an object like { intervalMs: 10000, store: "./checkpoints" }, got ${String(o)}`,
+      { option: "options.checkpoint" },
+    );
+  }
+  checkKeys("new Env(options).checkpoint", o, CHECKPOINT_OPTION_KEYS);
+  const s = o.store as unknown;
+  let store: CheckpointStore;
+  if (typeof s === "string" && s.length > 0) store = directoryCheckpointStore(s);
+  else if (
+    s !== null &&
+    typeof s === "object" &&
+    typeof (s as CheckpointStore).write === "function" &&
+    typeof (s as CheckpointStore).latest === "function" &&
+    typeof (s as CheckpointStore).load === "function"
+  ) {
+    store = s as CheckpointStore;
+  } else {
+    throw new ConfigError(
+      "new Env(options): options.checkpoint.store must be a directory path or a CheckpointStore (directoryCheckpointStore(dir), memoryCheckpointStore())",
+      { option: "options.checkpoint.store" },
+    );
+  }
+  return {
+    intervalMs: checkInt("options.checkpoint.intervalMs", o.intervalMs ?? 10_000, 0),
+    store,
+    retain: checkInt("options.checkpoint.retain", o.retain ?? 3, 1),
   };
 }
 

@@ -155,3 +155,17 @@ export function planNodesOf(plan: readonly PlanNode[], n: LogicalNode): PlanNode
     (p) => p.logical === n && (p.role === "node" || p.role === "replica" || p.role === "partitioner"),
   );
 }
+
+/**
+ * The stable operator id under which a physical node's state goes into checkpoints (matched
+ * on restore): the `name` the user gave (with `[lane]` for a shard's replicas), else
+ * `kind@id` derived from the graph (ids number the nodes in the order the job was built, so
+ * a job built in the same order gets the same ids; name stateful operators to change the
+ * graph safely, as Flink's `uid()`).
+ * @internal
+ */
+export function stateIdOf(p: PlanNode): string {
+  const named = p.logical.options.name;
+  if (named === undefined || p.role === "merge" || p.role === "lane") return `${p.kind}@${p.id}`;
+  return p.lane === undefined ? named : `${named}[${p.lane}]`;
+}

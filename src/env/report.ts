@@ -1,4 +1,5 @@
 import type { PipelineError } from "../errors.js";
+import type { CheckpointStats } from "../runtime/checkpoint/coordinator.js";
 import type { NodeStatus } from "../runtime/node.js";
 
 /** Counters and outcome of one physical node in a run. */
@@ -39,6 +40,22 @@ export interface NodeReport {
    * that abandoned records, or a failed `ack` call: a restart reads again from `ackedPosition`.
    */
   readonly finalAcked?: boolean;
+  /**
+   * For a source that reports partitions (the Kafka source's `metrics()`): per partition, the lag
+   * (messages between the last acknowledged offset and the log end, as of the last fetch) and
+   * whatever else the connector reports (offsets acknowledged and committed, records buffered).
+   */
+  readonly partitions?: readonly PartitionReport[];
+}
+
+/** One partition of a source in {@link NodeReport.partitions}. */
+export interface PartitionReport {
+  readonly topic: string;
+  readonly partition: number;
+  /** Messages behind the log end, as of the connector's last fetch. */
+  readonly lag: number;
+  /** Further figures of the connector (e.g. `acked`, `committed`, `buffered`). */
+  readonly [figure: string]: unknown;
 }
 
 /**
@@ -99,6 +116,12 @@ export interface RunReport {
   readonly nodes: NodeReport[];
   /** Every operator, fused stages included (stream graph), each naming the node it runs in. */
   readonly operators: OperatorReport[];
+  /**
+   * With the Env's `checkpoint` option: checkpoints completed, failed and skipped, the last one
+   * (id, location, bytes, duration ms), the savepoint of a stop-with-savepoint, and the
+   * checkpoint this run restored from (docs/checkpoints.md).
+   */
+  readonly checkpoints?: Readonly<CheckpointStats>;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Job } from "../runtime/job.js";
 import { type RuntimeNode, stageKindName } from "../runtime/node.js";
 import { SourceNode } from "../runtime/source-node.js";
-import type { NodeReport, OperatorReport, RunReport } from "./report.js";
+import type { NodeReport, OperatorReport, PartitionReport, RunReport } from "./report.js";
 
 /** The report of one physical node (counters read now: live while the run goes on). @internal */
 export function nodeReport(rn: RuntimeNode, lane?: number): NodeReport {
@@ -29,8 +29,31 @@ export function nodeReport(rn: RuntimeNode, lane?: number): NodeReport {
       finalAcked: acks.complete && acks.error === undefined,
     };
   }
+  const partitions = rn instanceof SourceNode ? sourcePartitions(rn.source) : undefined;
+  if (partitions !== undefined) report = { ...report, partitions };
   const why = rn.error ?? rn.cancelReason;
   return why === undefined ? report : { ...report, error: why.message };
+}
+
+/**
+ * Partitions a source reports through an optional `metrics()` returning
+ * `{ partitions: [{ topic, partition, lag, ... }] }` (the Kafka source); undefined otherwise.
+ * @internal
+ */
+export function sourcePartitions(source: unknown): PartitionReport[] | undefined {
+  const m = (source as { metrics?: () => unknown }).metrics;
+  if (typeof m !== "function") return undefined;
+  let parts: unknown;
+  try {
+    parts = (m.call(source) as { partitions?: unknown } | null)?.partitions;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parts)) return undefined;
+  return parts.filter(
+    (p): p is PartitionReport =>
+      typeof p?.topic === "string" && typeof p.partition === "number" && typeof p.lag === "number",
+  );
 }
 
 /**
@@ -136,5 +159,6 @@ export function buildReport(
     unassigned,
     nodes,
     operators,
+    ...(job.checkpoints === null ? {} : { checkpoints: { ...job.checkpoints.stats } }),
   };
 }

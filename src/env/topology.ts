@@ -1,6 +1,6 @@
 import { stageKindName } from "../runtime/node.js";
 import type { LogicalNode } from "./graph.js";
-import { physicalPlan } from "./plan.js";
+import { physicalPlan, stateIdOf } from "./plan.js";
 
 /** A physical node of {@link Topology} (Flink's job graph vertex): what runs. */
 export interface TopologyNode {
@@ -12,6 +12,11 @@ export interface TopologyNode {
   readonly lane?: number;
   /** Ids of the operators chained into this node (its own first, then the fused stages). */
   readonly operators: string[];
+  /**
+   * Id of the node's state in checkpoints (matched on restore): the name the user gave, else
+   * `kind@id`. See docs/checkpoints.md.
+   */
+  readonly stateId: string;
 }
 
 /** An edge between physical nodes, with the stateless stages fused onto it, in order. */
@@ -74,7 +79,7 @@ export function topologyOf(logical: LogicalNode[]): Topology {
       }
       edges.push({ from: p.id, to: o.to.id, stages: path.map((st) => st.name) });
     }
-    nodes.push({ id: p.id, name: p.name, kind: p.kind, ...lane, operators: ops });
+    nodes.push({ id: p.id, name: p.name, kind: p.kind, ...lane, operators: ops, stateId: stateIdOf(p) });
   }
   const operatorEdges: { from: string; to: string }[] = [];
   const have = new Set<string>();

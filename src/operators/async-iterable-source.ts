@@ -1,5 +1,6 @@
 import type { OperatorContext } from "./context.js";
 import { Source } from "./source.js";
+import { checkPosition, isCount } from "./source-position.js";
 
 const TIMEOUT: unique symbol = Symbol("linger");
 
@@ -16,6 +17,10 @@ export class AsyncIterableSource<T> extends Source<T> {
   private ended = false;
   private waiting = false;
   private lingerMs = 10;
+  /** Records handed out, those skipped on restore included (the checkpoint position). */
+  private taken = 0;
+  /** Records still to skip after a restore. */
+  private toSkip = 0;
 
   constructor(private readonly input: AsyncIterable<T>) {
     super();
@@ -58,12 +63,34 @@ export class AsyncIterableSource<T> extends Source<T> {
           this.ended = true;
           break;
         }
+        if (this.toSkip > 0) {
+          this.toSkip--;
+          continue;
+        }
         out.push(r.value);
       }
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
+    this.taken += out.length;
     return out.length === 0 && this.ended ? null : out;
+  }
+
+  /** Checkpoints: the number of records handed out so far. */
+  override snapshotPosition(): number {
+    return this.taken + this.toSkip;
+  }
+
+  /**
+   * Resumes after the first `position` records: the iterable is iterated afresh and its first
+   * `position` values are skipped as they come (it must yield the same values in the same order
+   * again: a query with a stable order, a generator).
+   * @throws StateError when `position` is not an integer >= 0.
+   */
+  override restorePosition(position: unknown): void {
+    const n = checkPosition<number>(this.name, position, isCount(position), "a record count >= 0");
+    this.toSkip = n;
+    this.taken = 0;
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { ConnectorError } from "../errors.js";
 import { Source } from "./source.js";
+import { checkPosition, isCount } from "./source-position.js";
 
 /**
  * A source over a Node Readable (objectMode: one record per object; byte streams: one record
@@ -13,6 +14,10 @@ export class ReadableSource<T> extends Source<T> {
   private ended = false;
   private error: unknown = undefined;
   private wake: (() => void) | null = null;
+  /** Records handed out (the checkpoint position). */
+  private taken = 0;
+  /** Records still to skip after a restore. */
+  private toSkip = 0;
 
   constructor(private readonly stream: Readable) {
     super();
@@ -47,14 +52,36 @@ export class ReadableSource<T> extends Source<T> {
       while (out.length < size) {
         const chunk = this.stream.read();
         if (chunk === null) break;
+        if (this.toSkip > 0) {
+          this.toSkip--;
+          continue;
+        }
         out.push(chunk as T);
       }
-      if (out.length > 0) return out;
+      if (out.length > 0) {
+        this.taken += out.length;
+        return out;
+      }
       if (this.ended || this.stream.readableEnded) return null;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
       });
     }
+  }
+
+  /** Checkpoints: the number of records (objects, or chunks of a byte stream) handed out so far. */
+  override snapshotPosition(): number {
+    return this.taken + this.toSkip;
+  }
+
+  /**
+   * Resumes after the first `position` records: the first `position` objects this (new) stream
+   * gives are skipped (it must give the same ones again: a re-opened file, a replayed query).
+   * @throws StateError when `position` is not an integer >= 0.
+   */
+  override restorePosition(position: unknown): void {
+    this.toSkip = checkPosition<number>(this.name, position, isCount(position), "a record count >= 0");
+    this.taken = 0;
   }
 
   override cleanup(err?: Error): void {

@@ -32,5 +32,21 @@ export class StreamStatus {
   constructor(readonly idle: boolean) {}
 }
 
+/**
+ * Checkpoint barrier (Flink's CheckpointBarrier, asynchronous barrier snapshotting): injected
+ * by every source after a batch when the coordinator triggers checkpoint `id`; travels in
+ * order with the batches and watermarks on every edge. A node snapshots its state once the
+ * barrier arrived on all its inputs (alignment), then forwards it (docs/checkpoints.md).
+ * @internal
+ */
+export class Barrier {
+  constructor(
+    /** Checkpoint id. */
+    readonly id: number,
+    /** Whether this checkpoint is a savepoint. */
+    readonly savepoint: boolean,
+  ) {}
+}
+
 /** What travels on an edge. @internal */
-export type Chunk = Batch | Watermark | StreamStatus;
+export type Chunk = Batch | Watermark | StreamStatus | Barrier;

@@ -1,8 +1,13 @@
-import { describeError, PipelineError } from "../errors.js";
+import { ConfigError, describeError, PipelineError } from "../errors.js";
 import type { DeadLetter } from "../operators/dead-letter.js";
 import type { FaultPolicy } from "../operators/fault-policy.js";
 import type { Sink } from "../operators/sink.js";
 import type { Logger } from "../util/logger.js";
+import {
+  CheckpointCoordinator,
+  type CheckpointSettings,
+  type RestoreRequest,
+} from "./checkpoint/coordinator.js";
 import type { JobContext, RuntimeNode } from "./node.js";
 import { SourceNode } from "./source-node.js";
 
@@ -12,6 +17,10 @@ export interface JobSettings {
   readonly logger: Logger;
   readonly onError: FaultPolicy;
   readonly deadLetters: Sink<DeadLetter>;
+  /** Checkpoints of the run (Env option `checkpoint`), or `null`. */
+  readonly checkpoint?: CheckpointSettings | null;
+  /** What to restore before the first record (`env.run({ restore })`), or `null`. */
+  readonly restore?: RestoreRequest | null;
 }
 
 /**
@@ -30,11 +39,15 @@ export class Job implements JobContext {
   private started = 0;
   durationMs = 0;
   deadLetterCount = 0;
+  /** The checkpoint coordinator, when the Env takes checkpoints. */
+  readonly checkpoints: CheckpointCoordinator | null;
 
   constructor(private readonly settings: JobSettings) {
     this.envName = settings.envName;
     this.logger = settings.logger;
     this.onError = settings.onError;
+    const cp = settings.checkpoint ?? null;
+    this.checkpoints = cp === null ? null : new CheckpointCoordinator(this, cp);
   }
 
   deadLetter(letters: DeadLetter[]): Promise<void> {
@@ -46,6 +59,7 @@ export class Job implements JobContext {
   }
 
   nodeSettled(node: RuntimeNode): void {
+    this.checkpoints?.nodeSettled(node);
     if (node.status !== "failed" && node.status !== "cancelled") return;
     const reason = node.error ?? node.cancelReason!;
     // No ack is stopped here: every batch that was on its way through the failed node (in
@@ -59,9 +73,29 @@ export class Job implements JobContext {
     }
   }
 
-  /** Opens every node, runs the sources, and resolves when every node settled. */
+  /**
+   * Opens every node, restores a checkpoint if asked, runs the sources, and resolves when every
+   * node settled.
+   * @throws StateError when the checkpoint to restore cannot be read or holds state no operator
+   *   claims (every node is then cancelled: nothing ran).
+   */
   async run(): Promise<void> {
     this.started = performance.now();
+    const cp = this.checkpoints;
+    if (cp !== null) {
+      try {
+        await cp.prepare(this.settings.restore ?? null);
+      } catch (err) {
+        for (const n of this.nodes) n.cancel(err as Error);
+        await Promise.all(this.nodes.map((n) => n.completion));
+        cp.close();
+        throw err;
+      }
+    } else if (this.settings.restore != null) {
+      throw new ConfigError(
+        `env "${this.envName}": run({ restore }) needs a checkpoint store: new Env({ checkpoint: { store } })`,
+      );
+    }
     for (const n of this.nodes) n.compile();
     // sinks first, then towards the sources (as Flink opens operators tail to head)
     await Promise.all(this.nodes.filter((n) => n.kind === "sink").map((n) => n.open()));
@@ -70,9 +104,21 @@ export class Job implements JobContext {
     );
     const sources = this.nodes.filter((n): n is SourceNode => n instanceof SourceNode);
     await Promise.all(sources.map((n) => n.open()));
+    if (cp !== null) {
+      try {
+        await cp.applyRestore();
+      } catch (err) {
+        this.cancel(err as Error);
+        await Promise.all(this.nodes.map((n) => n.completion));
+        cp.close();
+        throw err;
+      }
+    }
     for (const s of sources) void s.run();
     for (const n of this.nodes) if (!(n instanceof SourceNode)) n.endWithoutInput();
+    cp?.start();
     await Promise.all(this.nodes.map((n) => n.completion));
+    cp?.close();
     await this.deadLetterTail;
     this.durationMs = performance.now() - this.started;
   }

@@ -1,6 +1,9 @@
+import { StateError } from "../errors.js";
 import type { SlidingAssigner, TumblingAssigner } from "../states/windows/window-assigner.js";
 import type { Clock } from "../util/clock.js";
 import { MinHeap } from "../util/min-heap.js";
+import type { NodeState, Snapshottable } from "./checkpoint/snapshot-types.js";
+import { checkState, describeState, expectState, isPairs } from "./checkpoint/state-shape.js";
 import type { Batch } from "./envelope.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
 import { BucketQueue } from "./windows/bucket-queue.js";
@@ -19,6 +22,23 @@ export interface JoinSpec {
   readonly mode: JoinMode;
   readonly apply: (left: never, right: never, key: never) => unknown;
   readonly clock: Clock;
+}
+
+/**
+ * Checkpoint of a {@link JoinNode}: `windows` (window joins) or `sides` (the others), and the
+ * watermarks. @internal
+ */
+export interface JoinNodeState {
+  readonly kind: string;
+  readonly v: 1;
+  readonly watermarks: unknown;
+  readonly windows?: {
+    start: number;
+    end: number;
+    left: [unknown, unknown[]][];
+    right: [unknown, unknown[]][];
+  }[];
+  readonly sides?: [unknown, { v: unknown[]; ts: number[] }][][];
 }
 
 interface Entry {
@@ -70,10 +90,11 @@ interface Bucket {
  *   arrives is late.
  *
  * Records behind the watermark whose state is gone are late: dropped and counted (`lateDropped`).
- * Acks: a record is acknowledged once processed (join state is not checkpointed yet).
+ * Acks: a record is acknowledged once processed; with checkpoints, the buffers are in the
+ * node's snapshot (`snapshotState`).
  * @internal
  */
-export class JoinNode extends RuntimeNode {
+export class JoinNode extends RuntimeNode implements Snapshottable {
   private readonly buckets = new BucketQueue<Bucket>();
   private readonly sides: [Side, Side] = [{ byKey: new Map() }, { byKey: new Map() }];
   private readonly expiry = new MinHeap<{ side: 0 | 1; key: unknown; e: Entry }>();
@@ -101,6 +122,116 @@ export class JoinNode extends RuntimeNode {
       return n;
     }
     return this.live;
+  }
+
+  private get stateKind(): string {
+    return `join:${this.spec.mode.kind}`;
+  }
+
+  /**
+   * Both sides' buffers between batches, as structured clones: window joins their open windows
+   * (per key, each side's records in arrival order); interval, ttl and unbounded joins each
+   * side's live records with their timestamps, per key in arrival order (expired ones left out:
+   * their expiry times follow from the timestamps and the join's bounds). And the watermarks.
+   * @throws StateError when a buffered record is not structured-clonable.
+   */
+  snapshotState(): JoinNodeState {
+    let body: Pick<JoinNodeState, "windows" | "sides">;
+    if (this.spec.mode.kind === "window") {
+      const windows: NonNullable<JoinNodeState["windows"]> = [];
+      for (let i = 0; i < this.buckets.size; i++) {
+        const b = this.buckets.at(i);
+        windows.push({ start: b.start, end: b.end, left: [...b.left], right: [...b.right] });
+      }
+      body = { windows };
+    } else {
+      const side = (s: Side) => {
+        const keys: [unknown, { v: unknown[]; ts: number[] }][] = [];
+        for (const [key, list] of s.byKey) {
+          const v: unknown[] = [];
+          const ts: number[] = [];
+          for (let i = list.head; i < list.items.length; i++) {
+            const e = list.items[i];
+            if (e.dead) continue;
+            v.push(e.v);
+            ts.push(e.ts);
+          }
+          if (v.length > 0) keys.push([key, { v, ts }]);
+        }
+        return keys;
+      };
+      body = { sides: [side(this.sides[0]), side(this.sides[1])] };
+    }
+    let copy: typeof body;
+    try {
+      copy = structuredClone(body);
+    } catch (err) {
+      throw new StateError(
+        `node "${this.name}": a buffered record cannot be copied into a checkpoint (${(err as Error).message}): join records must be plain data`,
+        { node: this.name, cause: err },
+      );
+    }
+    return { kind: this.stateKind, v: 1, watermarks: this.snapshotWatermarks(), ...copy };
+  }
+
+  /**
+   * Restores {@link JoinNode.snapshotState} into this freshly built node (expiry times are
+   * recomputed from this node's bounds).
+   * @throws StateError naming the node when `state` is not the state of a join of the same mode.
+   */
+  restoreState(state: NodeState): void {
+    const s = expectState<JoinNodeState>(this.name, this.stateKind, state);
+    this.restoreWatermarks(s.watermarks);
+    if (this.spec.mode.kind === "window") {
+      checkState(Array.isArray(s.windows), this.name, "windows: [{ start, end, left, right }, ...]");
+      for (const w of s.windows) {
+        checkState(
+          w !== null &&
+            typeof w === "object" &&
+            typeof w.start === "number" &&
+            typeof w.end === "number" &&
+            isPairs(w.left) &&
+            isPairs(w.right),
+          this.name,
+          `a join window { start, end, left: [[key, records]], right: [[key, records]] }, got ${describeState(w)}`,
+        );
+        this.buckets.insert({ start: w.start, end: w.end, left: new Map(w.left), right: new Map(w.right) });
+      }
+      return;
+    }
+    checkState(
+      Array.isArray(s.sides) && s.sides.length === 2 && isPairs(s.sides[0]) && isPairs(s.sides[1]),
+      this.name,
+      `sides: [left, right], each [[key, { v: records, ts: timestamps }], ...], got ${describeState(s.sides)}`,
+    );
+    for (const side of [0, 1] as const) {
+      for (const [key, x] of s.sides[side]) {
+        checkState(
+          x !== null &&
+            typeof x === "object" &&
+            Array.isArray(x.v) &&
+            Array.isArray(x.ts) &&
+            x.v.length === x.ts.length,
+          this.name,
+          `the records of key ${String(key)} as { v: [...], ts: [...] } of equal length`,
+        );
+        const items: Entry[] = x.v.map((v, i) => ({ v, ts: x.ts[i], dead: false }));
+        this.sides[side].byKey.set(key, { items, head: 0, dead: 0 });
+        this.live += items.length;
+        for (const e of items) {
+          const until = this.until(side, e.ts);
+          if (until !== Number.POSITIVE_INFINITY) this.expiry.push(until, { side, key, e });
+        }
+      }
+    }
+  }
+
+  /** Until when a matched-join record of `side` at `t` is kept (+Infinity: for ever). */
+  private until(side: 0 | 1, t: number): number {
+    const mode = this.spec.mode;
+    if (mode.kind === "interval") return side === 0 ? t + mode.upper : t - mode.lower;
+    if (mode.kind === "ttl") return t + mode.ttlMs;
+    return Number.POSITIVE_INFINITY;
   }
 
   protected async process(batch: Batch, index: number): Promise<void> {

@@ -1,9 +1,19 @@
+import { StateError } from "../errors.js";
 import type { AggregatorSpec } from "../states/aggregator-spec.js";
 import { KeyedStateStore } from "../states/keyed-state-store.js";
+import type { NodeState, Snapshottable } from "./checkpoint/snapshot-types.js";
+import { checkState, expectState, isPairs } from "./checkpoint/state-shape.js";
 import type { Batch } from "./envelope.js";
 import { faultHandler, SKIP } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
 import { type AggPlan, aggPlan } from "./windows/agg-plan.js";
+
+/** Checkpoint of a {@link KeyedAggNode}: `[key, state]` pairs in key insertion order. @internal */
+export interface KeyedAggNodeState {
+  readonly kind: string;
+  readonly v: 1;
+  readonly keys: [unknown, unknown][];
+}
 
 /** Settings of a running keyed aggregation. @internal */
 export interface KeyedAggSpec {
@@ -21,7 +31,7 @@ export interface KeyedAggSpec {
  * timestamp. The state is a {@link KeyedStateStore} (snapshot-ready for checkpoints).
  * @internal
  */
-export class KeyedAggNode extends RuntimeNode {
+export class KeyedAggNode extends RuntimeNode implements Snapshottable {
   readonly store = new KeyedStateStore<unknown, unknown>();
   private readonly plan: AggPlan | null;
 
@@ -39,6 +49,43 @@ export class KeyedAggNode extends RuntimeNode {
   /** Keys held. */
   override get stateCount(): number {
     return this.store.size;
+  }
+
+  /**
+   * Every key's state between batches, in key insertion order: the aggregators' snapshots
+   * (`agg`), or a structured clone of the reduced values (`reduce`).
+   * @throws StateError when a reduced value or a snapshot is not structured-clonable.
+   */
+  snapshotState(): KeyedAggNodeState {
+    const plan = this.plan;
+    let keys: [unknown, unknown][];
+    try {
+      keys = plan === null ? this.store.snapshot() : this.store.snapshot((st) => plan.snapshotState(st));
+    } catch (err) {
+      if (err instanceof StateError) throw err;
+      throw new StateError(
+        `node "${this.name}": its keyed state cannot be copied into a checkpoint (${(err as Error).message}): reduce() must return plain data (objects, arrays, Map, Set, numbers, strings)`,
+        { node: this.name, cause: err },
+      );
+    }
+    return { kind: this.stateKind, v: 1, keys };
+  }
+
+  /**
+   * Restores {@link KeyedAggNode.snapshotState} into this freshly built node.
+   * @throws StateError naming the node when `state` is not the state of a keyed `agg` (or
+   *   `reduce`) node with the same aggregators.
+   */
+  restoreState(state: NodeState): void {
+    const s = expectState<KeyedAggNodeState>(this.name, this.stateKind, state);
+    checkState(isPairs(s.keys), this.name, "keys: [[key, state], ...]");
+    const plan = this.plan;
+    if (plan === null) this.store.restore(s.keys);
+    else this.store.restore(s.keys, (p) => plan.restoreState(p, this.name));
+  }
+
+  private get stateKind(): string {
+    return this.plan === null ? "keyedAgg:reduce" : "keyedAgg:agg";
   }
 
   protected async process(batch: Batch): Promise<void> {

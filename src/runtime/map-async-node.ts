@@ -168,6 +168,11 @@ export class MapAsyncNode extends RuntimeNode {
     return this.flushing;
   }
 
+  /** A barrier waits for the calls before it: their results go out ahead of it. */
+  protected override beforeBarrier(): Promise<void> {
+    return this.onInputsEnded();
+  }
+
   protected override async onInputsEnded(): Promise<void> {
     while (this.inFlight > 0 && !this.settled) {
       await new Promise<void>((resolve) => {

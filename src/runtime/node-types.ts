@@ -2,6 +2,7 @@ import type { OperatorContext } from "../operators/context.js";
 import type { DeadLetter } from "../operators/dead-letter.js";
 import type { FaultPolicy } from "../operators/fault-policy.js";
 import type { Logger } from "../util/logger.js";
+import type { CheckpointCoordinator } from "./checkpoint/coordinator.js";
 import type { RuntimeNode } from "./node.js";
 
 /** Settings of one physical node. @internal */
@@ -20,8 +21,10 @@ export interface JobContext {
   readonly onError: FaultPolicy;
   /** Hands dead letters to `env.deadLetters` (serialised). */
   deadLetter(letters: DeadLetter[]): Promise<void>;
-  /** Called once when a node failed or was cancelled, to propagate through the graph. */
+  /** Called once when a node settled (finished, failed or cancelled), to propagate through the graph. */
   nodeSettled(node: RuntimeNode): void;
+  /** The checkpoint coordinator of the run, when the Env has `checkpoint` options. */
+  readonly checkpoints: CheckpointCoordinator | null;
 }
 
 /** Lifecycle hooks the runtime calls on an operator. @internal */

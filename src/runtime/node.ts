@@ -1,20 +1,32 @@
-import { describeError, PipelineError } from "../errors.js";
+import { describeError, PipelineError, StateError } from "../errors.js";
 import type { OperatorContext } from "../operators/context.js";
 import type { DeadLetter } from "../operators/dead-letter.js";
 import type { StageSpec } from "../operators/stage.js";
+import type { OperatorPart } from "../states/checkpoints/checkpoint-store.js";
 import { type AckToken, releaseAll, retainAll } from "./ack.js";
 import { type ChainBranch, stageKindName } from "./chain.js";
 import { endBranch } from "./chain-failure.js";
-import { type Batch, type Chunk, StreamStatus, Watermark } from "./envelope.js";
+import { isSnapshottable, type Snapshottable } from "./checkpoint/snapshot-types.js";
+import { describeState } from "./checkpoint/state-shape.js";
+import { Barrier, type Batch, type Chunk, StreamStatus, Watermark } from "./envelope.js";
 import { describeOperator, type FaultHandler, type FaultScope, faultHandler } from "./fault.js";
 import { FusedChains, MAIN } from "./fused-chains.js";
 import type { Hooks, JobContext, NodeSettings, NodeStatus } from "./node-types.js";
 import { writeBatches, writeControl } from "./output.js";
 import { InputPort, type PortOwner } from "./port.js";
 import { type NodeStats, newStats, type OperatorStats } from "./stats.js";
-import { WatermarkValve } from "./watermark-valve.js";
+import { type ValveState, WatermarkValve } from "./watermark-valve.js";
 
 export type { Hooks, JobContext, NodeSettings, NodeStatus } from "./node-types.js";
+
+/** A barrier being aligned on a node with several inputs. */
+interface Alignment {
+  readonly barrier: Barrier;
+  readonly arrived: Set<number>;
+  readonly held: Promise<void>;
+  readonly release: () => void;
+}
+
 export { MAIN, stageKindName };
 
 /**
@@ -57,6 +69,20 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   private batchCounter = 0;
   /** Records the node's own operator handed to its chain (not counting a calculator's calc outputs). */
   private ownEmitted = 0;
+  /**
+   * Stable operator id of the node's state in checkpoints: the name the user gave, else
+   * `kind@id` (set by the job builder; see docs/checkpoints.md). Default: the node id.
+   */
+  stateId: string;
+  /**
+   * A user operator that keeps state of its own for checkpoints (a Calculator or Sink
+   * implementing `snapshotState` / `restoreState`), set by the job builder.
+   */
+  userState: Snapshottable | null = null;
+  /** The barrier alignment under way (several inputs), if any. */
+  private alignment: Alignment | null = null;
+  /** Inputs that ended (they count as aligned). */
+  private readonly endedInput: boolean[] = [];
 
   constructor(
     readonly id: string,
@@ -72,6 +98,12 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     this.completion = new Promise((resolve) => {
       this.resolveCompletion = resolve;
     });
+    this.stateId = id;
+  }
+
+  /** What holds the node's checkpointed state: the node itself, or its user operator, or nothing. */
+  get stateHolder(): Snapshottable | null {
+    return isSnapshottable(this) ? this : this.userState;
   }
 
   get signal(): AbortSignal {
@@ -86,6 +118,29 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   /** The node's current (combined) event-time watermark. */
   get watermark(): number {
     return this.valve.current;
+  }
+
+  /**
+   * The per-input and combined watermarks, for the checkpoint of a node whose state depends on
+   * them (windows, joins): restored with {@link RuntimeNode.restoreWatermarks}, a record that was
+   * late before the checkpoint is late after the restore too (Flink keeps the watermark in its
+   * timer service's snapshot the same way).
+   */
+  protected snapshotWatermarks(): ValveState {
+    return this.valve.snapshot();
+  }
+
+  /**
+   * Restores {@link RuntimeNode.snapshotWatermarks}.
+   * @throws StateError naming the node when `s` is not the state of a node with as many inputs.
+   */
+  protected restoreWatermarks(s: unknown): void {
+    if (!this.valve.restore(s)) {
+      throw new StateError(
+        `node "${this.name}": cannot restore its watermarks: expected { marks, idle, lastFinite, current } for ${this.inputs.length} input(s), got ${describeState(s)}`,
+        { node: this.name },
+      );
+    }
   }
 
   /** Whether the node reached a final state. */
@@ -206,6 +261,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
 
   handleChunk(index: number, chunk: Chunk): void | Promise<void> {
     if (this.settled) return;
+    if (chunk instanceof Barrier) return this.inputBarrier(index, chunk);
     if (this.inputs.length > 1) {
       const next = this.tail.then(() => this.dispatch(index, chunk));
       this.tail = next.catch(() => {});
@@ -214,13 +270,112 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     return this.dispatch(index, chunk);
   }
 
-  private dispatch(index: number, chunk: Chunk): void | Promise<void> {
+  private dispatch(index: number, chunk: Exclude<Chunk, Barrier>): void | Promise<void> {
     if (this.settled) return;
     if (chunk instanceof Watermark) return this.inputWatermark(index, chunk.ts);
     if (chunk instanceof StreamStatus) return this.inputStatus(index, chunk.idle);
     this.valve.active(index);
     this.stats.recordsIn += chunk.records.length;
     return this.process(chunk, index);
+  }
+
+  // ---- checkpoint barriers ---------------------------------------------------------------
+
+  /**
+   * A barrier arrived on input `index`. With one input: snapshot and forward now (every batch
+   * before it was handled: the port hands chunks one at a time). With several (Flink's aligned
+   * checkpoints): the barrier is registered in order with the other inputs' chunks, and this
+   * input is held (its `_write` callback waits, so its buffer fills and its producer gets
+   * backpressure) until the barrier arrived on every input that has not ended; then the node
+   * snapshots, forwards the barrier, and every held input goes on.
+   */
+  private inputBarrier(index: number, b: Barrier): Promise<void> | undefined {
+    if (this.inputs.length <= 1) return this.passBarrier(b);
+    const registered = this.tail.then(() => this.alignBarrier(index, b));
+    this.tail = registered.then(
+      () => {},
+      () => {},
+    );
+    return registered.then((r) => r.held);
+  }
+
+  private async alignBarrier(index: number, b: Barrier): Promise<{ held: Promise<void> }> {
+    if (this.settled) return { held: Promise.resolve() };
+    let a = this.alignment;
+    if (a === null) {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      a = { barrier: b, arrived: new Set(), held, release };
+      this.alignment = a;
+    } else if (a.barrier.id !== b.id) {
+      throw new Error(
+        `internal: barrier ${b.id} arrived on input ${index} of "${this.name}" while aligning barrier ${a.barrier.id}`,
+      );
+    }
+    a.arrived.add(index);
+    const held = a.held;
+    await this.completeAlignment();
+    return { held };
+  }
+
+  /** Passes the barrier under alignment once every input delivered it or ended. */
+  private async completeAlignment(): Promise<void> {
+    const a = this.alignment;
+    if (a === null || this.settled) return;
+    for (let i = 0; i < this.inputs.length; i++) if (!a.arrived.has(i) && this.endedInput[i] !== true) return;
+    this.alignment = null;
+    try {
+      await this.passBarrier(a.barrier);
+    } finally {
+      a.release();
+    }
+  }
+
+  /**
+   * Every record before barrier `b` is absorbed: hands the node's part (its state, its
+   * watermark) to the coordinator and forwards the barrier to every output.
+   */
+  protected async passBarrier(b: Barrier): Promise<void> {
+    if (this.settled) return;
+    await this.beforeBarrier();
+    if (this.settled) return;
+    const cp = this.job.checkpoints;
+    if (cp !== null) {
+      const t0 = performance.now();
+      const part = this.snapshotPart();
+      cp.acknowledge(this, b.id, part, performance.now() - t0);
+    }
+    const w = this.broadcast(b);
+    if (w !== undefined) await w;
+  }
+
+  /**
+   * Called when a barrier passes, before the snapshot: a node that still works on records that
+   * came before it (mapAsync's calls in flight) finishes them and emits their results here.
+   */
+  protected beforeBarrier(): void | Promise<void> {}
+
+  /** The node's part of a checkpoint: its state (when it keeps any) and its watermark. */
+  protected snapshotPart(): OperatorPart {
+    const holder = this.stateHolder;
+    const state = holder === null ? undefined : holder.snapshotState();
+    const wm = this.valve.current;
+    const part: { kind: string; state?: unknown; watermark?: number } = { kind: this.kind };
+    if (state !== undefined) part.state = state;
+    if (Number.isFinite(wm)) part.watermark = wm;
+    return part;
+  }
+
+  /** Restores the combined watermark of a checkpoint (before the first record). */
+  restoreWatermark(wm: number): void {
+    this.valve.restoreCurrent(wm);
+  }
+
+  /** Whether the job stops after a savepoint holding this node's state: its end-of-input flush is skipped. */
+  private get suspended(): boolean {
+    return this.job.checkpoints?.suspended === true && this.stateHolder !== null;
   }
 
   /** Handles one input batch; must release `batch.acks` once its records are handed on. */
@@ -248,7 +403,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
   }
 
   /** Writes a control chunk to every live output, waiting on backpressure. */
-  protected broadcast(chunk: Watermark | StreamStatus): Promise<void> | undefined {
+  protected broadcast(chunk: Watermark | StreamStatus | Barrier): Promise<void> | undefined {
     return writeControl(this.outputs, chunk);
   }
 
@@ -370,6 +525,12 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
 
   inputEnded(index: number): void {
     this.valve.ended(index);
+    this.endedInput[index] = true;
+    if (this.alignment !== null) {
+      // an ended input counts as aligned: the barrier under alignment may pass now
+      const step = this.tail.then(() => this.completeAlignment());
+      this.tail = step.catch((err) => this.fail(err));
+    }
     if (++this.endedInputs < this.inputs.length) {
       // the combined watermark may advance now that this input is out of the minimum
       const next = this.tail.then(() => (this.settled ? undefined : this.advanceWatermark()));
@@ -384,9 +545,13 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     try {
       await this.tail;
       if (this.settled) return;
-      await this.onInputsEnded();
+      // stopped after a savepoint that holds this node's state: no end-of-input flush (the
+      // state goes on in the next run, as Flink's stop-with-savepoint without --drain)
+      const suspended = this.suspended;
+      if (suspended) this.releaseResources();
+      else await this.onInputsEnded();
       if (this.settled) return;
-      await this.callDone();
+      if (!suspended) await this.callDone();
       if (this.settled) return;
       for (const port of this.outputs) if (!port.dead) port.end();
       await this.settle("finished");
@@ -437,6 +602,8 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
 
   private stopInputs(reason: Error): void {
     this.releaseResources();
+    this.alignment?.release();
+    this.alignment = null;
     this.abort.abort(reason);
     for (const port of this.inputs) port.kill();
   }

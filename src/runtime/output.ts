@@ -1,5 +1,5 @@
 import { type AckToken, retainAll } from "./ack.js";
-import type { StreamStatus, Watermark } from "./envelope.js";
+import type { Barrier, StreamStatus, Watermark } from "./envelope.js";
 import type { InputPort } from "./port.js";
 
 /**
@@ -55,7 +55,7 @@ export function writeBatches(
 /** Writes a control chunk to every live port; a promise of room on the full ones, or `undefined`. @internal */
 export function writeControl(
   ports: readonly InputPort[],
-  chunk: Watermark | StreamStatus,
+  chunk: Watermark | StreamStatus | Barrier,
 ): Promise<void> | undefined {
   let waits: Promise<void>[] | null = null;
   for (const port of ports) {

@@ -4,7 +4,7 @@ import { REJECT, type Source } from "../operators/source.js";
 import { abortable } from "../util/abortable.js";
 import { sleep } from "../util/sleep.js";
 import { AckTracker } from "./ack.js";
-import { type Batch, Watermark } from "./envelope.js";
+import { type Barrier, type Batch, Watermark } from "./envelope.js";
 import { faultHandler } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
 
@@ -19,6 +19,12 @@ const YIELD_MS = 8;
 export class SourceNode extends RuntimeNode {
   private tracker: AckTracker | null = null;
   private stopping = false;
+  /** A barrier the coordinator asked for, injected after the current batch. */
+  private barrier: Barrier | null = null;
+  /** Set once the read loop ended (the source ended, or stopped). */
+  private loopEnded = false;
+  /** The source's position when its read loop ended (`snapshotPosition()`), for later checkpoints. */
+  finalPosition: unknown = undefined;
 
   constructor(
     id: string,
@@ -83,6 +89,41 @@ export class SourceNode extends RuntimeNode {
     await super.open();
   }
 
+  /**
+   * Checkpoint `barrier.id` was triggered: the barrier goes out after the batch being read (at
+   * the top of the read loop: after the last batch and its watermark, before the next
+   * `consume`). A source whose loop already ended answers at once with its final position.
+   */
+  requestBarrier(barrier: Barrier): void {
+    if (this.loopEnded) {
+      this.job.checkpoints?.acknowledge(this, barrier.id, this.positionPart(this.finalPosition));
+      return;
+    }
+    this.barrier = barrier;
+  }
+
+  private positionPart(position: unknown): { kind: string; position?: unknown } {
+    return position === undefined ? { kind: this.kind } : { kind: this.kind, position };
+  }
+
+  /**
+   * Injects the requested barrier: records `snapshotPosition()` (the position after the last
+   * batch returned) as this source's part, then writes the barrier to every output. After a
+   * stop-with-savepoint barrier, reads nothing more until the savepoint is stored; then stops
+   * (or, if it failed, goes on).
+   */
+  private async injectBarrier(): Promise<void> {
+    const b = this.barrier!;
+    this.barrier = null;
+    const cp = this.job.checkpoints;
+    if (cp === null) return;
+    const stopAfter = cp.stopsAfter(b.id);
+    cp.acknowledge(this, b.id, this.positionPart(this.source.snapshotPosition?.()));
+    const w = this.broadcast(b);
+    if (w !== undefined) await w;
+    if (stopAfter && (await cp.outcome(b.id))) this.requestStop();
+  }
+
   /** Reads the source until it ends, the job stops, or every output is gone. */
   async run(): Promise<void> {
     if (this.settled) return;
@@ -90,6 +131,10 @@ export class SourceNode extends RuntimeNode {
     let lastYield = performance.now();
     try {
       while (!this.stopping && !this.settled) {
+        if (this.barrier !== null) {
+          await this.injectBarrier();
+          if (this.stopping || this.settled) break;
+        }
         // a pipeline of sync stages never leaves the microtask queue: give timers and I/O a
         // turn at least every YIELD_MS (one check per batch)
         const now = performance.now();
@@ -119,10 +164,20 @@ export class SourceNode extends RuntimeNode {
         if (this.outputs.length > 0 && this.outputs.every((p) => p.dead)) return;
       }
       if (this.settled) return;
+      this.endLoop();
       await this.finish();
     } catch (err) {
       this.fail(err);
     }
+  }
+
+  /** The read loop ended: keeps the final position, answers a barrier requested meanwhile. */
+  private endLoop(): void {
+    this.loopEnded = true;
+    this.finalPosition = this.source.snapshotPosition?.();
+    const b = this.barrier;
+    this.barrier = null;
+    if (b !== null) this.job.checkpoints?.acknowledge(this, b.id, this.positionPart(this.finalPosition));
   }
 
   /**

@@ -1,7 +1,19 @@
 import type { Clock } from "../util/clock.js";
+import type { NodeState, Snapshottable } from "./checkpoint/snapshot-types.js";
+import { checkState, expectState } from "./checkpoint/state-shape.js";
 import { type Batch, StreamStatus, Watermark } from "./envelope.js";
 import { asError, pipelineError } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
+
+/** Checkpoint of a {@link TimestampNode}: highest timestamp seen and last watermark sent (ms). @internal */
+export interface TimestampNodeState {
+  readonly kind: "timestamps";
+  readonly v: 1;
+  readonly maxTs: number;
+  readonly emitted: number;
+  /** Watermarks from upstream (a source's own), forwarded as they are. */
+  readonly watermarks: unknown;
+}
 
 /** Settings of `withTimestamps`. @internal */
 export interface TimestampSpec {
@@ -31,7 +43,7 @@ export interface TimestampSpec {
  * A record whose timestamp is not a finite number goes through the fault policy.
  * @internal
  */
-export class TimestampNode extends RuntimeNode {
+export class TimestampNode extends RuntimeNode implements Snapshottable {
   private maxTs = Number.NEGATIVE_INFINITY;
   private emitted = Number.NEGATIVE_INFINITY;
   private lastActivity = 0;
@@ -47,6 +59,37 @@ export class TimestampNode extends RuntimeNode {
     private readonly spec: TimestampSpec,
   ) {
     super(id, name, "timestamps", job, settings, null, "withTimestamps");
+  }
+
+  /**
+   * The watermark generator's state between batches: the highest timestamp seen and the last
+   * watermark sent (Flink keeps the latter per split in its sources' state), so that after a
+   * restore a record behind the restored watermark is still cut out and seen as late downstream.
+   */
+  snapshotState(): TimestampNodeState {
+    return {
+      kind: "timestamps",
+      v: 1,
+      maxTs: this.maxTs,
+      emitted: this.emitted,
+      watermarks: this.snapshotWatermarks(),
+    };
+  }
+
+  /**
+   * Restores {@link TimestampNode.snapshotState}.
+   * @throws StateError naming the node when `state` is not `{ kind: "timestamps", maxTs, emitted }`.
+   */
+  restoreState(state: NodeState): void {
+    const s = expectState<TimestampNodeState>(this.name, "timestamps", state);
+    checkState(
+      typeof s.maxTs === "number" && typeof s.emitted === "number",
+      this.name,
+      "{ maxTs, emitted } as numbers (ms)",
+    );
+    this.restoreWatermarks(s.watermarks);
+    this.maxTs = s.maxTs;
+    this.emitted = s.emitted;
   }
 
   override async open(): Promise<void> {

@@ -1,3 +1,11 @@
+/** The state of a {@link WatermarkValve} in a checkpoint: per input, then the combined watermark. @internal */
+export interface ValveState {
+  readonly marks: number[];
+  readonly idle: boolean[];
+  readonly lastFinite: number[];
+  readonly current: number;
+}
+
 /**
  * The combined event-time watermark of a node with several inputs (Flink's
  * StatusWatermarkValve): the minimum over inputs that are neither idle nor ended. With no such
@@ -12,6 +20,44 @@ export class WatermarkValve {
   private readonly lastFinite: number[] = [];
   /** The combined watermark forwarded so far. */
   current = Number.NEGATIVE_INFINITY;
+
+  /** The valve's state for a checkpoint (plain arrays). */
+  snapshot(): ValveState {
+    return {
+      marks: this.marks.slice(),
+      idle: this.idle.slice(),
+      lastFinite: this.lastFinite.slice(),
+      current: this.current,
+    };
+  }
+
+  /**
+   * Restores a {@link WatermarkValve.snapshot}; returns `false` (and changes nothing) when it does
+   * not fit (another number of inputs, wrong types).
+   */
+  restore(s: unknown): boolean {
+    const v = s as ValveState;
+    const n = this.marks.length;
+    const nums = (a: unknown) => Array.isArray(a) && a.length === n && a.every((x) => typeof x === "number");
+    if (
+      v === null ||
+      typeof v !== "object" ||
+      !nums(v.marks) ||
+      !nums(v.lastFinite) ||
+      !Array.isArray(v.idle) ||
+      v.idle.length !== n ||
+      typeof v.current !== "number"
+    ) {
+      return false;
+    }
+    for (let i = 0; i < n; i++) {
+      this.marks[i] = v.marks[i];
+      this.idle[i] = v.idle[i] === true;
+      this.lastFinite[i] = v.lastFinite[i];
+    }
+    this.current = v.current;
+    return true;
+  }
 
   /** Adds an input (at -Infinity, active). */
   addInput(): void {
@@ -69,5 +115,17 @@ export class WatermarkValve {
     if (wm <= this.current || wm === Number.POSITIVE_INFINITY) return null;
     this.current = wm;
     return wm;
+  }
+
+  /**
+   * Restores the combined watermark `wm` of a checkpoint: every input starts at `wm` (a
+   * watermark at or below it is not forwarded again), so lateness is judged as before the crash.
+   */
+  restoreCurrent(wm: number): void {
+    this.current = wm;
+    for (let i = 0; i < this.marks.length; i++) {
+      if (this.marks[i] !== Number.POSITIVE_INFINITY && this.marks[i] < wm) this.marks[i] = wm;
+      if (this.lastFinite[i] < wm) this.lastFinite[i] = wm;
+    }
   }
 }

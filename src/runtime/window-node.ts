@@ -3,6 +3,8 @@ import type { WindowTrigger } from "../states/windows/triggers.js";
 import type { WindowAssigner } from "../states/windows/window-assigner.js";
 import type { Clock } from "../util/clock.js";
 import { type AckToken, releaseAll } from "./ack.js";
+import type { NodeState, Snapshottable } from "./checkpoint/snapshot-types.js";
+import { checkState, expectState } from "./checkpoint/state-shape.js";
 import type { Batch } from "./envelope.js";
 import { SKIP } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
@@ -23,6 +25,17 @@ export interface WindowSpec {
   readonly trigger: WindowTrigger;
 }
 
+/** Checkpoint of a {@link WindowNode} (see `snapshotState`). @internal */
+export interface WindowNodeState {
+  readonly kind: string;
+  readonly v: 1;
+  /** `null` before the first batch; else whether records came without timestamps. */
+  readonly processingTime: boolean | null;
+  readonly watermarks: unknown;
+  /** The strategy's snapshot (time, session or count windows). */
+  readonly windows: unknown;
+}
+
 /** Side output tag of records past allowed lateness. @internal */
 export const LATE = "late";
 
@@ -38,7 +51,7 @@ export const LATE = "late";
  * Acks: a record's source batch is acknowledged only after a result containing it was written.
  * @internal
  */
-export class WindowNode extends RuntimeNode implements WindowContext {
+export class WindowNode extends RuntimeNode implements WindowContext, Snapshottable {
   private readonly strategy: WindowStrategy;
   private readonly plan: AggPlan;
   private out: unknown[] = [];
@@ -82,6 +95,46 @@ export class WindowNode extends RuntimeNode implements WindowContext {
         this.strategy = new CountWindows(Number.POSITIVE_INFINITY, plan, this);
         break;
     }
+  }
+
+  /** The `kind` tag of this node's checkpoint state. */
+  private get stateKind(): string {
+    return `window:${this.spec.assigner.kind}`;
+  }
+
+  /**
+   * The node's state between batches: the time mode, the watermarks it tests records against,
+   * and every open (key, window) — accumulators (the aggregators' `snapshot()`), fired flags
+   * within allowed lateness, session timers, count-window counters. Ack tokens are not kept:
+   * the records they stand for come before the checkpoint's source positions.
+   */
+  snapshotState(): WindowNodeState {
+    return {
+      kind: this.stateKind,
+      v: 1,
+      processingTime: this.processingTime,
+      watermarks: this.snapshotWatermarks(),
+      windows: this.strategy.snapshot(),
+    };
+  }
+
+  /**
+   * Restores {@link WindowNode.snapshotState} into this freshly built node, before its first
+   * record. In processing time the timer of the earliest window is armed again.
+   * @throws StateError naming the node when `state` is not the state of a window node of the
+   *   same kind (assigner, number of inputs).
+   */
+  restoreState(state: NodeState): void {
+    const s = expectState<WindowNodeState>(this.name, this.stateKind, state);
+    checkState(
+      s.processingTime === null || typeof s.processingTime === "boolean",
+      this.name,
+      `processingTime: true, false or null, got ${String(s.processingTime)}`,
+    );
+    this.restoreWatermarks(s.watermarks);
+    this.strategy.restore(s.windows, this.name);
+    this.processingTime = s.processingTime;
+    if (this.processingTime === true) this.armTimer();
   }
 
   /** Allowed lateness in ms; 0 in processing time, where nothing is late (Flink's cleanup time). */

@@ -1,4 +1,5 @@
 export * from "./aggregators/index.js";
+export * from "./checkpoints/index.js";
 export * from "./group-by-state-aggregator.js";
 export * from "./keyed-state-store.js";
 export * from "./state-aggregator.js";

@@ -1,15 +1,57 @@
+import v8 from "node:v8";
 import { Env } from "../env/env.js";
 import type { EnvOptions } from "../env/options.js";
 import type { RunReport } from "../env/report.js";
 import type { Stream } from "../env/stream.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, StateError } from "../errors.js";
 import { ArraySink } from "../operators/array-sink.js";
 import { Source } from "../operators/source.js";
+import { isSnapshottable, type Snapshottable } from "../runtime/checkpoint/snapshot-types.js";
+import type { RuntimeNode } from "../runtime/node.js";
 import { VirtualClock } from "../util/virtual-clock.js";
 
 interface Timed<T> {
   v: T;
   ts: number;
+}
+
+/**
+ * A checkpoint of a {@link TestHarness}'s job (`harness.checkpoint()`): the serialized state of
+ * its stateful nodes and inputs, and the virtual clock's time (ms). Opaque: give it to
+ * `new TestHarness({ restore })`.
+ */
+export interface HarnessCheckpoint {
+  /** The virtual clock's time when it was taken (ms); the restored harness starts there. */
+  readonly time: number;
+  /** `v8.serialize` of the nodes' states (by node id) and the inputs' watermarks. */
+  readonly bytes: Uint8Array;
+}
+
+/** Restores `cp` into the nodes of a freshly started job and its inputs. */
+function restoreCheckpoint(
+  cp: HarnessCheckpoint,
+  nodes: readonly RuntimeNode[],
+  inputs: Map<string, HarnessSource<unknown>>,
+): void {
+  const data = v8.deserialize(cp.bytes) as {
+    nodes: [string, string, Uint8Array][];
+    inputs: [string, { wm: number; pendingWm: number }][];
+  };
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const unclaimed = data.nodes.filter(([id]) => {
+    const n = byId.get(id);
+    return n === undefined || !isSnapshottable(n);
+  });
+  if (unclaimed.length > 0) {
+    throw new StateError(
+      `TestHarness: the checkpoint holds state of ${unclaimed.map(([id, name]) => `"${name}" (${id})`).join(", ")}, which this job does not have: restore into the same job, built in the same order`,
+    );
+  }
+  for (const [id, , bytes] of data.nodes) {
+    const n = byId.get(id) as RuntimeNode & Snapshottable;
+    n.restoreState(v8.deserialize(bytes));
+  }
+  for (const [name, pos] of data.inputs) inputs.get(name)?.restore(pos);
 }
 
 /** An input the harness feeds by hand: records with timestamps, and watermarks. */
@@ -51,9 +93,25 @@ class HarnessSource<T> extends Source<Timed<T>> {
     return this.wm;
   }
 
-  async consume(): Promise<Timed<T>[] | null> {
+  /** Records pushed and not read by the job yet. */
+  get pending(): number {
+    return this.items.length;
+  }
+
+  /** The input's watermark state, for a harness checkpoint. */
+  position(): { wm: number; pendingWm: number } {
+    return { wm: this.wm, pendingWm: this.pendingWm };
+  }
+
+  /** Restores {@link HarnessSource.position}. */
+  restore(p: { wm: number; pendingWm: number }): void {
+    this.wm = p.wm;
+    this.pendingWm = p.pendingWm;
+  }
+
+  async consume(size: number): Promise<Timed<T>[] | null> {
     for (;;) {
-      if (this.items.length > 0) return this.items.splice(0);
+      if (this.items.length > 0) return this.items.splice(0, size);
       if (this.pendingWm > this.wm) {
         this.wm = this.pendingWm;
         return [];
@@ -91,11 +149,21 @@ export class TestHarness {
   private readonly inputs = new Map<string, HarnessSource<unknown>>();
   private readonly outputs = new Map<string, ArraySink<unknown>>();
   private running: Promise<RunReport> | null = null;
+  /** Whether the run settled (finished, stopped or failed). */
+  private ended = false;
 
-  /** @param options - Env options (the clock is the harness's). */
-  constructor(options: Omit<EnvOptions, "clock"> & { startTime?: number } = {}) {
-    const { startTime, ...envOptions } = options;
-    this.clock = new VirtualClock(startTime ?? 0);
+  private readonly restoreFrom: HarnessCheckpoint | null;
+
+  /**
+   * @param options - Env options (the clock is the harness's); `startTime` of the virtual clock
+   *   (ms, default 0, or the checkpoint's clock time); `restore`: a checkpoint taken by
+   *   {@link TestHarness.checkpoint} of a harness running the same job (built the same way, so its
+   *   nodes have the same ids), restored when the job starts.
+   */
+  constructor(options: Omit<EnvOptions, "clock"> & { startTime?: number; restore?: HarnessCheckpoint } = {}) {
+    const { startTime, restore, ...envOptions } = options;
+    this.restoreFrom = restore ?? null;
+    this.clock = new VirtualClock(startTime ?? restore?.time ?? 0);
     this.env = new Env({ batchSize: 64, ...envOptions, clock: this.clock });
   }
 
@@ -131,11 +199,65 @@ export class TestHarness {
     this.outputs.set(name, sink as ArraySink<unknown>);
   }
 
-  /** Starts the job (after inputs and outputs are declared). */
+  /**
+   * Starts the job (after inputs and outputs are declared), restoring the checkpoint given as
+   * `restore` if any.
+   * @throws StateError when the checkpoint holds state of a node this job does not have (the job
+   *   changed: the message names the nodes), or a node cannot read its state.
+   */
   start(): void {
     if (this.running !== null) return;
     this.running = this.env.run();
-    this.running.catch(() => {});
+    this.running.then(
+      () => {
+        this.ended = true;
+      },
+      () => {
+        this.ended = true;
+      },
+    );
+    if (this.restoreFrom !== null) {
+      try {
+        restoreCheckpoint(this.restoreFrom, this.env.runtimeNodes(), this.inputs);
+      } catch (err) {
+        void this.env.stop();
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Takes a checkpoint of the running job once it settled (every record pushed so far went
+   * through): the state of every stateful node (windows, keyed aggregations, joins, watermark
+   * generators: their `snapshotState()`, your aggregators' `snapshot()` inside), the inputs'
+   * watermarks and the virtual clock's time, serialized with `v8.serialize` as a checkpoint
+   * store would. Restore it with `new TestHarness({ restore: cp })` on the same job, push the
+   * rest of the input there: its outputs go on where this harness's stopped, exactly as if
+   * nothing happened (what a property of your aggregator's `snapshot`/`restore` can check). This
+   * harness goes on running.
+   * @throws StateError naming the node whose state cannot be serialized.
+   */
+  async checkpoint(): Promise<HarnessCheckpoint> {
+    this.start();
+    await this.settle();
+    const nodes: [string, string, unknown][] = [];
+    for (const node of this.env.runtimeNodes()) {
+      if (!isSnapshottable(node)) continue;
+      const state = node.snapshotState();
+      if (state === undefined) continue;
+      let bytes: Uint8Array;
+      try {
+        bytes = v8.serialize(state);
+      } catch (err) {
+        throw new StateError(
+          `TestHarness.checkpoint(): the state of node "${node.name}" cannot be serialized (${(err as Error).message}): an aggregator's snapshot() must return plain data`,
+          { node: node.name, cause: err },
+        );
+      }
+      nodes.push([node.id, node.name, bytes]);
+    }
+    const inputs = [...this.inputs].map(([name, src]) => [name, src.position()] as const);
+    return { time: this.clock.now(), bytes: v8.serialize({ nodes, inputs }) };
   }
 
   private source(name: string): HarnessSource<unknown> {
@@ -151,6 +273,17 @@ export class TestHarness {
   async push<T>(name: string, record: T, ts: number): Promise<void> {
     this.start();
     this.source(name).push(record, ts);
+    await this.settle();
+  }
+
+  /**
+   * Pushes many `[record, ts]` pairs (event time in ms) into an input at once, then lets the job
+   * settle: the job reads them in batches of the Env's `batchSize`.
+   */
+  async pushAll<T>(name: string, entries: Iterable<readonly [T, number]>): Promise<void> {
+    this.start();
+    const src = this.source(name);
+    for (const [record, ts] of entries) src.push(record, ts);
     await this.settle();
   }
 
@@ -184,7 +317,12 @@ export class TestHarness {
 
   /** Lets queued work run (a fixed number of event-loop turns; no timers fire). */
   async settle(): Promise<void> {
-    for (let i = 0; i < 40; i++) await new Promise<void>((r) => setImmediate(r));
+    const turn = () => new Promise<void>((r) => setImmediate(r));
+    for (let i = 0; i < 40; i++) await turn();
+    // a large pushAll takes more turns: go on until every input handed out what it was given
+    while (this.running !== null && !this.ended && [...this.inputs.values()].some((s) => s.pending > 0)) {
+      for (let i = 0; i < 40; i++) await turn();
+    }
   }
 
   /** Ends every input (watermark +Infinity: every window fires) and waits for the run's report. */

@@ -59,6 +59,28 @@ export class MinHeap<T> {
     return top;
   }
 
+  /**
+   * The priorities and items in heap order (copies of the arrays, the items themselves shared).
+   * {@link MinHeap.load} of the same arrays rebuilds a heap that pops in the same order, ties
+   * included (checkpoints of timers).
+   */
+  dump(): { keys: number[]; items: T[] } {
+    return { keys: this.keys.slice(), items: this.items.slice() };
+  }
+
+  /**
+   * Replaces the content by arrays {@link MinHeap.dump} returned (same length, heap order).
+   * @throws RangeError when the lengths differ.
+   */
+  load(keys: readonly number[], items: readonly T[]): void {
+    if (keys.length !== items.length) throw new RangeError("MinHeap.load: keys and items differ in length");
+    this.clear();
+    for (let i = 0; i < keys.length; i++) {
+      this.keys.push(keys[i]);
+      this.items.push(items[i]);
+    }
+  }
+
   clear(): void {
     this.keys.length = 0;
     this.items.length = 0;

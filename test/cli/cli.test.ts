@@ -191,8 +191,15 @@ describe("mass topology", () => {
     const json = await mass(["topology", "--format", "json", fixture("evens.job.ts")]);
     expect(JSON.parse(json.out)).toEqual({
       nodes: [
-        { id: "n1", name: "source:array", kind: "source", operators: ["n1", "n1.s1", "n1.s2"] },
-        { id: "n2", name: "sink:Count", kind: "sink", operators: ["n2"] },
+        // stateId: the node's id in checkpoints (docs/checkpoints.md)
+        {
+          id: "n1",
+          name: "source:array",
+          kind: "source",
+          operators: ["n1", "n1.s1", "n1.s2"],
+          stateId: "source@n1",
+        },
+        { id: "n2", name: "sink:Count", kind: "sink", operators: ["n2"], stateId: "sink@n2" },
       ],
       edges: [{ from: "n1", to: "n2", stages: ["filter", "map"] }],
       // every operator as a vertex (the stream graph), with the physical node it is chained into

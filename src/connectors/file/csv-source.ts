@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { type CsvError, type Options as CsvParseOptions, type Parser, parse } from "csv-parse";
 import { ConnectorError } from "../../errors.js";
 import { Source } from "../../operators/source.js";
+import { checkPosition, isCount } from "../../operators/source-position.js";
 import { checkKeys } from "../../util/validate.js";
 import { checkInputFile, checkPath } from "./input-file.js";
 
@@ -37,6 +38,10 @@ export class CsvSource<T = Record<string, string>> extends Source<T> {
   private error: unknown = undefined;
   private readonly rejected: CsvError[] = [];
   private wake: (() => void) | null = null;
+  /** Records handed out (the checkpoint position). */
+  private taken = 0;
+  /** Records still to skip after a restore. */
+  private toSkip = 0;
 
   /** The user asked for csv-parse's `{ record, raw }` records themselves. */
   private readonly userRaw: boolean;
@@ -108,10 +113,17 @@ export class CsvSource<T = Record<string, string>> extends Source<T> {
       while (out.length < size) {
         const rec = parser.read() as { record: T; raw: string } | null;
         if (rec === null) break;
+        if (this.toSkip > 0) {
+          this.toSkip--;
+          continue;
+        }
         out.push(this.userRaw ? (rec as T) : rec.record);
       }
       this.drainRejected();
-      if (out.length > 0) return out;
+      if (out.length > 0) {
+        this.taken += out.length;
+        return out;
+      }
       if (this.ended) return null;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
@@ -119,9 +131,30 @@ export class CsvSource<T = Record<string, string>> extends Source<T> {
     }
   }
 
+  /**
+   * Checkpoints: the number of records handed out so far (rows after the header, malformed rows
+   * not counted).
+   */
+  override snapshotPosition(): number {
+    return this.taken + this.toSkip;
+  }
+
+  /**
+   * Resumes after the first `position` records: the file is parsed from its start (the header
+   * gives the columns) and those records are skipped, as are the malformed rows met while
+   * skipping (they went through the fault policy in the earlier run). Costs a parse of the
+   * skipped part, not its processing.
+   * @throws StateError when `position` is not an integer >= 0.
+   */
+  override restorePosition(position: unknown): void {
+    this.toSkip = checkPosition<number>(this.name, position, isCount(position), "a record count >= 0");
+    this.taken = 0;
+  }
+
   private drainRejected(): void {
     while (this.rejected.length > 0) {
       const e = this.rejected.shift()!;
+      if (this.toSkip > 0) continue;
       const raw = (e as CsvError & { raw?: unknown }).raw;
       const line = startLine(e.lines, typeof raw === "string" ? raw : undefined);
       this.reject(

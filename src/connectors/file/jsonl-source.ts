@@ -1,5 +1,6 @@
 import { ConnectorError } from "../../errors.js";
 import { Source } from "../../operators/source.js";
+import { checkPosition, isCount } from "../../operators/source-position.js";
 import { checkPath } from "./input-file.js";
 import { LineReader } from "./line-reader.js";
 
@@ -57,9 +58,40 @@ export class JsonLinesSource<T = unknown> extends Source<T> {
     return out;
   }
 
+  /**
+   * Checkpoints: `{ byte, line }`, the byte offset just after the last line handed out and that
+   * line's number (1-based; 0 at the start).
+   */
+  override snapshotPosition(): JsonLinesPosition {
+    return { byte: this.reader.byteOffset, line: this.reader.lineNumber };
+  }
+
+  /**
+   * Resumes at byte `position.byte` (a line start) of the file; line numbers in errors go on
+   * from `position.line`.
+   * @throws StateError when `position` is not `{ byte, line }` of integers >= 0.
+   */
+  override restorePosition(position: unknown): void {
+    const p = position as JsonLinesPosition | null;
+    const ok = p !== null && typeof p === "object" && isCount(p.byte) && isCount(p.line);
+    const { byte, line } = checkPosition<JsonLinesPosition>(
+      this.name,
+      position,
+      ok,
+      "{ byte, line } (integers >= 0)",
+    );
+    this.reader.seek(byte, line);
+  }
+
   override async cleanup(): Promise<void> {
     await this.reader.close();
   }
+}
+
+/** A {@link JsonLinesSource}'s checkpoint position: byte offset of the next line and lines read. */
+export interface JsonLinesPosition {
+  readonly byte: number;
+  readonly line: number;
 }
 
 /** Builds a {@link JsonLinesSource}. */

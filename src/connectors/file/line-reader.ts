@@ -17,8 +17,14 @@ export class LineReader {
   private next = 0;
   private rest = "";
   private eof = false;
+  /** Byte length (with its `\n`) of each line in `lines`. */
+  private sizes: number[] = [];
+  /** File offset of the next read. */
+  private filePos = 0;
   /** 1-based number of the last line handed out. */
   lineNumber = 0;
+  /** Byte offset in the file just after the last line handed out (its newline included). */
+  byteOffset = 0;
 
   constructor(
     readonly path: string,
@@ -47,7 +53,24 @@ export class LineReader {
       await this.fill();
     }
     this.lineNumber++;
+    this.byteOffset += this.sizes[this.next];
     return this.lines[this.next++];
+  }
+
+  /**
+   * Goes on from byte `offset` (the start of a line, as {@link LineReader.byteOffset} gave it),
+   * whose preceding lines are numbered up to `lineNumber`. Buffered lines are dropped.
+   */
+  seek(offset: number, lineNumber: number): void {
+    this.filePos = offset;
+    this.byteOffset = offset;
+    this.lineNumber = lineNumber;
+    this.lines = [];
+    this.sizes = [];
+    this.next = 0;
+    this.rest = "";
+    this.eof = false;
+    this.decoder.end();
   }
 
   /** Lines buffered and ready without I/O. */
@@ -59,26 +82,36 @@ export class LineReader {
   takeBuffered(): string | undefined {
     if (this.next >= this.lines.length) return undefined;
     this.lineNumber++;
+    this.byteOffset += this.sizes[this.next];
     return this.lines[this.next++];
   }
 
   private async fill(): Promise<void> {
     if (this.fh === null) await this.open();
-    const { bytesRead } = await this.fh!.read(this.buffer, 0, this.buffer.length, null);
+    const { bytesRead } = await this.fh!.read(this.buffer, 0, this.buffer.length, this.filePos);
+    this.filePos += bytesRead;
     let text: string;
     if (bytesRead === 0) {
       this.eof = true;
       text = this.rest + this.decoder.end();
       this.rest = "";
       this.lines = text.length > 0 ? [stripCr(text)] : [];
+      this.sizes = text.length > 0 ? [Buffer.byteLength(text)] : [];
       this.next = 0;
       return;
     }
     text = this.rest + this.decoder.write(this.buffer.subarray(0, bytesRead));
     const parts = text.split("\n");
     this.rest = parts.pop()!;
-    for (let i = 0; i < parts.length; i++) parts[i] = stripCr(parts[i]);
+    const sizes = new Array<number>(parts.length);
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      // byte length of the line and its newline (ASCII lines: their string length)
+      sizes[i] = (isAscii(p) ? p.length : Buffer.byteLength(p)) + 1;
+      parts[i] = stripCr(p);
+    }
     this.lines = parts;
+    this.sizes = sizes;
     this.next = 0;
   }
 
@@ -88,6 +121,12 @@ export class LineReader {
     this.fh = null;
     await fh?.close();
   }
+}
+
+/** Whether every char of `s` is below 0x80 (so its UTF-8 length is its length). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 function stripCr(s: string): string {

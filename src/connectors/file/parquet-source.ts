@@ -2,6 +2,7 @@ import { asyncBufferFromFile, type FileMetaData, parquetMetadataAsync, parquetRe
 import { compressors } from "hyparquet-compressors";
 import { ConnectorError } from "../../errors.js";
 import { Source } from "../../operators/source.js";
+import { checkPosition, isCount } from "../../operators/source-position.js";
 import { checkKeys } from "../../util/validate.js";
 import { checkInputFile, checkPath } from "./input-file.js";
 
@@ -39,6 +40,8 @@ export class ParquetSource<T = Record<string, unknown>> extends Source<T> {
   private build: ((data: Column[], i: number) => unknown) | null = null;
   private rows = 0;
   private offset = 0;
+  /** Rows of the next row group to skip (a restored position inside it). */
+  private skipInGroup = 0;
 
   /** @throws ConfigError when `path` is not a string or an option is unknown. */
   constructor(
@@ -72,6 +75,11 @@ export class ParquetSource<T = Record<string, unknown>> extends Source<T> {
   async consume(size: number): Promise<T[] | null> {
     if (this.offset >= this.rows) {
       if (!(await this.loadNextGroup())) return null;
+      if (this.skipInGroup > 0) {
+        this.offset = this.skipInGroup;
+        this.skipInGroup = 0;
+        if (this.offset >= this.rows) return this.consume(size);
+      }
     }
     const end = Math.min(this.rows, this.offset + size);
     const out = new Array<T>(end - this.offset);
@@ -80,6 +88,36 @@ export class ParquetSource<T = Record<string, unknown>> extends Source<T> {
     for (let i = this.offset, k = 0; i < end; i++, k++) out[k] = build(data, i) as T;
     this.offset = end;
     return out;
+  }
+
+  /** Checkpoints: the number of rows handed out so far (the index of the next row in the file). */
+  override snapshotPosition(): number {
+    return this.groupStart - this.rows + this.offset + this.skipInGroup;
+  }
+
+  /**
+   * Resumes at row `position` of the file: only its row group and those after it are decoded.
+   * @throws StateError when `position` is not an integer between 0 and the number of rows.
+   */
+  override restorePosition(position: unknown): void {
+    const row = checkPosition<number>(
+      this.name,
+      position,
+      isCount(position) && position <= this.numRows,
+      `a row number between 0 and ${this.numRows}`,
+    );
+    const groups = this.metadata!.row_groups;
+    let g = 0;
+    let start = 0;
+    while (g < groups.length && start + Number(groups[g].num_rows) <= row) {
+      start += Number(groups[g].num_rows);
+      g++;
+    }
+    this.group = g;
+    this.groupStart = start;
+    this.rows = 0;
+    this.offset = 0;
+    this.skipInGroup = row - start;
   }
 
   private async loadNextGroup(): Promise<boolean> {

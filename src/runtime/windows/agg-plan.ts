@@ -5,6 +5,7 @@ import { Mean } from "../../states/aggregators/mean.js";
 import { Max, Min } from "../../states/aggregators/min-max.js";
 import { Sum } from "../../states/aggregators/sum.js";
 import type { StateAggregator } from "../../states/state-aggregator.js";
+import { checkState, describeState } from "../checkpoint/state-shape.js";
 
 type Agg = StateAggregator<unknown, unknown>;
 type Bounds = Readonly<{ start: number; end: number }>;
@@ -47,6 +48,18 @@ export interface AggPlan {
   drain(): Promise<void> | null;
   /** Async plans: replaces the pending values of `results` (in place) by the awaited ones. */
   resolve(results: unknown[]): Promise<void> | null;
+  /**
+   * The state as plain data for a checkpoint (`v8.serialize`-able): the fused accumulator's
+   * numbers, else each aggregator's `snapshot()`. Async plans: call it after {@link AggPlan.drain}
+   * (between batches), when no call is in flight.
+   */
+  snapshotState(state: unknown): unknown;
+  /**
+   * A new state equal to the one `snapshotState` saw (a fresh accumulator given `restore(s)`).
+   * @param node - the node's name, for errors.
+   * @throws StateError when `s` does not have the shape this plan writes.
+   */
+  restoreState(s: unknown, node: string): unknown;
 }
 
 /** Builds the plan of a normalised `agg()` spec. @internal */
@@ -107,6 +120,12 @@ function singlePlan(f: AggregatorFactory): AggPlan {
     },
     windowResult: (key, window, st) => ({ key, window, value: value(st) }),
     keyedResult: (key, st) => ({ key, value: value(st) }),
+    snapshotState: (st) => copyOf(f, (st as Agg).snapshot()),
+    restoreState(s) {
+      const a = make();
+      a.restore(s);
+      return a;
+    },
   };
 }
 
@@ -147,7 +166,40 @@ function genericPlan(fields: string[] | null, factories: AggregatorFactory[]): A
     },
     windowResult: (key, window, st) => windowResult(check, key, window, st),
     keyedResult: (key, st) => keyedResult(check, key, st),
+    snapshotState: (st) => (st as Agg[]).map((a, i) => copyOf(factories[i], a.snapshot())),
+    restoreState: (s, node) => restoreAggs(factories, s, node),
   };
+}
+
+/**
+ * A deep copy of an aggregator's snapshot: `snapshot()` may hand out values the live state still
+ * holds (the records a `list()` keeps), and the node mutates its state after the barrier.
+ * @throws StateError naming the aggregator when the snapshot is not structured-clonable.
+ */
+function copyOf(f: AggregatorFactory, s: unknown): unknown {
+  if (s === null || typeof s !== "object") return s;
+  try {
+    return structuredClone(s);
+  } catch (err) {
+    throw new StateError(
+      `${f.name}.snapshot() returned a value that cannot be copied into a checkpoint (${(err as Error).message}): return plain data (objects, arrays, Map, Set, numbers, strings), not class instances or functions`,
+      { cause: err },
+    );
+  }
+}
+
+/** One aggregator per factory, each given its snapshot from `s` (an array, one per factory). */
+function restoreAggs(factories: AggregatorFactory[], s: unknown, node: string): Agg[] {
+  checkState(
+    Array.isArray(s) && s.length === factories.length,
+    node,
+    `one snapshot per aggregator (${factories.map((f) => f.name).join(", ")}), got ${describeState(s)}`,
+  );
+  return factories.map((f, i) => {
+    const a = f.make();
+    a.restore((s as unknown[])[i]);
+    return a;
+  });
 }
 
 interface AsyncState {
@@ -210,6 +262,11 @@ function asyncPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
     },
     windowResult: (key, window, st) => windowResult(yieldOf, key, window, st),
     keyedResult: (key, st) => keyedResult(yieldOf, key, st),
+    snapshotState: (st) => (st as AsyncState).aggs.map((a, i) => copyOf(factories[i], a.snapshot())),
+    restoreState: (s, node): AsyncState => ({
+      aggs: restoreAggs(factories, s, node),
+      tail: Promise.resolve(),
+    }),
     drain() {
       if (inflight.length === 0) return null;
       const ps = inflight;
@@ -288,5 +345,20 @@ function fusedPlan(fields: string[] | null, factories: AggregatorFactory[]): Agg
     merge: ops.merge,
     windowResult: windowResult as AggPlan["windowResult"],
     keyedResult: keyedResult as AggPlan["keyedResult"],
+    // the accumulator's fields are numbers: a shallow copy is a deep one
+    snapshotState: (st) => ({ ...(st as object) }),
+    restoreState(s, node) {
+      const st = ops.newState() as Record<string, number>;
+      const names = Object.keys(st);
+      checkState(
+        s !== null &&
+          typeof s === "object" &&
+          names.every((f) => typeof (s as Record<string, unknown>)[f] === "number"),
+        node,
+        `the numbers {${names.join(", ")}} of a fused ${factories.map((f) => f.name).join("+")} accumulator, got ${describeState(s)}`,
+      );
+      for (const f of names) st[f] = (s as Record<string, number>)[f];
+      return st;
+    },
   };
 }

@@ -1,7 +1,13 @@
 import type { AckToken } from "../ack.js";
+import { checkState, describeState, isPairs } from "../checkpoint/state-shape.js";
 import type { AggPlan } from "./agg-plan.js";
 import type { WindowContext, WindowStrategy } from "./strategy.js";
 import { bounds, collectInto, handOver, newWinState, releaseState, type WinState } from "./win-state.js";
+
+/** Checkpoint of {@link CountWindows}: per key, the open window's count, sequence and accumulator. @internal */
+export interface CountWindowsState {
+  readonly keys: [unknown, { n: number; seq: number; maxTs: number; acc: unknown }][];
+}
 
 interface Counter {
   n: number;
@@ -82,6 +88,32 @@ export class CountWindows implements WindowStrategy {
 
   fireOpen(): void {
     for (const [key, c] of this.perKey) if (c.n > 0) this.ctx.fire(key, this.partial(c), c.st.acc, c.maxTs);
+  }
+
+  snapshot(): CountWindowsState {
+    const keys: CountWindowsState["keys"] = [];
+    for (const [key, c] of this.perKey) {
+      keys.push([key, { n: c.n, seq: c.seq, maxTs: c.maxTs, acc: this.plan.snapshotState(c.st.acc) }]);
+    }
+    return { keys };
+  }
+
+  restore(s: unknown, node: string): void {
+    const keys = (s as CountWindowsState | null)?.keys;
+    checkState(
+      isPairs(keys),
+      node,
+      `{ keys: [[key, { n, seq, maxTs, acc }], ...] } of count windows, got ${describeState(s)}`,
+    );
+    for (const [key, c] of keys) {
+      checkState(
+        c !== null && typeof c === "object" && typeof c.n === "number" && typeof c.seq === "number",
+        node,
+        `a count window { n, seq, maxTs, acc }, got ${describeState(c)}`,
+      );
+      const st: WinState = { acc: this.plan.restoreState(c.acc, node), toks: null, lastAcks: null };
+      this.perKey.set(key, { n: c.n, seq: c.seq, maxTs: c.maxTs, st });
+    }
   }
 
   nextFireTime(): number {

@@ -1,5 +1,6 @@
 import { MinHeap } from "../../util/min-heap.js";
 import type { AckToken } from "../ack.js";
+import { checkState, describeState, isPairs } from "../checkpoint/state-shape.js";
 import type { AggPlan } from "./agg-plan.js";
 import type { WindowContext, WindowStrategy } from "./strategy.js";
 import {
@@ -11,6 +12,16 @@ import {
   releaseState,
   type WinState,
 } from "./win-state.js";
+
+/**
+ * Checkpoint of {@link SessionWindows}: per key its sessions (sorted by start), and the timer heap
+ * in heap order, each timer naming its session by index in the flattened list of sessions (-1:
+ * a session merged away, the timer is stale). @internal
+ */
+export interface SessionWindowsState {
+  readonly keys: [unknown, { start: number; end: number; pending: boolean; acc: unknown }[]][];
+  readonly timers: { at: number; key: unknown; session: number; end: number; cleanup: boolean }[];
+}
 
 interface Session {
   start: number;
@@ -186,6 +197,78 @@ export class SessionWindows implements WindowStrategy {
     for (const [key, list] of this.perKey) {
       for (const s of list) if (s.pending) this.ctx.fire(key, bounds(s.start, s.end), s.st.acc, s.end - 1);
     }
+  }
+
+  snapshot(): SessionWindowsState {
+    const ids = new Map<Session, number>();
+    const keys: SessionWindowsState["keys"] = [];
+    for (const [key, list] of this.perKey) {
+      keys.push([
+        key,
+        list.map((s) => {
+          ids.set(s, ids.size);
+          return { start: s.start, end: s.end, pending: s.pending, acc: this.plan.snapshotState(s.st.acc) };
+        }),
+      ]);
+    }
+    // the heap as it is (stale timers included), so timers of equal time pop in the same order
+    const { keys: at, items } = this.timers.dump();
+    const timers = items.map((t, i) => ({
+      at: at[i],
+      key: t.key,
+      session: ids.get(t.s) ?? -1,
+      end: t.end,
+      cleanup: t.cleanup,
+    }));
+    return { keys, timers };
+  }
+
+  restore(s: unknown, node: string): void {
+    const st = s as SessionWindowsState | null;
+    checkState(
+      st !== null && typeof st === "object" && isPairs(st.keys) && Array.isArray(st.timers),
+      node,
+      `{ keys: [[key, sessions], ...], timers: [...] } of session windows, got ${describeState(s)}`,
+    );
+    const byId: Session[] = [];
+    for (const [key, list] of st.keys) {
+      checkState(Array.isArray(list), node, `the sessions of key ${String(key)} as an array`);
+      const sessions = list.map((x) => {
+        checkState(
+          x !== null && typeof x === "object" && typeof x.start === "number" && typeof x.end === "number",
+          node,
+          `a session { start, end, pending, acc }, got ${describeState(x)}`,
+        );
+        const acc = this.plan.restoreState(x.acc, node);
+        const session: Session = {
+          start: x.start,
+          end: x.end,
+          st: { acc, toks: null, lastAcks: null },
+          pending: x.pending === true,
+          dead: false,
+        };
+        byId.push(session);
+        return session;
+      });
+      this.perKey.set(key, sessions);
+      this.states += sessions.length;
+    }
+    const at: number[] = [];
+    const timers: Timer[] = [];
+    for (const t of st.timers) {
+      checkState(
+        t !== null && typeof t === "object" && typeof t.at === "number" && typeof t.session === "number",
+        node,
+        `a session timer { at, key, session, end, cleanup }, got ${describeState(t)}`,
+      );
+      // a timer of a session merged away before the checkpoint: stale, skipped when it pops
+      const target =
+        byId[t.session] ??
+        ({ start: t.end, end: t.end, st: newWinState(this.plan), pending: false, dead: true } as Session);
+      at.push(t.at);
+      timers.push({ key: t.key, s: target, end: t.end, cleanup: t.cleanup === true });
+    }
+    this.timers.load(at, timers);
   }
 
   nextFireTime(): number {

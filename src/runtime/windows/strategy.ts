@@ -50,4 +50,17 @@ export interface WindowStrategy {
   stateCount(): number;
   /** Emits the current result of every window not fired yet (early firing; no acks). */
   fireOpen(): void;
+  /**
+   * The windows' state as plain data for a checkpoint: every open (key, window) with its
+   * accumulator (`AggPlan.snapshotState`), fired flags and timers, in the order they fire. Ack
+   * tokens are not part of it: the records they stand for are before the checkpoint's source
+   * positions.
+   */
+  snapshot(): unknown;
+  /**
+   * Replaces the (empty) state by a {@link WindowStrategy.snapshot}.
+   * @param node - the node's name, for errors.
+   * @throws StateError when `s` does not have this strategy's shape.
+   */
+  restore(s: unknown, node: string): void;
 }

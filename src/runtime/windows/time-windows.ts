@@ -1,9 +1,15 @@
 import type { SlidingAssigner, TumblingAssigner } from "../../states/windows/window-assigner.js";
 import type { AckToken } from "../ack.js";
+import { checkState, describeState, isPairs } from "../checkpoint/state-shape.js";
 import type { AggPlan } from "./agg-plan.js";
 import { BucketQueue } from "./bucket-queue.js";
 import type { WindowContext, WindowStrategy } from "./strategy.js";
 import { bounds } from "./win-state.js";
+
+/** Checkpoint of {@link TimeWindows}: open windows by start, each with its keys' accumulators. @internal */
+export interface TimeWindowsState {
+  readonly buckets: { start: number; end: number; fired: boolean; states: [unknown, unknown][] }[];
+}
 
 interface Bucket {
   readonly window: Readonly<{ start: number; end: number }>;
@@ -217,6 +223,43 @@ export class TimeWindows implements WindowStrategy {
       b.states.forEach((st, key) => {
         ctx.fire(key, w, st, ts);
       });
+    }
+  }
+
+  snapshot(): TimeWindowsState {
+    const q = this.buckets;
+    const plan = this.plan;
+    const buckets: TimeWindowsState["buckets"] = [];
+    for (let i = 0; i < q.size; i++) {
+      const b = q.at(i);
+      const states: [unknown, unknown][] = [];
+      b.states.forEach((st, key) => {
+        states.push([key, plan.snapshotState(st)]);
+      });
+      buckets.push({ start: b.start, end: b.end, fired: b.fired, states });
+    }
+    return { buckets };
+  }
+
+  restore(s: unknown, node: string): void {
+    const buckets = (s as TimeWindowsState | null)?.buckets;
+    checkState(Array.isArray(buckets), node, `{ buckets: [...] } of time windows, got ${describeState(s)}`);
+    for (const b of buckets) {
+      checkState(
+        b !== null &&
+          typeof b === "object" &&
+          typeof b.start === "number" &&
+          b.end === b.start + this.size &&
+          isPairs(b.states),
+        node,
+        `windows { start, end, fired, states: [[key, state], ...] } of size ${this.size} ms, got ${describeState(b)}`,
+      );
+      const nb = this.buckets.get(b.start) ?? this.newBucket(b.start, b.end);
+      nb.fired = b.fired === true;
+      for (const [key, st] of b.states) {
+        if (!nb.states.has(key)) this.states++;
+        nb.states.set(key, this.plan.restoreState(st, node));
+      }
     }
   }
 

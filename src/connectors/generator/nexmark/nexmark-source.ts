@@ -1,4 +1,5 @@
 import { Source } from "../../../operators/source.js";
+import { checkPosition, isCount } from "../../../operators/source-position.js";
 import { sleep } from "../../../util/sleep.js";
 import { checkInt } from "../../../util/validate.js";
 import { type NexmarkConfig, NexmarkGenerator } from "./generator.js";
@@ -26,6 +27,8 @@ export class NexmarkSource extends Source<NexmarkEvent> {
   private readonly end: number;
   private readonly rate: number | undefined;
   private started = 0;
+  /** The event number the rate limit counts from (the first one of this run). */
+  private base = 0;
 
   constructor(options: NexmarkSourceOptions = {}) {
     super();
@@ -38,13 +41,34 @@ export class NexmarkSource extends Source<NexmarkEvent> {
         : checkInt("nexmarkSource options.eventsPerSecond", options.eventsPerSecond, 1);
   }
 
+  /** Checkpoints: the number of the next event to generate (events are a pure function of it). */
+  override snapshotPosition(): number {
+    return this.next;
+  }
+
+  /**
+   * Resumes at event number `position` (the generator is deterministic: the same events follow).
+   * @throws StateError when `position` is not an integer between `firstEvent` and the last event.
+   */
+  override restorePosition(position: unknown): void {
+    this.next = checkPosition<number>(
+      this.name,
+      position,
+      isCount(position) && position <= this.end,
+      `an event number <= ${this.end}`,
+    );
+  }
+
   async consume(size: number): Promise<NexmarkEvent[] | null> {
     if (this.next >= this.end) return null;
     let n = Math.min(size, this.end - this.next);
     if (this.rate !== undefined) {
-      if (this.started === 0) this.started = performance.now();
+      if (this.started === 0) {
+        this.started = performance.now();
+        this.base = this.next;
+      }
       const allowed = Math.floor(((performance.now() - this.started) / 1000) * this.rate) + 1;
-      const produced = this.next;
+      const produced = this.next - this.base;
       if (produced >= allowed) {
         await sleep(Math.min(1000, ((produced - allowed + 1) / this.rate) * 1000));
         return [];
