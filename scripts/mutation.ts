@@ -26,6 +26,7 @@ export const SETS = [
   "connectors",
   "connectors-mysql",
   "connectors-es",
+  "kafka",
 ] as const;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");

@@ -1,0 +1,10 @@
+import { strykerVitest } from "./vitest.stryker.shared.js";
+
+/**
+ * Tests that cover the Kafka source's commit bookkeeping without a broker
+ * (stryker.kafka.config.json): the offset ledger and the per-partition watermarks.
+ */
+export default strykerVitest([
+  "test/connectors/kafka/offset-ledger.test.ts",
+  "test/connectors/kafka/partition-watermarks.test.ts",
+]);
