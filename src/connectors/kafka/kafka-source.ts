@@ -21,7 +21,7 @@ import {
   valueDecoder,
 } from "./decode.js";
 import { KafkaError, kafkaError } from "./errors.js";
-import { OffsetLedger, PartitionState } from "./partition-state.js";
+import { nextFetchOffset, OffsetLedger, PartitionState } from "./partition-state.js";
 import { PartitionWatermarks } from "./partition-watermarks.js";
 import {
   type KafkaSourceOptions,
@@ -240,8 +240,9 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       const p = this.parts.get(`${e.payload.topic}:${e.payload.partition}`);
       if (p === undefined || !p.assigned) return;
       p.highWatermark = Number(e.payload.highWatermark);
-      const next = Number(e.payload.lastOffset) + 1;
-      if (next > p.fetchNext) p.fetchNext = next;
+      // a batch delivered empty says lastOffset = high watermark - 1: not an offset that was read
+      const next = nextFetchOffset(e.payload);
+      if (next !== undefined && next > p.fetchNext) p.fetchNext = next;
     });
     try {
       await c.connect();
@@ -339,8 +340,8 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       // fetched again after a rebalance or a seek: hand nothing out twice
       msgs = msgs.filter((m) => Number(m.offset) >= p.fetchNext);
     }
-    const next = Number(batch.lastOffset()) + 1;
-    if (next > p.fetchNext) p.fetchNext = next;
+    const next = nextFetchOffset({ firstOffset: batch.firstOffset(), lastOffset: batch.lastOffset() });
+    if (next !== undefined && next > p.fetchNext) p.fetchNext = next;
     if (msgs.length === 0) return;
     this.chunks.push({ state: p, gen: p.gen, messages: msgs, i: 0 });
     p.buffered += msgs.length;
