@@ -21,7 +21,7 @@ import {
   valueDecoder,
 } from "./decode.js";
 import { KafkaError, kafkaError } from "./errors.js";
-import { OffsetLedger, PartitionState } from "./partition-state.js";
+import { nextFetchOffset, OffsetLedger, PartitionState } from "./partition-state.js";
 import { PartitionWatermarks } from "./partition-watermarks.js";
 import {
   type KafkaSourceOptions,
@@ -77,7 +77,8 @@ export interface KafkaPartitionMetrics {
  *   never losses); kept partitions go on where they were;
  * - event time: the message timestamp (or `eventTime`); per-partition watermarks with idleness,
  *   the source's watermark being their minimum ({@link PartitionWatermarks});
- * - `bounded`: stops at the end offsets seen at start;
+ * - `bounded`: stops at the end offsets seen at start, of every partition (those another member
+ *   holds must be committed to their end);
  * - `exactlyOnce`: offsets go into the sink's transaction (`exactlyOnce.commit`) instead.
  *
  * @typeParam T - the decoded value type.
@@ -106,6 +107,8 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
   /** Bounded mode: end offsets seen at start; low offsets for partitions without a committed offset. */
   private readonly endOffsets = new Map<string, number>();
   private readonly lowOffsets = new Map<string, number>();
+  /** Bounded mode: when the group's committed offsets of partitions assigned elsewhere were last read (ms). */
+  private othersCheckedAt = 0;
 
   private chunks: (Chunk | undefined)[] = [];
   private chunkHead = 0;
@@ -240,8 +243,9 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       const p = this.parts.get(`${e.payload.topic}:${e.payload.partition}`);
       if (p === undefined || !p.assigned) return;
       p.highWatermark = Number(e.payload.highWatermark);
-      const next = Number(e.payload.lastOffset) + 1;
-      if (next > p.fetchNext) p.fetchNext = next;
+      // a batch delivered empty says lastOffset = high watermark - 1: not an offset that was read
+      const next = nextFetchOffset(e.payload);
+      if (next !== undefined && next > p.fetchNext) p.fetchNext = next;
     });
     try {
       await c.connect();
@@ -339,8 +343,8 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       // fetched again after a rebalance or a seek: hand nothing out twice
       msgs = msgs.filter((m) => Number(m.offset) >= p.fetchNext);
     }
-    const next = Number(batch.lastOffset()) + 1;
-    if (next > p.fetchNext) p.fetchNext = next;
+    const next = nextFetchOffset({ firstOffset: batch.firstOffset(), lastOffset: batch.lastOffset() });
+    if (next !== undefined && next > p.fetchNext) p.fetchNext = next;
     if (msgs.length === 0) return;
     this.chunks.push({ state: p, gen: p.gen, messages: msgs, i: 0 });
     p.buffered += msgs.length;
@@ -515,10 +519,37 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
     }
   }
 
-  /** Bounded mode: whether every assigned partition got to the end seen at start. */
-  private boundedDone(): boolean {
+  /**
+   * Bounded mode: whether every partition seen at start is finished — those assigned here got
+   * to their end offset, and each of the others (read by another member of the group, or by
+   * nobody yet: a member that left without its session ending) has the group's committed offset
+   * at its end, or was empty. Ending on the assigned ones alone made a job that joined a group
+   * with a stale member end without reading the partitions the stale member held.
+   */
+  private async boundedDone(): Promise<boolean> {
     if (!this.joined || this.rebalancing || this.positionsPending || this.buffered > 0) return false;
-    return this.assigned.every((p) => p.reachedEnd);
+    if (!this.assigned.every((p) => p.reachedEnd)) return false;
+    const others = [...this.endOffsets].filter(
+      ([id, end]) => !this.parts.get(id)?.assigned && end > (this.lowOffsets.get(id) ?? 0),
+    );
+    if (others.length === 0) return true;
+    const now = Date.now();
+    if (now < this.othersCheckedAt + POLL_MS) return false;
+    this.othersCheckedAt = now;
+    let answer: { topic: string; partitions: { partition: number; offset: string }[] }[];
+    try {
+      answer = await this.admin!.fetchOffsets({
+        groupId: this.o.groupId,
+        topics: [...new Set(others.map(([id]) => id.slice(0, id.lastIndexOf(":"))))],
+      });
+    } catch (err) {
+      this.logger?.debug({ err }, "kafka: reading the group's committed offsets (bounded end) failed");
+      return false;
+    }
+    const committed = new Map<string, number>();
+    for (const t of answer)
+      for (const a of t.partitions) committed.set(`${t.topic}:${a.partition}`, Number(a.offset));
+    return others.every(([id, end]) => (committed.get(id) ?? -1) >= end);
   }
 
   private waitFor(want: number, ms: number): Promise<void> {
@@ -544,7 +575,7 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
     if (orphaned.length > 0 && this.o.exactlyOnce === undefined && !this.checkpointing) await this.commit();
     if (this.o.exactlyOnce !== undefined && !this.checkpointing) await this.commitTransaction(false);
     if (this.positionsPending) await this.resolvePositions();
-    if (this.o.bounded && this.boundedDone()) return null;
+    if (this.o.bounded && (await this.boundedDone())) return null;
     if (this.rebalancing || !this.joined) {
       await this.waitFor(Number.POSITIVE_INFINITY, POLL_MS);
       return [];
@@ -554,7 +585,7 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
     if (this.crashed !== undefined) throw this.crashed;
     if (this.rebalancing || this.signal?.aborted === true) return [];
     const out = this.take(size);
-    if (out.length === 0 && this.o.bounded && this.boundedDone()) return null;
+    if (out.length === 0 && this.o.bounded && (await this.boundedDone())) return null;
     return out;
   }
 

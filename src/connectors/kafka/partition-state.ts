@@ -191,3 +191,30 @@ function apply(m: Mark): boolean {
   m.state.acked = m.next;
   return true;
 }
+
+/**
+ * What kafkajs' `END_BATCH_PROCESS` instrumentation event says about one fetched batch (the
+ * fields the source reads; offsets as kafkajs' decimal strings, `firstOffset` null when the batch
+ * held no record at or after the fetched offset).
+ * @internal
+ */
+export interface FetchedBatchInfo {
+  readonly firstOffset: string | null;
+  readonly lastOffset: string;
+}
+
+/**
+ * The next offset to fetch after a batch kafkajs processed, or undefined when the batch proves
+ * nothing. Only a batch that held records at or after the fetched offset (data, control records
+ * or aborted transactional records) moves the position: kafkajs' `lastOffset()` of a batch with
+ * none of them is not an offset that was read — it is the high watermark - 1 (a batch delivered
+ * empty: a partial record batch cut by `maxBytes`, or fetched while paused) or the fetched offset
+ * itself (only records before it, from a compressed batch) — and trusting it made a bounded
+ * source count a partition as finished with records still unread.
+ * @internal
+ */
+export function nextFetchOffset(batch: FetchedBatchInfo): number | undefined {
+  if (batch.firstOffset === null) return undefined;
+  const last = Number(batch.lastOffset);
+  return Number.isFinite(last) && last >= Number(batch.firstOffset) ? last + 1 : undefined;
+}
