@@ -37,6 +37,9 @@ describe("barrier alignment", () => {
     const a = new PositionedSource(tagged("a", 3000), 8);
     const b = new PositionedSource(tagged("b", 300), 4);
     b.gate = () => delay(2); // slow: its barrier comes long after a's
+    // a is fast but never done in less than ~40 ms (a 1 ms timer every 10 batches), so on a
+    // machine of any speed several checkpoints complete while both inputs still run
+    a.gate = (pos) => (pos % 80 === 0 ? delay(1) : undefined);
     const rec = new Recorder<Tagged>();
     const out = env
       .from(a, { name: "a" })
