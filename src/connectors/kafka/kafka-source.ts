@@ -575,7 +575,7 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
     if (orphaned.length > 0 && this.o.exactlyOnce === undefined && !this.checkpointing) await this.commit();
     if (this.o.exactlyOnce !== undefined && !this.checkpointing) await this.commitTransaction(false);
     if (this.positionsPending) await this.resolvePositions();
-    if (this.o.bounded && (await this.boundedDone())) return null;
+    if (this.o.bounded && (await this.boundedDone())) return this.endBounded();
     if (this.rebalancing || !this.joined) {
       await this.waitFor(Number.POSITIVE_INFINITY, POLL_MS);
       return [];
@@ -585,8 +585,27 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
     if (this.crashed !== undefined) throw this.crashed;
     if (this.rebalancing || this.signal?.aborted === true) return [];
     const out = this.take(size);
-    if (out.length === 0 && this.o.bounded && (await this.boundedDone())) return null;
+    if (out.length === 0 && this.o.bounded && (await this.boundedDone())) return this.endBounded();
     return out;
+  }
+
+  /**
+   * Bounded mode, every partition finished: with `exactlyOnce` (and no checkpoints), waits until
+   * everything handed out is acknowledged (written into the open transaction) and commits that
+   * last transaction with its offsets **before** the stream ends, so that when the job's
+   * pipeline resolves (`await stream.to(sink)`) its output is committed. Committing it in
+   * `cleanup()` instead raced the end of the process: the runtime runs a source's cleanup after
+   * the sinks settled, and a process that exited when the pipeline resolved left the last
+   * transaction open (the broker aborted it after `transactionTimeoutMs`: its records lost).
+   * A stop (the signal aborts) before everything is acknowledged leaves the commit to `cleanup()`.
+   * @throws KafkaError when the commit fails (see {@link commitTransaction}).
+   */
+  private async endBounded(): Promise<null> {
+    if (this.o.exactlyOnce !== undefined && !this.checkpointing) {
+      await this.ledger.whenDrained(this.signal);
+      if (this.ledger.drained) await this.commitTransaction(true);
+    }
+    return null;
   }
 
   /** Hands out up to `size` buffered records in fetch order, decoding them. */
