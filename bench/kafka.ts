@@ -17,12 +17,15 @@
  * - `mass-throttled`: at-least-once with the sink throttled to a tenth of the `mass` rate
  *   measured in the same run, on a 150,000-message topic: peak RSS must stay flat (backpressure
  *   by pausing partitions, not buffering).
- * A child prints one JSON measurement line (bench/lib.ts format); the parent prints the table.
+ * A child prints one JSON measurement line (bench/lib.ts format); the parent then reads each
+ * output topic back with kcat at `read_committed` and counts the records themselves (distinct
+ * input ids, duplicates; transaction markers are offsets, not records) and prints the table.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { startKafka } from "../scripts/services/kafka.js";
@@ -58,6 +61,46 @@ async function outputCount(brokers: string[], topic: string): Promise<number> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * The real records of an output topic, read back with kcat at `read_committed` (what a
+ * transactional consumer sees; markers and aborted records are not records): distinct input ids
+ * and duplicates, as `"<distinct> distinct, <dups> dup"`.
+ */
+async function committedRecords(brokers: string[], topic: string, n: number): Promise<string> {
+  const kcat = spawn(
+    "kcat",
+    [
+      "-C",
+      "-b",
+      brokers.join(","),
+      "-t",
+      topic,
+      "-X",
+      "isolation.level=read_committed",
+      "-e",
+      "-q",
+      "-f",
+      "%s\n",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const seen = new Uint8Array(n);
+  let distinct = 0;
+  let dups = 0;
+  let other = 0;
+  for await (const line of createInterface({ input: kcat.stdout! })) {
+    const m = /"id":(\d+)/.exec(line);
+    const id = m === null ? -1 : Number(m[1]);
+    if (id < 0 || id >= n) other++;
+    else if (seen[id] === 1) dups++;
+    else {
+      seen[id] = 1;
+      distinct++;
+    }
+  }
+  return `${distinct.toLocaleString("en")} distinct, ${dups} dup${other > 0 ? `, ${other} other` : ""}`;
 }
 
 /** Child: one implementation, prints one measurement line. */
@@ -319,6 +362,8 @@ async function main(): Promise<void> {
           } catch {}
         }
         if (impl === "mass") massRps = m.rps;
+        // the child counted offsets (markers included); count the committed records themselves
+        m.checksum = `${await committedRecords(brokers, output, records)} (${Number(m.checksum).toLocaleString("en")} offsets)`;
         if (throttled) m.scenario = `throttled to ${rate} records/s`;
         results.set(impl, [...(results.get(impl) ?? []), m]);
         process.stderr.write(
@@ -332,7 +377,7 @@ async function main(): Promise<void> {
       `\n### Kafka -> map -> Kafka (${n.toLocaleString("en")} messages of ~200 bytes, 4 partitions, median of ${runs})\n`,
     );
     console.log(
-      "| implementation | records | records/s | x kafkajs | peak RSS MB | RSS growth MB | output messages |",
+      "| implementation | records | records/s | x kafkajs | peak RSS MB | RSS growth MB | output records, read_committed (offsets) |",
     );
     console.log("|---|---:|---:|---:|---:|---:|---:|");
     for (const [impl, ms] of results) {
