@@ -24,6 +24,7 @@ import { KafkaError, kafkaError } from "./errors.js";
 import { nextFetchOffset, OffsetLedger, PartitionState } from "./partition-state.js";
 import { PartitionWatermarks } from "./partition-watermarks.js";
 import {
+  defaultFetchMaxBytes,
   type KafkaSourceOptions,
   type ResolvedSourceOptions,
   resolveSourceOptions,
@@ -221,7 +222,7 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       groupId: o.groupId,
       ...(o.sessionTimeoutMs === undefined ? {} : { sessionTimeout: o.sessionTimeoutMs }),
       ...(o.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: o.heartbeatIntervalMs }),
-      ...(o.maxBytes === undefined ? {} : { maxBytes: o.maxBytes }),
+      maxBytes: o.maxBytes ?? defaultFetchMaxBytes(this.maxBuffered),
       maxBytesPerPartition: o.maxBytesPerPartition,
       maxWaitTimeInMs: o.maxWaitTimeMs,
       readUncommitted: false,

@@ -69,7 +69,16 @@ export interface KafkaSourceOptions<T = unknown> extends KafkaConnectionOptions 
    * kafkajs idles when every partition is paused for backpressure (so it is short). Default 100.
    */
   maxWaitTimeMs?: number;
-  /** Most bytes one fetch response may carry (kafkajs `maxBytes`). Default 10 MiB. */
+  /**
+   * Most bytes one fetch response may carry (kafkajs `maxBytes`, Kafka's `fetch.max.bytes`).
+   * Default: 256 bytes per record of `maxBufferedRecords`, between 64 KiB and 10 MiB (1 MiB
+   * with the default batch size of 1,024). A response that
+   * arrives while the partitions are being paused is still buffered, so this is what may come
+   * on top of `maxBufferedRecords`: without it a topic with many partitions got up to
+   * partitions × `maxBytesPerPartition` (capped at kafkajs' 10 MiB) in one response, e.g.
+   * ~15,000 records of 270 bytes from 16 partitions, past a buffer bound of 4,096. The broker
+   * still returns at least one record batch per fetch when a batch is larger (KIP-74).
+   */
   maxBytes?: number;
   /**
    * Most bytes one fetch may bring per partition (kafkajs `maxBytesPerPartition`). Default
@@ -100,6 +109,22 @@ export const sourceKeys = [
   "maxBytesPerPartition",
   "name",
 ] as const;
+
+/** Bytes per buffered record that {@link defaultFetchMaxBytes} allows (a ~200-byte JSON event with its record overhead). */
+const FETCH_BYTES_PER_RECORD = 256;
+
+/**
+ * The default `maxBytes` of a Kafka source's fetches, derived from its buffer bound:
+ * `maxBufferedRecords` × 256 bytes, at least 64 KiB, at most 10 MiB (kafkajs' own default).
+ * So one fetch response brings about as many small records as the buffer holds, whatever the
+ * number of partitions.
+ * @param maxBufferedRecords - the source's buffer bound in records (>= 1).
+ * @returns bytes.
+ * @internal
+ */
+export function defaultFetchMaxBytes(maxBufferedRecords: number): number {
+  return Math.min(10 * 1024 * 1024, Math.max(64 * 1024, maxBufferedRecords * FETCH_BYTES_PER_RECORD));
+}
 
 /** Options with defaults filled in (`maxBufferedRecords` stays open until the batch size is known). @internal */
 export interface ResolvedSourceOptions<T> extends KafkaSourceOptions<T> {
