@@ -3,7 +3,7 @@
  * when the sink is throttled to a tenth of the source's rate"):
  *
  *   node --import tsx bench/kafka-memory.ts --brokers 127.0.0.1:9092 --rate 3000 [--backlog 500000]
- *     [--impls mass,kafkajs] [--source k=v,...] [--env k=v,...] [--node-flags "--max-semi-space-size=4"]
+ *     [--impls mass,kafkajs] [--source k=v,...] [--env k=v,...] [--node-flags=--max-semi-space-size=4] [--live]
  *
  * Each implementation runs in a fresh process (with `--expose-gc`) on a new empty 4-partition
  * topic: an unbounded job `source -> map -> sink` (the sink writes to a 4-partition topic,
@@ -16,6 +16,8 @@
  *    sink wrote `backlog` records; then the job stops.
  * Printed: idle RSS, RSS at the start (first 10 % of the run), middle and end (last 10 %), the
  * process's peak RSS (getrusage), and the breakdown (heap used/total, external, array buffers).
+ * With `--live`, every 10 s a full GC and the heap used after it (the live set, not garbage
+ * awaiting collection); those GCs shrink the heap, so RSS figures come from runs without it.
  * `mass` is kafkaSource -> map -> kafkaSink; `kafkajs` the bare kafkajs loop of bench/kafka.ts
  * (eachBatch -> map -> sendBatch per 1,024 -> commitOffsets, then the same sleep).
  */
@@ -209,10 +211,12 @@ async function child(
   /** Every 10 s: heap used right after a full GC (the live set, not the garbage awaiting collection). */
   const live: { t: number; heapMB: number; externalMB: number }[] = [];
   const snapshotAt = process.env.MASS_BENCH_SNAPSHOT;
+  // a full GC every 10 s shrinks the heap: it lowers RSS, so it is off unless asked (--live)
+  const liveEvery = process.env.MASS_BENCH_LIVE === "1";
   let snapshotTaken = false;
   const timer = setInterval(() => {
     samples.push(sample(t0, written(), src));
-    if (samples.length % 20 === 0) {
+    if (liveEvery && samples.length % 20 === 0) {
       gc();
       const m = process.memoryUsage();
       live.push({
@@ -291,6 +295,7 @@ async function main(): Promise<void> {
       env: { type: "string", default: "" },
       "node-flags": { type: "string", default: "" },
       label: { type: "string", default: "" },
+      live: { type: "boolean", default: false },
     },
   });
   if (values.brokers === undefined)
@@ -325,7 +330,10 @@ async function main(): Promise<void> {
           values.source!,
           values.env!,
         ],
-        { stdio: ["ignore", "pipe", "inherit"] },
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+          env: { ...process.env, ...(values.live ? { MASS_BENCH_LIVE: "1" } : {}) },
+        },
       );
       let result: Result | undefined;
       for await (const line of createInterface({ input: proc.stdout! })) {
@@ -371,9 +379,10 @@ function report(r: Result, rate: number, label: string): void {
   console.log(
     `  max heapUsed ${f(maxOf(s, (x) => x.heapUsedMB))} heapTotal ${f(maxOf(s, (x) => x.heapTotalMB))} new space ${f(maxOf(s, (x) => x.newSpaceMB))} external ${f(maxOf(s, (x) => x.externalMB))} arrayBuffers ${f(maxOf(s, (x) => x.arrayBuffersMB))}; idle heapTotal ${f(Math.max(...r.idle.map((x) => x.heapTotalMB)))} external ${f(Math.max(...r.idle.map((x) => x.externalMB)))}; source buffer max ${maxOf(s, (x) => x.buffered)} records, paused in ${s.filter((x) => x.paused).length} of ${s.length} samples`,
   );
-  console.log(
-    `  live heap after a full GC (every 10 s; s: heap MB / external MB): ${r.live.map((x) => `${(x.t / 1000).toFixed(0)}:${f(x.heapMB)}/${f(x.externalMB)}`).join(" ")}; idle heapUsed ${f(Math.max(...r.idle.map((x) => x.heapUsedMB)))}`,
-  );
+  if (r.live.length > 0)
+    console.log(
+      `  live heap after a full GC (every 10 s; s: heap MB / external MB): ${r.live.map((x) => `${(x.t / 1000).toFixed(0)}:${f(x.heapMB)}/${f(x.externalMB)}`).join(" ")}; idle heapUsed ${f(Math.max(...r.idle.map((x) => x.heapUsedMB)))}`,
+    );
   const step = Math.max(1, Math.floor(s.length / 12));
   console.log(
     `  RSS over time (s: MB): ${s
