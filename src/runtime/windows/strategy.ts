@@ -12,12 +12,14 @@ export interface WindowContext {
    */
   fire(key: unknown, window: Readonly<{ start: number; end: number }>, state: unknown, ts: number): void;
   /**
-   * Emits the result of every `(key, state)` of `states` in `window` with timestamp `ts`, in
-   * the map's order. `last`: the states are purged right after and never read again, so their
-   * results may be built in place (see `AggPlan.lastWindowResult`).
+   * Emits the result of every key of one window in `window` with timestamp `ts`, in order:
+   * `slots[i].key` with state `states[i]` for `i < n`. `last`: the states are purged right after and never
+   * read again, so their results may be built in place (see `AggPlan.lastWindowResult`).
    */
   fireWindow(
-    states: ReadonlyMap<unknown, unknown>,
+    slots: readonly { readonly key: unknown }[],
+    states: readonly unknown[],
+    n: number,
     window: Readonly<{ start: number; end: number }>,
     ts: number,
     last: boolean,
