@@ -12,7 +12,7 @@ import { type AggPlan, aggPlan } from "./windows/agg-plan.js";
 import { CountWindows } from "./windows/count-windows.js";
 import { ResultBuffer } from "./windows/result-buffer.js";
 import { SessionWindows } from "./windows/session-windows.js";
-import type { WindowContext, WindowStrategy } from "./windows/strategy.js";
+import { KeyFailure, type WindowContext, type WindowStrategy } from "./windows/strategy.js";
 import { TimeWindows } from "./windows/time-windows.js";
 
 /** Settings of a window node. @internal */
@@ -291,32 +291,23 @@ export class WindowNode extends RuntimeNode implements WindowContext, Snapshotta
     });
   }
 
-  /** Keys of the batch being added (reused across batches: no array per batch). */
-  private keyBuf: unknown[] = [];
-
   /** Folds records `from..` of the batch in, then flushes; synchronous unless it must wait. */
   private addFrom(batch: Batch, ts: number[], from: number): Promise<void> | undefined {
     const records = batch.records;
-    const n = records.length;
     const keyFn = this.spec.keyFn as ((r: unknown) => unknown) | null;
     const acks = batch.acks;
-    if (keyFn === null) this.strategy.addBatch(null, records, ts, from, n, acks);
-    else {
-      const keys = this.keyBuf;
-      let i = from;
-      try {
-        for (; i < n; i++) keys[i] = keyFn(records[i]);
-      } catch (err) {
-        // fold in what came before, then let the fault policy decide (it may retry asynchronously)
-        this.strategy.addBatch(keys, records, ts, from, i, acks);
-        const r = records[i];
-        return this.keyAfterError(keyFn, err, r).then((k) => {
-          if (k !== SKIP) this.strategy.add(k, r, ts[i], acks);
-          return this.addFrom(batch, ts, i + 1);
-        });
-      }
-      // (the buffer keeps the last batch's keys until the next batch overwrites them)
-      this.strategy.addBatch(keys, records, ts, from, n, acks);
+    try {
+      this.strategy.addBatch(keyFn, records, ts, from, records.length, acks);
+    } catch (err) {
+      if (!(err instanceof KeyFailure)) throw err;
+      // the records before it are folded in: let the fault policy decide (it may retry
+      // asynchronously), then go on after it
+      const i = err.index;
+      const r = records[i];
+      return this.keyAfterError(keyFn!, err.error, r).then((k) => {
+        if (k !== SKIP) this.strategy.add(k, r, ts[i], acks);
+        return this.addFrom(batch, ts, i + 1);
+      });
     }
     const w = this.flush(acks);
     if (w !== undefined) return w.then(() => this.afterBatch(acks));

@@ -42,11 +42,13 @@ export interface WindowStrategy {
   /** Assigns and folds in one record of `key` at time `ts`. */
   add(key: unknown, record: unknown, ts: number, acks: AckToken[] | null): void;
   /**
-   * `add` for records `from..to-1` of a batch; `keys[i]` is record i's key (`keys` null for a
-   * non-keyed window: key `undefined`).
+   * `add` for records `from..to-1` of a batch, each under the key `keyFn(record)` (`keyFn` null
+   * for a non-keyed window: key `undefined`).
+   * @throws KeyFailure when `keyFn` threw for a record: the records before it are folded in,
+   *   nothing of it or after it.
    */
   addBatch(
-    keys: unknown[] | null,
+    keyFn: ((record: unknown) => unknown) | null,
     records: unknown[],
     ts: number[],
     from: number,
@@ -76,4 +78,31 @@ export interface WindowStrategy {
    * @throws StateError when `s` does not have this strategy's shape.
    */
   restore(s: unknown, node: string): void;
+}
+
+/**
+ * The key selector threw for record `index` of a batch given to {@link WindowStrategy.addBatch}
+ * (the records before it are folded in): the node lets its fault policy decide, then goes on
+ * after it.
+ * @internal
+ */
+export class KeyFailure {
+  constructor(
+    readonly index: number,
+    readonly error: unknown,
+  ) {}
+}
+
+/**
+ * The key of `records[i]` (`undefined` without a key selector).
+ * @throws KeyFailure when the key selector throws.
+ * @internal
+ */
+export function keyOf(keyFn: ((record: unknown) => unknown) | null, records: unknown[], i: number): unknown {
+  if (keyFn === null) return undefined;
+  try {
+    return keyFn(records[i]);
+  } catch (err) {
+    throw new KeyFailure(i, err);
+  }
 }

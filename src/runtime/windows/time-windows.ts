@@ -4,7 +4,7 @@ import { checkState, describeState, isPairs } from "../checkpoint/state-shape.js
 import type { AggPlan } from "./agg-plan.js";
 import { BucketQueue } from "./bucket-queue.js";
 import { KeyIndex, type KeySlot } from "./key-index.js";
-import type { WindowContext, WindowStrategy } from "./strategy.js";
+import { keyOf, type WindowContext, type WindowStrategy } from "./strategy.js";
 import { bounds } from "./win-state.js";
 
 /** Checkpoint of {@link TimeWindows}: open windows by start, each with its keys' accumulators. @internal */
@@ -72,13 +72,13 @@ export class TimeWindows implements WindowStrategy {
   }
 
   /**
-   * Folds records `from..to-1` in (keys from `keys`, or `undefined` when `keys` is null). Tumbling
+   * Folds records `from..to-1` in (keys from `keyFn`, or `undefined` when it is null). Tumbling
    * windows take a tight loop with the batch's constants hoisted and the current window cached;
    * a record due for an immediate firing (late within lateness) or on a sliding assigner goes
    * through {@link TimeWindows.add}.
    */
   addBatch(
-    keys: unknown[] | null,
+    keyFn: ((record: unknown) => unknown) | null,
     records: unknown[],
     ts: number[],
     from: number,
@@ -87,7 +87,7 @@ export class TimeWindows implements WindowStrategy {
   ): void {
     const size = this.size;
     if (this.step !== size || this.ctx.eachRecord) {
-      for (let i = from; i < to; i++) this.add(keys === null ? undefined : keys[i], records[i], ts[i], acks);
+      for (let i = from; i < to; i++) this.add(keyOf(keyFn, records, i), records[i], ts[i], acks);
       return;
     }
     const offset = this.offset;
@@ -97,21 +97,32 @@ export class TimeWindows implements WindowStrategy {
     const index = this.keys;
     let b: Bucket | undefined;
     for (let i = from; i < to; i++) {
+      const key = keyOf(keyFn, records, i);
       const t = ts[i];
       const m = (t - offset) % size;
       const start = t - (m < 0 ? m + size : m);
       if (b === undefined || b.start !== start) {
         if (start + size - 1 <= wm) {
           // due or gone: lateness rules, immediate firing
-          this.add(keys === null ? undefined : keys[i], records[i], t, acks);
+          this.add(key, records[i], t, acks);
           b = undefined;
           continue;
         }
         b = this.buckets.get(start) ?? this.newBucket(start, start + size);
         if (acks !== null && b.lastAcks !== acks) this.holdTokens(b, acks);
       }
-      const slot = index.slot(keys === null ? undefined : keys[i]);
-      collect(slot.bucket === b ? slot.state : this.stateIn(b, slot), records[i]);
+      const slot = index.slot(key);
+      const latest = slot.bucket;
+      let st: unknown;
+      if (latest === b) st = slot.state;
+      else if (latest === null || latest.start < b.start) {
+        // b is the key's latest window now (in-order input): its first record there
+        st = plan.newState();
+        this.append(b, slot, st);
+        slot.bucket = b;
+        slot.state = st;
+      } else st = this.stateIn(b, slot);
+      collect(st, records[i]);
     }
   }
 
