@@ -39,7 +39,11 @@ async function idsByKey(env: Env, assigner: WindowAssigner, keyFn: (r: Ev) => st
     .toArray();
   const report = await env.run();
   const by: Record<string, number[]> = {};
-  for (const r of await out) (by[r.key as string] ??= []).push(...r.ids);
+  for (const r of await out) {
+    const k = r.key as string;
+    by[k] ??= [];
+    by[k].push(...r.ids);
+  }
   for (const k of Object.keys(by)) by[k].sort((a, b) => a - b);
   return { by, report };
 }
