@@ -10,8 +10,9 @@ import { SKIP } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
 import { type AggPlan, aggPlan } from "./windows/agg-plan.js";
 import { CountWindows } from "./windows/count-windows.js";
+import { ResultBuffer } from "./windows/result-buffer.js";
 import { SessionWindows } from "./windows/session-windows.js";
-import type { WindowContext, WindowStrategy } from "./windows/strategy.js";
+import { KeyFailure, type WindowContext, type WindowStrategy } from "./windows/strategy.js";
 import { TimeWindows } from "./windows/time-windows.js";
 
 /** Settings of a window node. @internal */
@@ -54,8 +55,8 @@ export const LATE = "late";
 export class WindowNode extends RuntimeNode implements WindowContext, Snapshottable {
   private readonly strategy: WindowStrategy;
   private readonly plan: AggPlan;
-  private out: unknown[] = [];
-  private outTs: number[] = [];
+  /** Results fired and not emitted yet. */
+  private readonly out = new ResultBuffer();
   private outAcks: AckToken[] = [];
   private lateOut: unknown[] = [];
   private lateTs: number[] = [];
@@ -187,31 +188,36 @@ export class WindowNode extends RuntimeNode implements WindowContext, Snapshotta
   }
 
   fire(key: unknown, window: Readonly<{ start: number; end: number }>, state: unknown, ts: number): void {
-    this.out.push(this.plan.windowResult(key, window, state));
-    this.outTs.push(ts);
+    this.out.push(this.plan.windowResult(key, window, state), ts);
   }
 
   fireWindow(
-    states: ReadonlyMap<unknown, unknown>,
+    slots: readonly { readonly key: unknown }[],
+    states: readonly unknown[],
+    n: number,
     window: Readonly<{ start: number; end: number }>,
     ts: number,
     last: boolean,
   ): void {
-    const out = this.out;
-    const outTs = this.outTs;
+    const buf = this.out;
+    buf.reserve(n);
+    const out = buf.records;
+    const outTs = buf.timestamps;
+    const at = buf.length;
     const plan = this.plan;
     const inPlace = last ? plan.lastWindowResult : null;
     if (inPlace !== null) {
-      states.forEach((st, key) => {
-        out.push(inPlace(key, window, st));
-        outTs.push(ts);
-      });
+      for (let i = 0; i < n; i++) {
+        out[at + i] = inPlace(slots[i].key, window, states[i]);
+        outTs[at + i] = ts;
+      }
     } else {
-      states.forEach((st, key) => {
-        out.push(plan.windowResult(key, window, st));
-        outTs.push(ts);
-      });
+      for (let i = 0; i < n; i++) {
+        out[at + i] = plan.windowResult(slots[i].key, window, states[i]);
+        outTs[at + i] = ts;
+      }
     }
+    buf.length = at + n;
   }
 
   ackWith(tokens: AckToken[]): void {
@@ -285,32 +291,23 @@ export class WindowNode extends RuntimeNode implements WindowContext, Snapshotta
     });
   }
 
-  /** Keys of the batch being added (reused across batches: no array per batch). */
-  private keyBuf: unknown[] = [];
-
   /** Folds records `from..` of the batch in, then flushes; synchronous unless it must wait. */
   private addFrom(batch: Batch, ts: number[], from: number): Promise<void> | undefined {
     const records = batch.records;
-    const n = records.length;
     const keyFn = this.spec.keyFn as ((r: unknown) => unknown) | null;
     const acks = batch.acks;
-    if (keyFn === null) this.strategy.addBatch(null, records, ts, from, n, acks);
-    else {
-      const keys = this.keyBuf;
-      let i = from;
-      try {
-        for (; i < n; i++) keys[i] = keyFn(records[i]);
-      } catch (err) {
-        // fold in what came before, then let the fault policy decide (it may retry asynchronously)
-        this.strategy.addBatch(keys, records, ts, from, i, acks);
-        const r = records[i];
-        return this.keyAfterError(keyFn, err, r).then((k) => {
-          if (k !== SKIP) this.strategy.add(k, r, ts[i], acks);
-          return this.addFrom(batch, ts, i + 1);
-        });
-      }
-      // (the buffer keeps the last batch's keys until the next batch overwrites them)
-      this.strategy.addBatch(keys, records, ts, from, n, acks);
+    try {
+      this.strategy.addBatch(keyFn, records, ts, from, records.length, acks);
+    } catch (err) {
+      if (!(err instanceof KeyFailure)) throw err;
+      // the records before it are folded in: let the fault policy decide (it may retry
+      // asynchronously), then go on after it
+      const i = err.index;
+      const r = records[i];
+      return this.keyAfterError(keyFn!, err.error, r).then((k) => {
+        if (k !== SKIP) this.strategy.add(k, r, ts[i], acks);
+        return this.addFrom(batch, ts, i + 1);
+      });
     }
     const w = this.flush(acks);
     if (w !== undefined) return w.then(() => this.afterBatch(acks));
@@ -332,11 +329,8 @@ export class WindowNode extends RuntimeNode implements WindowContext, Snapshotta
     let w1: Promise<void> | undefined;
     let w2: Promise<void> | undefined;
     if (this.out.length > 0) {
-      const out = this.out;
-      const ts = this.outTs;
+      const { records: out, timestamps: ts } = this.out.take();
       const acks = this.outAcks.length === 0 ? null : this.outAcks;
-      this.out = [];
-      this.outTs = [];
       this.outAcks = [];
       // the output envelopes hold their own references on `acks` once written
       w1 = this.emitNow(out, acks, ts);
@@ -357,13 +351,10 @@ export class WindowNode extends RuntimeNode implements WindowContext, Snapshotta
   /** {@link WindowNode.flush} with async aggregators: the batch's collects, then the results' yields. */
   private async flushAsync(batchAcks: AckToken[] | null): Promise<void> {
     await this.plan.drain();
-    if (this.out.length > 0) await this.plan.resolve(this.out);
     if (this.out.length > 0) {
-      const out = this.out;
-      const ts = this.outTs;
+      const { records: out, timestamps: ts } = this.out.take();
+      await this.plan.resolve(out);
       const acks = this.outAcks.length === 0 ? null : this.outAcks;
-      this.out = [];
-      this.outTs = [];
       this.outAcks = [];
       await this.emit(out, acks, ts);
       releaseAll(acks);

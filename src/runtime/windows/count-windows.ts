@@ -1,7 +1,7 @@
 import type { AckToken } from "../ack.js";
 import { checkState, describeState, isPairs } from "../checkpoint/state-shape.js";
 import type { AggPlan } from "./agg-plan.js";
-import type { WindowContext, WindowStrategy } from "./strategy.js";
+import { keyOf, type WindowContext, type WindowStrategy } from "./strategy.js";
 import { bounds, collectInto, handOver, newWinState, releaseState, type WinState } from "./win-state.js";
 
 /** Checkpoint of {@link CountWindows}: per key, the open window's count, sequence and accumulator. @internal */
@@ -32,14 +32,14 @@ export class CountWindows implements WindowStrategy {
   ) {}
 
   addBatch(
-    keys: unknown[] | null,
+    keyFn: ((record: unknown) => unknown) | null,
     records: unknown[],
     ts: number[],
     from: number,
     to: number,
     acks: AckToken[] | null,
   ): void {
-    for (let i = from; i < to; i++) this.add(keys === null ? undefined : keys[i], records[i], ts[i], acks);
+    for (let i = from; i < to; i++) this.add(keyOf(keyFn, records, i), records[i], ts[i], acks);
   }
 
   add(key: unknown, record: unknown, ts: number, acks: AckToken[] | null): void {

@@ -12,12 +12,14 @@ export interface WindowContext {
    */
   fire(key: unknown, window: Readonly<{ start: number; end: number }>, state: unknown, ts: number): void;
   /**
-   * Emits the result of every `(key, state)` of `states` in `window` with timestamp `ts`, in
-   * the map's order. `last`: the states are purged right after and never read again, so their
-   * results may be built in place (see `AggPlan.lastWindowResult`).
+   * Emits the result of every key of one window in `window` with timestamp `ts`, in order:
+   * `slots[i].key` with state `states[i]` for `i < n`. `last`: the states are purged right after and never
+   * read again, so their results may be built in place (see `AggPlan.lastWindowResult`).
    */
   fireWindow(
-    states: ReadonlyMap<unknown, unknown>,
+    slots: readonly { readonly key: unknown }[],
+    states: readonly unknown[],
+    n: number,
     window: Readonly<{ start: number; end: number }>,
     ts: number,
     last: boolean,
@@ -40,11 +42,13 @@ export interface WindowStrategy {
   /** Assigns and folds in one record of `key` at time `ts`. */
   add(key: unknown, record: unknown, ts: number, acks: AckToken[] | null): void;
   /**
-   * `add` for records `from..to-1` of a batch; `keys[i]` is record i's key (`keys` null for a
-   * non-keyed window: key `undefined`).
+   * `add` for records `from..to-1` of a batch, each under the key `keyFn(record)` (`keyFn` null
+   * for a non-keyed window: key `undefined`).
+   * @throws KeyFailure when `keyFn` threw for a record: the records before it are folded in,
+   *   nothing of it or after it.
    */
   addBatch(
-    keys: unknown[] | null,
+    keyFn: ((record: unknown) => unknown) | null,
     records: unknown[],
     ts: number[],
     from: number,
@@ -74,4 +78,31 @@ export interface WindowStrategy {
    * @throws StateError when `s` does not have this strategy's shape.
    */
   restore(s: unknown, node: string): void;
+}
+
+/**
+ * The key selector threw for record `index` of a batch given to {@link WindowStrategy.addBatch}
+ * (the records before it are folded in): the node lets its fault policy decide, then goes on
+ * after it.
+ * @internal
+ */
+export class KeyFailure {
+  constructor(
+    readonly index: number,
+    readonly error: unknown,
+  ) {}
+}
+
+/**
+ * The key of `records[i]` (`undefined` without a key selector).
+ * @throws KeyFailure when the key selector throws.
+ * @internal
+ */
+export function keyOf(keyFn: ((record: unknown) => unknown) | null, records: unknown[], i: number): unknown {
+  if (keyFn === null) return undefined;
+  try {
+    return keyFn(records[i]);
+  } catch (err) {
+    throw new KeyFailure(i, err);
+  }
 }
