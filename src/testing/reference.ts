@@ -41,7 +41,11 @@ export function referenceTimeWindows<T>(
   const results: RefWindow<T>[] = [];
   const late: T[] = [];
   const unassigned: T[] = [];
-  const wins = new Map<string, RefWindow<T> & { fired: boolean }>();
+  type Win = RefWindow<T> & { fired: boolean };
+  // keys compared as a Map compares them (SameValueZero: -0 is 0, NaN is NaN, 1 is not "1"),
+  // as Mass's keyBy does; windows iterated in creation order
+  const byKey = new Map<unknown, Map<number, Win>>();
+  const wins = new Set<Win>();
   let maxTs = Number.NEGATIVE_INFINITY;
   const snapshot = (w: RefWindow<T>) => ({ key: w.key, start: w.start, end: w.end, records: [...w.records] });
   for (const r of records) {
@@ -54,11 +58,17 @@ export function referenceTimeWindows<T>(
       const end = start + o.size;
       if (end - 1 + lateness <= wm) continue;
       kept = true;
-      const id = `${String(o.key(r))}|${start}`;
-      let w = wins.get(id);
+      const k = o.key(r);
+      let starts = byKey.get(k);
+      if (starts === undefined) {
+        starts = new Map();
+        byKey.set(k, starts);
+      }
+      let w = starts.get(start);
       if (w === undefined) {
-        w = { key: o.key(r), start, end, records: [], fired: false };
-        wins.set(id, w);
+        w = { key: k, start, end, records: [], fired: false };
+        starts.set(start, w);
+        wins.add(w);
       }
       w.records.push(r);
       if (w.fired || end - 1 <= wm) {
@@ -69,15 +79,18 @@ export function referenceTimeWindows<T>(
     if (!kept && first + o.size > t) late.push(r);
     maxTs = Math.max(maxTs, t);
     const now = maxTs - ooo - 1;
-    for (const [id, w] of wins) {
+    for (const w of wins) {
       if (!w.fired && w.end - 1 <= now) {
         w.fired = true;
         results.push(snapshot(w));
       }
-      if (w.end - 1 + lateness <= now) wins.delete(id);
+      if (w.end - 1 + lateness <= now) {
+        wins.delete(w);
+        byKey.get(w.key)?.delete(w.start);
+      }
     }
   }
-  for (const w of wins.values()) if (!w.fired) results.push(snapshot(w));
+  for (const w of wins) if (!w.fired) results.push(snapshot(w));
   return { results, late, unassigned };
 }
 
@@ -92,7 +105,7 @@ export function referenceSessions<T>(
   const out: RefWindow<T>[] = [];
   const keys = [...new Set(records.map(o.key))];
   for (const k of keys) {
-    const rs = records.filter((r) => o.key(r) === k).sort((a, b) => o.ts(a) - o.ts(b));
+    const rs = records.filter((r) => sameKey(o.key(r), k)).sort((a, b) => o.ts(a) - o.ts(b));
     let cur: RefWindow<T> | null = null;
     for (const r of rs) {
       const t = o.ts(r);
@@ -146,7 +159,7 @@ export function referenceSessionWindows<T>(
     const t = o.ts(r);
     const k = o.key(r);
     const wm = maxTs - ooo - 1;
-    const hits = sessions.filter((s) => s.key === k && s.start <= t + o.gap && s.end >= t);
+    const hits = sessions.filter((s) => sameKey(s.key, k) && s.start <= t + o.gap && s.end >= t);
     const start = Math.min(t, ...hits.map((s) => s.start));
     const end = Math.max(t + o.gap, ...hits.map((s) => s.end));
     if (end - 1 + lateness <= wm) late.push(r);
@@ -226,7 +239,7 @@ export function referenceCountWindows<T>(
 ): RefWindow<T>[] {
   const out: RefWindow<T>[] = [];
   for (const k of [...new Set(records.map(o.key))]) {
-    const rs = records.filter((r) => o.key(r) === k);
+    const rs = records.filter((r) => sameKey(o.key(r), k));
     for (let i = 0; i < rs.length; i += o.size) {
       out.push({ key: k, start: i, end: Math.min(i + o.size, rs.length), records: rs.slice(i, i + o.size) });
     }
@@ -240,7 +253,7 @@ export function referenceGlobalWindow<T>(records: T[], o: { key: (r: T) => unkno
     key: k,
     start: Number.NEGATIVE_INFINITY,
     end: Number.POSITIVE_INFINITY,
-    records: records.filter((r) => o.key(r) === k),
+    records: records.filter((r) => sameKey(o.key(r), k)),
   }));
 }
 
@@ -287,3 +300,8 @@ export const referenceAggregators = {
     return lo + 1 < v.length ? v[lo] + (h - lo) * (v[lo + 1] - v[lo]) : v[lo];
   },
 };
+
+/** Keys compared as a `Map` compares them (SameValueZero), as Mass's `keyBy` does. */
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
+}

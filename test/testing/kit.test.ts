@@ -94,6 +94,34 @@ describe("TestHarness (virtual time)", () => {
   });
 });
 
+describe("referenceTimeWindows keys", () => {
+  it('compares keys as a Map (and keyBy) does: 1 and "1" apart, -0 with 0, NaN with NaN', async () => {
+    const keys: unknown[] = [1, "1", 0, -0, Number.NaN, Number.NaN, 1];
+    const events = keys.map((key, id) => ({ key, id, ts: id * 10 }));
+    const ref = referenceTimeWindows(events, { key: (e) => e.key, ts: (e) => e.ts, size: 1000 });
+    const groups = ref.results.map((w) => w.records.map((r) => r.id));
+    expect(groups).toEqual([[0, 6], [1], [2, 3], [4, 5]]);
+    // and Mass agrees
+    const h = new TestHarness();
+    const input = h.input<{ key: unknown; id: number }>("in");
+    h.output(
+      "out",
+      input
+        .keyBy((e) => e.key)
+        .window(tumbling(1000))
+        .agg({ ids: list((e: { id: number }) => e.id) }),
+    );
+    h.start();
+    for (const e of events) await h.push("in", e, e.ts);
+    await h.finish();
+    const got = h
+      .received<{ ids: number[] }>("out")
+      .map((r) => r.ids)
+      .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+    expect(got).toEqual(groups);
+  });
+});
+
 describe("checkAggregatorLaws", () => {
   it("passes for built-in aggregators against their models", () => {
     checkAggregatorLaws(() => sum<number>(), {
