@@ -45,7 +45,20 @@ async function windowsBeforeStop(idleTimeoutMs: number): Promise<number[]> {
     })
     .toArray();
   const run = env.run();
-  while (read < 7) await new Promise((r) => setTimeout(r, 20));
+  let ended: unknown = null;
+  run.then(
+    () => {
+      ended = new Error("the job ended before it read the 7 seeded messages");
+    },
+    (err: unknown) => {
+      ended = err;
+    },
+  );
+  // wait for the event (7 records read), not a time; a run that ends or fails first fails the test
+  while (read < 7) {
+    if (ended !== null) throw ended;
+    await new Promise((r) => setTimeout(r, 20));
+  }
   // partition 0 stays active (a message every 100 ms, event time going on from T0 + 6000) while
   // partition 1 stays silent long enough to go idle (idleTimeoutMs 400)
   for (let k = 0; k < 15; k++) {
