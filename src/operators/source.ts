@@ -84,9 +84,11 @@ export abstract class Source<T> implements LifecycleHooks<unknown> {
    * is accepted the run fails with a StateError. Called before `open()`: open and close your
    * own client here. Not asked for `restore: { from }` (the caller chose).
    * @param checkpoint - the candidate's id and this source's position in it (`snapshotPosition()`).
+   * @returns `true` to accept; `false`, or a string saying what the external system holds
+   *   instead (it goes into the log and the StateError), to refuse.
    * @throws any error: the run fails before anything is opened.
    */
-  restorable?(checkpoint: RestoreCandidate | null): boolean | Promise<boolean>;
+  restorable?(checkpoint: RestoreCandidate | null): boolean | string | Promise<boolean | string>;
 
   open?(ctx: OperatorContext): void | Promise<void>;
   /**

@@ -134,7 +134,8 @@ export class CheckpointCoordinator {
     const listed = await store.list().catch(() => [] as StoredCheckpoint[]);
     for (const c of listed) if (c.id >= this.nextId) this.nextId = c.id + 1;
     if (restore === null) return;
-    const data = restore.from === undefined ? await this.chooseLatest(listed) : await store.load(restore.from);
+    const data =
+      restore.from === undefined ? await this.chooseLatest(listed) : await store.load(restore.from);
     if (data === undefined) {
       this.job.logger.info(
         { store: store.description },
@@ -198,8 +199,12 @@ export class CheckpointCoordinator {
       }
       const why: string[] = [];
       for (const n of checkers) {
-        const verdict = await n.source.restorable!({ id: data.id, position: data.parts[n.stateId]?.position });
-        if (verdict !== true) why.push(`source "${n.name}": ${typeof verdict === "string" ? verdict : "refused"}`);
+        const verdict = await n.source.restorable!({
+          id: data.id,
+          position: data.parts[n.stateId]?.position,
+        });
+        if (verdict !== true)
+          why.push(`source "${n.name}": ${typeof verdict === "string" ? verdict : "refused"}`);
       }
       if (why.length === 0) {
         if (refused.length > 0) {
@@ -215,7 +220,8 @@ export class CheckpointCoordinator {
     const empty: string[] = [];
     for (const n of checkers) {
       const verdict = await n.source.restorable!(null);
-      if (verdict !== true) empty.push(`source "${n.name}": ${typeof verdict === "string" ? verdict : "refused"}`);
+      if (verdict !== true)
+        empty.push(`source "${n.name}": ${typeof verdict === "string" ? verdict : "refused"}`);
     }
     if (empty.length === 0) {
       this.job.logger.warn(
@@ -295,7 +301,7 @@ export class CheckpointCoordinator {
     if (this.gateOpen) return this.gate;
     this.drained.add(node);
     const p = this.pending;
-    if (p !== null && p.waiting.has(node)) this.answerDrained(p, node);
+    if (p?.waiting.has(node)) this.answerDrained(p, node);
     this.maybeFinal();
     return this.gate;
   }
@@ -468,7 +474,7 @@ export class CheckpointCoordinator {
       this.maybeFinal();
       return;
     }
-    if (p !== null && p.waiting.delete(node)) {
+    if (p?.waiting.delete(node)) {
       this.finishedPart(p, node);
       if (p.waiting.size === 0) this.startComplete(p);
     }
@@ -526,7 +532,10 @@ export class CheckpointCoordinator {
       Promise.resolve()
         .then(() => sink.checkpointAborted!(id))
         .catch((err) =>
-          this.job.logger.error({ node: n.name, err }, `checkpointAborted(${id}) failed: ${describeError(err)}`),
+          this.job.logger.error(
+            { node: n.name, err },
+            `checkpointAborted(${id}) failed: ${describeError(err)}`,
+          ),
         );
     }
   }
