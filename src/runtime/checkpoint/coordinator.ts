@@ -80,8 +80,8 @@ export interface CoordinatedJob {
  * every node answered (or had finished), the checkpoint is complete: it is written to the
  * store (atomically), old ones pruned, and then each source's `checkpointComplete(id, position)`
  * runs (sources commit there), then each sink's `checkpointComplete(id)` (two-phase commit
- * sinks commit there), in that order. One checkpoint at a time: a trigger while one is
- * in flight is skipped. A node that fails aborts the checkpoint in flight, and no more are taken;
+ * sinks commit there), in that order. One checkpoint at a time (until its commits are done):
+ * a trigger while one is in flight is skipped. A node that fails aborts the checkpoint in flight, and no more are taken;
  * sinks hear of an aborted checkpoint (`checkpointAborted(id)`).
  *
  * **Final checkpoint** (Flink's FLIP-147): when every source ended on its own (bounded input)
@@ -370,7 +370,10 @@ export class CheckpointCoordinator {
    *   or `null` when a checkpoint is in flight, or the run can take no more.
    */
   trigger(savepoint: boolean, stopAfter: boolean): Promise<StoredCheckpoint | undefined> | null {
-    if (this.closed || this.pending !== null) return null;
+    // one at a time, including the previous one's commits (checkpointComplete): so when
+    // checkpoint N is stored, N - 1 was committed (a restore after a crash between N's store
+    // write and its commit finds N - 1's positions committed)
+    if (this.closed || this.pending !== null || this.writing !== null) return null;
     const nodes = this.job.nodes;
     if (nodes.some((n) => n.status === "failed" || n.status === "cancelled")) return null;
     const id = this.nextId++;
@@ -426,6 +429,10 @@ export class CheckpointCoordinator {
       const busy = this.pending;
       if (busy !== null) {
         await busy.promise.catch(() => {});
+        continue;
+      }
+      if (this.writing !== null) {
+        await this.writing;
         continue;
       }
       const run = this.trigger(true, stopAfter);
