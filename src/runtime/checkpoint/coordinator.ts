@@ -106,6 +106,8 @@ export class CheckpointCoordinator {
   private readonly drained = new Set<RuntimeNode>();
   /** Set once the final checkpoint was triggered, or is known not to be taken. */
   private finalDecided = false;
+  /** A stop: open the gate once no checkpoint is in flight. */
+  private openWhenIdle = false;
   private gateOpen = false;
   private openGate!: () => void;
   private readonly gate = new Promise<void>((resolve) => {
@@ -306,10 +308,17 @@ export class CheckpointCoordinator {
     return this.gate;
   }
 
-  /** No final checkpoint in this run (`env.stop()`, a cancel): the nodes waiting for one go on. */
-  skipFinal(): void {
+  /**
+   * No final checkpoint in this run, and no more periodic ones: the nodes waiting for one go on
+   * — at once after a failure or a cancel; after a graceful stop (`drain`) once the checkpoint
+   * in flight, if any, completed or failed (so its commits happen before the sinks' cleanup).
+   */
+  skipFinal(drain = false): void {
     this.finalDecided = true;
-    this.openGate();
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    if (drain && (this.pending !== null || this.writing !== null)) this.openWhenIdle = true;
+    else this.openGate();
   }
 
   /**
@@ -317,17 +326,21 @@ export class CheckpointCoordinator {
    * in flight; opens the gate instead when none can be taken (a failure, a stop).
    */
   private maybeFinal(): void {
-    if (this.gateOpen || this.finalDecided) return;
+    if (this.gateOpen) return;
     const nodes = this.job.nodes;
     const broken = nodes.some(
-      (n) =>
-        n.status === "failed" ||
-        n.status === "cancelled" ||
-        n.branchErrors.length > 0 ||
-        (n instanceof SourceNode && n.stopped),
+      (n) => n.status === "failed" || n.status === "cancelled" || n.branchErrors.length > 0,
     );
     if (this.closed || broken) {
       this.skipFinal();
+      return;
+    }
+    if (this.finalDecided) {
+      if (this.openWhenIdle && this.pending === null && this.writing === null) this.openGate();
+      return;
+    }
+    if (nodes.some((n) => n instanceof SourceNode && n.stopped)) {
+      this.skipFinal(true);
       return;
     }
     if (!nodes.every((n) => n.settled || this.drained.has(n))) return;
