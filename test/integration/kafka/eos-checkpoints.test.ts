@@ -133,7 +133,7 @@ class CountingSink extends Sink<{ id: number }> {
 }
 
 /** Ids in `topic` as a sorted list (`read_committed` unless told). */
-async function ids(
+async function readIds(
   topic: string,
   expected: number,
   isolation: "read_committed" | "read_uncommitted" = "read_committed",
@@ -259,8 +259,8 @@ describe("exactly-once Kafka -> Kafka with checkpoints", () => {
       await send(100, 200);
       await until(() => sink.received >= 200, "B received");
       expect(sink.written).toBe(100);
-      expect(await ids(output, 100, "read_uncommitted")).toEqual(range(0, 100));
-      const early = await ids(output, 100);
+      expect(await readIds(output, 100, "read_uncommitted")).toEqual(range(0, 100));
+      const early = await readIds(output, 100);
       expect(early.every((id) => id < 100)).toBe(true);
       // checkpoint k completes (the next one's write is held): A commits, B goes into the next
       // transaction, visible to read_uncommitted only
@@ -269,16 +269,67 @@ describe("exactly-once Kafka -> Kafka with checkpoints", () => {
       await until(() => sink.written >= 200, "B written");
       await until(() => store.held.length === 1, "the next checkpoint's write held");
       expect(store.held[0]).toBeGreaterThan(k);
-      expect(await ids(output, 100)).toEqual(range(0, 100));
-      expect(await ids(output, 200, "read_uncommitted")).toEqual(range(0, 200));
+      expect(await readIds(output, 100)).toEqual(range(0, 100));
+      expect(await readIds(output, 200, "read_uncommitted")).toEqual(range(0, 200));
       // the next checkpoint completes: B commits, every record once
       store.release();
       await until(() => eos.committed >= 2, "the next commit");
-      expect(await ids(output, 200)).toEqual(range(0, 200));
+      expect(await readIds(output, 200)).toEqual(range(0, 200));
       await env.stop();
       const report = await run;
       expect(report.checkpoints!.failed).toBe(0);
       expect(eos.aborted).toBeLessThanOrEqual(1);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it("two sinks sharing one exactlyOnce each hold after their own barrier: both outputs exact, one transaction per checkpoint", async () => {
+    const fx = new KafkaFixture(brokers);
+    await fx.connect();
+    try {
+      const input = await fx.topic("eosck-e-in", 2);
+      await fx.produce(
+        input,
+        range(0, 6000).map((id) => ({ value: JSON.stringify({ id }), partition: id % 2 })),
+      );
+      const [outA, outB] = [uniqueTopic("eosck-e-a"), uniqueTopic("eosck-e-b")];
+      await createTopic(brokers, outA, 2);
+      await createTopic(brokers, outB, 2);
+      const groupId = uniqueTopic("eosck-e");
+      const eos = new KafkaTransactions({ brokers, transactionalId: `${groupId}-tx` });
+      const store = memoryCheckpointStore();
+      const env = new Env({ batchSize: 100, checkpoint: { intervalMs: 100, store } });
+      let i = 0;
+      const ids = env
+        .from(
+          kafkaSource<{ id: number }>({
+            brokers,
+            topics: input,
+            groupId,
+            startFrom: "earliest",
+            bounded: true,
+            exactlyOnce: eos,
+            maxWaitTimeMs: 100,
+          }),
+          { name: "in" },
+        )
+        // pacing: the run spans several checkpoints
+        .map(async (r: KafkaRecord<{ id: number }>) => {
+          if (++i % 100 === 0) await new Promise((res) => setTimeout(res, 5));
+          return { id: r.value.id };
+        });
+      ids.to(kafkaSink<{ id: number }>({ brokers, topic: outA, exactlyOnce: eos }), { name: "a" });
+      ids
+        .filter((r) => r.id % 2 === 0)
+        .to(kafkaSink<{ id: number }>({ brokers, topic: outB, exactlyOnce: eos }), { name: "b" });
+      const report = await env.run();
+      expect(report.checkpoints!.completed).toBeGreaterThanOrEqual(2);
+      // one transaction per completed checkpoint (two sinks: still one commit each)
+      expect(eos.committed).toBe(report.checkpoints!.completed);
+      expect(eos.aborted).toBe(0);
+      expect(await readIds(outA, 6000)).toEqual(range(0, 6000));
+      expect(await readIds(outB, 3000)).toEqual(range(0, 3000).map((k) => k * 2));
     } finally {
       await fx.close();
     }
