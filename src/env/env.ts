@@ -32,7 +32,9 @@ export interface RunOptions {
   /**
    * Restore operator state and source positions before the first record (needs the Env's
    * `checkpoint` option): `true` for the latest complete checkpoint in the store (none yet: the
-   * run starts empty), or `{ from, allowNonRestoredState }`: `from` a checkpoint or savepoint
+   * run starts empty) — or, when sources check what they committed (`Source.restorable`: an
+   * exactly-once Kafka source), the newest one every such source accepts, walking the store
+   * newest first (docs/checkpoints.md, "Which checkpoint is restored") — or `{ from, allowNonRestoredState }`: `from` a checkpoint or savepoint
    * location (a directory path, as in `report.checkpoints.savepoint`) or id; with
    * `allowNonRestoredState` (Flink's flag), state of operators this job no longer has is
    * dropped instead of failing the run with a StateError naming them. Default: no restore.
