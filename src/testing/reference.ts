@@ -303,5 +303,5 @@ export const referenceAggregators = {
 
 /** Keys compared as a `Map` compares them (SameValueZero), as Mass's `keyBy` does. */
 function sameKey(a: unknown, b: unknown): boolean {
-  return a === b || (a !== a && b !== b);
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
