@@ -3,6 +3,9 @@ import { deserialize, serialize } from "node:v8";
 import { StateError } from "../../errors.js";
 import { decodePlain, encodePlain, PLAIN_MAGIC } from "./plain-codec.js";
 
+/** Size of the last part written per operator, bytes (bounded: a few entries per job). */
+const sizeHints = new Map<string, number>();
+
 /**
  * Serializes one part of a checkpoint: with the plain codec (./plain-codec.ts: plain objects,
  * arrays, Map, Set, numbers incl. ±Infinity and NaN, strings, bigint, Date; other values such as
@@ -14,7 +17,10 @@ import { decodePlain, encodePlain, PLAIN_MAGIC } from "./plain-codec.js";
  */
 export function encodePart(what: string, value: unknown): Buffer {
   try {
-    return encodePlain(value) ?? serialize(value);
+    const buf = encodePlain(value, sizeHints.get(what)) ?? serialize(value);
+    // the next part of this operator starts with room for this one (no regrowing copies)
+    if (sizeHints.size < 10_000 || sizeHints.has(what)) sizeHints.set(what, buf.length + (buf.length >> 3));
+    return buf;
   } catch (err) {
     throw new StateError(
       `checkpoint: the state of ${what} cannot be serialized (${(err as Error).message}); snapshots must be plain data (objects, arrays, Map, Set, numbers, strings, bigint, typed arrays)`,
