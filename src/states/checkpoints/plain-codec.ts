@@ -32,10 +32,10 @@ import { deserialize, serialize } from "node:v8";
  * @internal
  */
 
-/** First bytes of a part written by {@link encodePlain} (`v8.serialize` output starts with 0xFF). */
+/** First byte of a part written by {@link encodePlain} (`v8.serialize` output starts with 0xFF). @internal */
 export const PLAIN_MAGIC = 0x4d;
 const VERSION = 1;
-/** Nesting depth beyond which a value is taken for a cycle. */
+/** Nesting depth beyond which a value is taken for a cycle. @internal */
 export const MAX_DEPTH = 512;
 
 const T_UNDEF = 0;
@@ -246,7 +246,9 @@ class Writer {
 /**
  * Writes `value` in the plain codec's format, or returns `null` when it is nested deeper than
  * {@link MAX_DEPTH} levels (a cycle): write it with `v8.serialize` then.
+ * @param sizeHint - bytes to allocate first (the buffer doubles when full); default 64 KiB.
  * @throws Error `"... could not be cloned."` (as `v8.serialize`) for a function or a symbol.
+ * @internal
  */
 export function encodePlain(value: unknown, sizeHint = 1 << 16): Buffer | null {
   const w = new Writer(Math.max(64, sizeHint));
@@ -401,7 +403,8 @@ function shapeOf(keys: string[]): Shape {
 
 /**
  * Reads a value written by {@link encodePlain}.
- * @throws Error when `buf` is not in the plain codec's format, or is cut short.
+ * @throws Error when `buf` is not in the plain codec's format, is cut short, or has bytes left over.
+ * @internal
  */
 export function decodePlain(buf: Buffer): unknown {
   if (buf.length < 3 || buf[0] !== PLAIN_MAGIC || buf[1] !== VERSION)
