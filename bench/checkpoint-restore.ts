@@ -18,7 +18,8 @@
  * - `crash`: checkpoints every `--interval` ms into a directory store; once its source has handed
  *   out `--crash` records it stops reading and says so, and the parent kills it with SIGKILL;
  * - `restore`: the same job, `env.run({ restore: true })` from that directory, to the end;
- * - `replay`: the same job without checkpoints, from record 0, to the end;
+ * - `replay`: the same job (checkpoints on, into a directory of its own) run without a restore,
+ *   from record 0, to the end: what a restart that has no checkpoint to resume from does;
  * - `full`: the same job as `crash`, never killed (the reference).
  * Results are deduplicated by (key, window) — a result written twice must be equal both times
  * (the crashed run's results after its last checkpoint are written again: an at-least-once
@@ -157,11 +158,10 @@ async function child(
   intervalMs: number,
   killWhen: string,
 ): Promise<void> {
-  const checkpoints = mode !== "replay";
   const env = new Env({
     name: "restore-bench",
     logger: { debug() {}, info() {}, warn() {}, error() {} },
-    ...(checkpoints ? { checkpoint: { intervalMs, store: directoryCheckpointStore(dir), retain: 2 } } : {}),
+    checkpoint: { intervalMs, store: directoryCheckpointStore(dir), retain: 2 },
   });
   const src = new DaySource(n, keys, crash);
   const fd = openSync(out, "w");
@@ -413,7 +413,7 @@ async function main(): Promise<void> {
       `| ${label} | ${fmt(med((x) => x[k].resumedAt))} | ${sec(med((x) => x[k].readyMs))} | ${sec(med((x) => x[k].crashPointMs))} (${sec(med((x) => x[k].crashPointCpuMs))}) | ${sec(med((x) => x[k].firstNewResultMs))} | ${sec(med((x) => x[k].totalMs))} (${sec(med((x) => x[k].totalCpuMs))}) | ${fmt(med((x) => x[k].peakRssMB))} |`,
     );
   row("restore from the latest checkpoint", "restore");
-  row("replay from the start, no checkpoint", "replay");
+  row("replay from the start (no restore)", "replay");
   row("uninterrupted run (reference, checkpoints on)", "full");
   console.log(
     `crashed run: killed at ${sec(med((x) => x.crash.crashPointMs))} s; checkpoint restored: ${fmt(med((x) => x.restore.resumedAt))} records in, ${(med((x) => x.restoredBytes) / 1e6).toFixed(2)} MB; the crashed run wrote ${fmt(med((x) => x.crashResults))} results before its kill; results (count:sum:count) ${all[0].checksum}, equal in every run`,
