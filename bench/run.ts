@@ -6,6 +6,10 @@
  *
  *   npm run bench                 # every scenario
  *   npm run bench -- w1 --runs 5  # scenarios whose name starts with "w1"
+ *
+ * Scenarios that compare configurations of one job rather than implementations (checkpoints,
+ * restore) have their own driver, which spawns its fresh processes, prints its table and fails on
+ * a checksum mismatch; they are run with `--runs` passed on.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -26,6 +30,19 @@ interface Scenario {
   /** A published figure per implementation to compare with (an extra column). */
   external?: { label: string; values: Record<string, number> };
 }
+
+/** A scenario with its own driver script (run as `node --expose-gc --import tsx <file> --runs N`). */
+interface Driver {
+  id: string;
+  file: string;
+}
+
+const drivers: Driver[] = [
+  // checkpoint cost: W2, W3 and state growth (1k, 100k, 1M keys), none vs every 10 s vs every 1 s
+  { id: "checkpoints", file: "bench/checkpoints.ts" },
+  // restore vs replay after a kill -9 with open day windows
+  { id: "restore", file: "bench/checkpoint-restore.ts" },
+];
 
 const scenarios: Scenario[] = [
   {
@@ -167,6 +184,18 @@ const median = (xs: number[]) => {
 
 const all: Measurement[] = [];
 let failed = false;
+for (const d of drivers) {
+  if (positionals.length > 0 && !positionals.some((p) => d.id.startsWith(p))) continue;
+  console.log(`\n### ${d.id} (${d.file})\n`);
+  try {
+    execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", d.file, "--runs", String(runs)], {
+      stdio: "inherit",
+    });
+  } catch {
+    console.error(`${d.id}: failed (see above)`);
+    failed = true;
+  }
+}
 for (const sc of wanted) {
   for (const size of sc.sizes) {
     const rows: { impl: string; m: Measurement; rps: number; cps: number; rss: number; growth: number }[] =
@@ -229,7 +258,7 @@ for (const sc of wanted) {
   }
 }
 mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/latest.json", JSON.stringify(all, null, 1));
+if (all.length > 0) writeFileSync("bench/results/latest.json", JSON.stringify(all, null, 1));
 console.log(`\nnode ${process.version}, ${new Date().toISOString()}; raw runs in bench/results/latest.json`);
 if (failed) {
   console.error("checksum mismatch: an implementation computed a different result");

@@ -8,6 +8,8 @@ import { ArraySink } from "../operators/array-sink.js";
 import { Source } from "../operators/source.js";
 import { isSnapshottable, type Snapshottable } from "../runtime/checkpoint/snapshot-types.js";
 import type { RuntimeNode } from "../runtime/node.js";
+import { decodePart } from "../states/checkpoints/codec.js";
+import { encodePlain } from "../states/checkpoints/plain-codec.js";
 import { VirtualClock } from "../util/virtual-clock.js";
 
 interface Timed<T> {
@@ -23,7 +25,10 @@ interface Timed<T> {
 export interface HarnessCheckpoint {
   /** The virtual clock's time when it was taken (ms); the restored harness starts there. */
   readonly time: number;
-  /** `v8.serialize` of the nodes' states (by node id) and the inputs' watermarks. */
+  /**
+   * The nodes' states (by node id, each serialized as a checkpoint store writes a part) and the
+   * inputs' watermarks, in `v8.serialize`'s format.
+   */
   readonly bytes: Uint8Array;
 }
 
@@ -49,7 +54,7 @@ function restoreCheckpoint(
   }
   for (const [id, , bytes] of data.nodes) {
     const n = byId.get(id) as RuntimeNode & Snapshottable;
-    n.restoreState(v8.deserialize(bytes));
+    n.restoreState(decodePart(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
   }
   for (const [name, pos] of data.inputs) inputs.get(name)?.restore(pos);
 }
@@ -230,8 +235,8 @@ export class TestHarness {
    * Takes a checkpoint of the running job once it settled (every record pushed so far went
    * through): the state of every stateful node (windows, keyed aggregations, joins, watermark
    * generators: their `snapshotState()`, your aggregators' `snapshot()` inside), the inputs'
-   * watermarks and the virtual clock's time, serialized with `v8.serialize` as a checkpoint
-   * store would. Restore it with `new TestHarness({ restore: cp })` on the same job, push the
+   * watermarks and the virtual clock's time, each node's state serialized as a checkpoint store
+   * writes it (src/states/checkpoints/codec.ts). Restore it with `new TestHarness({ restore: cp })` on the same job, push the
    * rest of the input there: its outputs go on where this harness's stopped, exactly as if
    * nothing happened (what a property of your aggregator's `snapshot`/`restore` can check). This
    * harness goes on running.
@@ -247,7 +252,7 @@ export class TestHarness {
       if (state === undefined) continue;
       let bytes: Uint8Array;
       try {
-        bytes = v8.serialize(state);
+        bytes = encodePlain(state) ?? v8.serialize(state);
       } catch (err) {
         throw new StateError(
           `TestHarness.checkpoint(): the state of node "${node.name}" cannot be serialized (${(err as Error).message}): an aggregator's snapshot() must return plain data`,

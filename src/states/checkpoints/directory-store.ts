@@ -49,7 +49,7 @@ const pad = (id: number) => String(id).padStart(9, "0");
  *
  * ```
  * <dir>/chk-000000007/_manifest.json   id, savepoint flag, time, and per operator: offset, bytes, SHA-256
- * <dir>/chk-000000007/data.bin         the v8-serialized parts, one after the other
+ * <dir>/chk-000000007/data.bin         the serialized parts (./plain-codec.ts), one after the other
  * <dir>/savepoints/sp-000000008/       savepoints, same layout, never pruned
  * <dir>/.tmp-…                         a checkpoint being written (ignored; removed by the next write)
  * ```

@@ -10,7 +10,7 @@ interface Entry {
 
 /**
  * A checkpoint store in memory (tests, and jobs that only need savepoints within one process).
- * Parts are kept serialized (`v8.serialize`), so a restored state never shares objects with
+ * Parts are kept serialized (as the directory store writes them, ./codec.ts), so a restored state never shares objects with
  * the live one, and sizes are real. Locations are `mem:<id>`.
  */
 export function memoryCheckpointStore(): CheckpointStore & { readonly size: number } {
