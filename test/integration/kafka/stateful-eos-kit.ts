@@ -116,7 +116,10 @@ export function referenceTumbling(events: Event[]): string[] {
     const start = e.ts - (((e.ts % 60_000) + 60_000) % 60_000);
     const id = `${e.key}|${start}`;
     let a = acc.get(id);
-    if (a === undefined) acc.set(id, (a = { key: e.key, start, count: 0, sum: 0 }));
+    if (a === undefined) {
+      a = { key: e.key, start, count: 0, sum: 0 };
+      acc.set(id, a);
+    }
     a.count++;
     a.sum += e.v;
   }
@@ -134,7 +137,10 @@ export function referenceSessions(events: Event[]): string[] {
   const byKey = new Map<string, Event[]>();
   for (const e of events) {
     let l = byKey.get(e.key);
-    if (l === undefined) byKey.set(e.key, (l = []));
+    if (l === undefined) {
+      l = [];
+      byKey.set(e.key, l);
+    }
     l.push(e);
   }
   const out: string[] = [];
