@@ -3,7 +3,7 @@
  * event-time state (1-minute tumbling windows, 30 s session windows, an interval join), with
  * checkpoints every 300 ms into a directory store and a transactional sink, runs in a child
  * process (fixtures/stateful-eos-job.ts) that is killed with SIGKILL at seeded random points
- * (after some checkpoints completed, or after some results were written) at least 3 times and
+ * (after 10-25 % of the input was read in the run, or after some results were written) at least 3 times and
  * restarted with `restore: true` until it exits 0. A plain kafkajs `read_committed` consumer
  * then reads the output topic: the multiset of results must equal a plain-loop reference over
  * the same input: every window (join pair) exactly once with the right values, no duplicate,
@@ -60,8 +60,7 @@ interface Variant {
   inputs: { topic: string; messages: Message<unknown>[] }[];
   expected: string[];
   line: (value: string) => string;
-  /** Kill triggers draw checkpoints in [1, maxCp] and written results in [20, 20 + maxOut). */
-  maxCp: number;
+  /** Kill triggers: 10-25 % of the input read in the run, or [20, 20 + maxOut) results written. */
   maxOut: number;
   seed: number;
 }
@@ -105,15 +104,16 @@ async function crashAndCompare(v: Variant): Promise<void> {
     let pred: (p: Progress) => boolean;
     let delayMs = 0;
     if (k % 2 === 0) {
-      // after some checkpoints of this run, plus up to 300 ms: anywhere in the cycle
-      // (between barriers, while a checkpoint is written, while its transaction commits)
-      const cp = 1 + Math.floor(r() * v.maxCp);
+      // after this run read a share of the input (and completed a checkpoint), plus up to
+      // 300 ms: anywhere in the checkpoint cycle (between barriers, while a checkpoint is
+      // written, while its transaction commits)
+      const share = 0.1 + r() * 0.15;
+      const records = Math.floor(totalIn * share);
       delayMs = Math.floor(r() * 300);
-      trigger = `${cp} checkpoints + ${delayMs} ms`;
-      pred = (p) => p.cp >= cp;
+      trigger = `${records} read + ${delayMs} ms`;
+      pred = (p) => p.cp >= 1 && p.in >= records;
     } else {
-      // after some results went into the open transaction (at least one checkpoint first, so
-      // every kill is at a later point of the input than the one before)
+      // after some results went into the open transaction (and a checkpoint completed)
       const out = 20 + Math.floor(r() * v.maxOut);
       trigger = `${out} results written`;
       pred = (p) => p.cp >= 1 && p.out >= out;
@@ -190,7 +190,6 @@ describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restor
       inputs: [{ topic: uniqueTopic("eos-tumbling-in"), messages: events }],
       expected: referenceTumbling(events.map((m) => m.value)),
       line: (s) => windowLine(JSON.parse(s) as WindowResult),
-      maxCp: 8,
       maxOut: 400,
       seed: 1201,
     });
@@ -203,7 +202,6 @@ describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restor
       inputs: [{ topic: uniqueTopic("eos-session-in"), messages: events }],
       expected: referenceSessions(events.map((m) => m.value)),
       line: (s) => windowLine(JSON.parse(s) as WindowResult),
-      maxCp: 4,
       maxOut: 200,
       seed: 1301,
     });
@@ -222,7 +220,6 @@ describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restor
         payments.map((m) => m.value),
       ),
       line: (s) => joinLine(JSON.parse(s) as JoinResult),
-      maxCp: 4,
       maxOut: 400,
       seed: 1401,
     });
