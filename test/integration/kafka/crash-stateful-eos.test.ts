@@ -3,15 +3,15 @@
  * event-time state (1-minute tumbling windows, 30 s session windows, an interval join), with
  * checkpoints every 300 ms into a directory store and a transactional sink, runs in a child
  * process (fixtures/stateful-eos-job.ts) that is killed with SIGKILL at seeded random points
- * (after 10-25 % of the input was read in the run, or after some results were written) at least 3 times and
- * restarted with `restore: true` until it exits 0. A plain kafkajs `read_committed` consumer
- * then reads the output topic: the multiset of results must equal a plain-loop reference over
- * the same input: every window (join pair) exactly once with the right values, no duplicate,
- * no gap.
+ * (each after at least 2 checkpoints of the run and 8-18 % of the input read in it, plus a
+ * random delay or a number of results written) 3 times, and restarted with `restore: true`
+ * until it exits 0. A plain kafkajs `read_committed` consumer then reads the output topic: the
+ * multiset of results must equal a plain-loop reference over the same input: every window (join
+ * pair) exactly once with the right values, no duplicate, no gap.
  *
- * Sizes: the tumbling job reads 200,000 events (as the issue asks); the session job 40,000
- * events and the join job 15,000 orders with 0-2 payments each, so that the whole file runs in
- * a few minutes on a loaded 2-core machine.
+ * Sizes: the tumbling job reads 200,000 events (as the issue asks); the session job 100,000
+ * events and the join job 40,000 orders with 0-2 payments each (80,000 records in all), so that
+ * the whole file runs in a few minutes on a loaded 2-core machine.
  *
  * Determinism: event time comes from the Kafka source's per-partition watermarks with a 10 s
  * bound, above the < 4 s disorder the data has within a partition, and partitions never go
@@ -22,6 +22,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { directoryCheckpointStore } from "../../../src/index.js";
 import type { JobArgs, JoinResult, WindowResult } from "./fixtures/stateful-eos-job.js";
 import { createTopic, readTopic, uniqueTopic } from "./sink-kit.js";
 import {
@@ -60,7 +61,7 @@ interface Variant {
   inputs: { topic: string; messages: Message<unknown>[] }[];
   expected: string[];
   line: (value: string) => string;
-  /** Kill triggers: 10-25 % of the input read in the run, or [20, 20 + maxOut) results written. */
+  /** Kill triggers draw [20, 20 + maxOut) results written in the run. */
   maxOut: number;
   seed: number;
 }
@@ -98,25 +99,27 @@ async function crashAndCompare(v: Variant): Promise<void> {
 
   const kills: KillRecord[] = [];
   const restored: (string | null)[] = [];
+  /** After each kill: input records before the source position of the latest stored checkpoint. */
+  const positions: number[] = [];
   for (let k = 0; k < KILLS; k++) {
     const run = startChild(args);
     let trigger: string;
     let pred: (p: Progress) => boolean;
     let delayMs = 0;
+    // every kill after at least 2 checkpoints of the run (so each restart resumes from a later
+    // point of the input than the one before) and after 8-18 % of the input was read in it
+    const records = Math.floor(totalIn * (0.08 + r() * 0.1));
     if (k % 2 === 0) {
-      // after this run read a share of the input (and completed a checkpoint), plus up to
-      // 300 ms: anywhere in the checkpoint cycle (between barriers, while a checkpoint is
-      // written, while its transaction commits)
-      const share = 0.1 + r() * 0.15;
-      const records = Math.floor(totalIn * share);
+      // plus up to 300 ms: anywhere in the checkpoint cycle (between barriers, while a
+      // checkpoint is written, while its transaction commits)
       delayMs = Math.floor(r() * 300);
-      trigger = `${records} read + ${delayMs} ms`;
-      pred = (p) => p.cp >= 1 && p.in >= records;
+      trigger = `2 checkpoints, ${records} read + ${delayMs} ms`;
+      pred = (p) => p.cp >= 2 && p.in >= records;
     } else {
-      // after some results went into the open transaction (and a checkpoint completed)
+      // as soon as some results went into the open transaction
       const out = 20 + Math.floor(r() * v.maxOut);
-      trigger = `${out} results written`;
-      pred = (p) => p.cp >= 1 && p.out >= out;
+      trigger = `2 checkpoints, ${records} read, ${out} results written`;
+      pred = (p) => p.cp >= 2 && p.in >= records && p.out >= out;
     }
     const reached = await run.until(pred);
     if (reached !== undefined) {
@@ -129,6 +132,7 @@ async function crashAndCompare(v: Variant): Promise<void> {
     // the kill really happened mid-run: the child did not get to the end on its own
     expect(e.signal, `run ${k + 1} (${trigger}) ended by itself: ${JSON.stringify(e)}`).toBe("SIGKILL");
     expect(e.progress.late).toBe(0);
+    positions.push(await checkpointedPosition(dir));
   }
 
   // output committed before the last kill: a read_committed reader sees some of it already
@@ -159,7 +163,7 @@ async function crashAndCompare(v: Variant): Promise<void> {
   process.stderr.write(
     `[eos-crash ${v.name}] ${totalIn} input records, ${v.expected.length} expected results; ` +
       `kills: ${kills.map((x) => `{${x.trigger}: cp ${x.at.cp}, in ${x.at.in}, out ${x.at.out}}`).join(" ")}; ` +
-      `committed before the last kill ${before.length}; final runs ${finalRuns}, last read ${report.recordsIn} ` +
+      `latest checkpoint after each kill at input record ${positions.join(", ")}; committed before the last kill ${before.length}; final runs ${finalRuns}, last read ${report.recordsIn} ` +
       `and wrote ${report.recordsOut} with ${report.checkpoints?.completed} checkpoints; ` +
       `restored from ${restored.map((x) => (x === null ? "-" : x.replace(/.*chk-0*/, "chk-"))).join(", ")}; ` +
       `committed output ${got.length}; diff ${JSON.stringify(diff)}; ${seconds} s\n`,
@@ -175,11 +179,22 @@ async function crashAndCompare(v: Variant): Promise<void> {
   // mid-run kills: output was committed before the last kill, but not all of it
   expect(before.length).toBeGreaterThan(0);
   expect(before.length).toBeLessThan(v.expected.length);
+  // each kill at a later point of the input: the latest checkpoint moved on every time
+  for (let k = 1; k < positions.length; k++) expect(positions[k]).toBeGreaterThan(positions[k - 1]!);
+  expect(positions[0]).toBeGreaterThan(0);
+  expect(positions.at(-1)).toBeLessThan(totalIn);
   // every run after the first restored a checkpoint, and the last one resumed rather than re-read
   expect(restored[0]).toBeNull();
   for (const x of restored.slice(1)) expect(x).toMatch(/chk-\d+$/);
   expect(report.checkpoints?.restoredFrom).toMatch(/chk-\d+$/);
   expect(report.recordsIn).toBeLessThan(totalIn);
+}
+
+/** Sum over partitions of the Kafka source's offsets in the latest complete checkpoint of `dir` (0: none). */
+async function checkpointedPosition(dir: string): Promise<number> {
+  const latest = await directoryCheckpointStore(dir).latest();
+  const pos = latest?.parts.in?.position as Record<string, number> | undefined;
+  return Object.values(pos ?? {}).reduce((s, o) => s + o, 0);
 }
 
 describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restore from checkpoints", () => {
@@ -195,8 +210,8 @@ describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restor
     });
   }, 900_000);
 
-  it("30 s session windows per key over 40,000 events: every session exactly once", async () => {
-    const events = sessionEvents(40_000, 13);
+  it("30 s session windows per key over 100,000 events: every session exactly once", async () => {
+    const events = sessionEvents(100_000, 13);
     await crashAndCompare({
       name: "session",
       inputs: [{ topic: uniqueTopic("eos-session-in"), messages: events }],
@@ -207,8 +222,8 @@ describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restor
     });
   }, 600_000);
 
-  it("interval join of orders and payments (two topics, [0, +5 min]) over 15,000 orders: every pair exactly once", async () => {
-    const { orders, payments } = joinEvents(15_000, 14);
+  it("interval join of orders and payments (two topics, [0, +5 min]) over 40,000 orders: every pair exactly once", async () => {
+    const { orders, payments } = joinEvents(40_000, 14);
     await crashAndCompare({
       name: "join",
       inputs: [
