@@ -61,6 +61,8 @@ interface Variant {
   inputs: { topic: string; messages: Message<unknown>[] }[];
   expected: string[];
   line: (value: string) => string;
+  /** Records/s the child may read (fixtures/stateful-eos-job.ts, `Pace`). */
+  rate: number;
   /** Kill triggers draw [20, 20 + maxOut) results written in the run. */
   maxOut: number;
   seed: number;
@@ -95,6 +97,7 @@ async function crashAndCompare(v: Variant): Promise<void> {
     transactionalId: `${group}-tx`,
     dir,
     intervalMs: 300,
+    rate: v.rate,
   };
 
   const kills: KillRecord[] = [];
@@ -206,6 +209,7 @@ describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restor
       expected: referenceTumbling(events.map((m) => m.value)),
       line: (s) => windowLine(JSON.parse(s) as WindowResult),
       maxOut: 400,
+      rate: 20_000,
       seed: 1201,
     });
   }, 900_000);
@@ -218,6 +222,7 @@ describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restor
       expected: referenceSessions(events.map((m) => m.value)),
       line: (s) => windowLine(JSON.parse(s) as WindowResult),
       maxOut: 200,
+      rate: 12_000,
       seed: 1301,
     });
   }, 600_000);
@@ -236,6 +241,7 @@ describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restor
       ),
       line: (s) => joinLine(JSON.parse(s) as JoinResult),
       maxOut: 400,
+      rate: 6_000,
       seed: 1401,
     });
   }, 600_000);
