@@ -34,6 +34,41 @@ export abstract class Sink<T> implements LifecycleHooks<T[]> {
   failback?(err: Error, batch: T[]): FailbackDecision;
 
   /**
+   * Optional, for checkpoints (docs/checkpoints.md, "Two-phase commit sinks"): the first phase
+   * of a two-phase commit, as Flink's `TwoPhaseCommitSinkFunction.preCommit` /
+   * `SinkWriter.prepareCommit`. Called when the barrier of checkpoint `checkpointId` passes this
+   * sink: every `produce` call for records before the barrier has resolved, none after it has
+   * started. Seal what was written so far as belonging to checkpoint `checkpointId` (flush,
+   * close the open transaction to new writes); records produced after it must not become
+   * visible before {@link Sink.checkpointComplete} of that id (or a later one). The barrier
+   * goes on (and the checkpoint can complete) only once this resolves. Also called, once, for a
+   * sink whose input ended while the run waits for its final checkpoint (end of a bounded input).
+   * Throwing fails the sink's node (the job fails; restart it to resume from the last checkpoint).
+   * Optional: a sink without it takes part in no checkpoint (at-least-once).
+   */
+  preCommit?(checkpointId: number): void | Promise<void>;
+
+  /**
+   * Optional, for checkpoints: the second phase, as Flink's
+   * `CheckpointListener.notifyCheckpointComplete`. Checkpoint `checkpointId` is stored and every
+   * source's `checkpointComplete` ran: commit what {@link Sink.preCommit} sealed for it and for
+   * any earlier checkpoint that was not committed yet (a checkpoint that failed is subsumed by
+   * the next one). Called once per completed checkpoint, in id order, not after `cleanup()`.
+   * Throwing fails the sink's node (restart the job: it resumes from the last checkpoint whose
+   * commit is visible, see `Source.restorable`).
+   */
+  checkpointComplete?(checkpointId: number): void | Promise<void>;
+
+  /**
+   * Optional, for checkpoints: checkpoint `checkpointId` failed (its store write failed, a node
+   * failed) or was abandoned (the run ended before it completed), as Flink's
+   * `CheckpointListener.notifyCheckpointAborted`. Do not abort what was pre-committed for it:
+   * keep it open and let the next checkpoint commit it (Flink keeps pending transactions until
+   * a later checkpoint completes); records held since its barrier may go on into it.
+   */
+  checkpointAborted?(checkpointId: number): void | Promise<void>;
+
+  /**
    * For implementers: sends one record of the batch being produced to the node's fault policy
    * (a row a database refused, a document an index rejected) while the rest of the batch is
    * written: one bad record must not fail or dead-letter its whole batch. Under `'fail'` it

@@ -5,6 +5,14 @@ import type { LifecycleHooks } from "./lifecycle.js";
 /** @internal Symbol under which the runtime installs a source's reject handler. */
 export const REJECT = Symbol("mass.reject");
 
+/** A checkpoint a restore might resume from, as a source sees it (see `Source.restorable`). */
+export interface RestoreCandidate {
+  /** The checkpoint's id. */
+  readonly id: number;
+  /** This source's position in it, as `snapshotPosition()` returned it; `undefined` if none. */
+  readonly position: unknown;
+}
+
 /**
  * A source of records (see docs/operators.md). Implement `consume(size)`: return up to `size`
  * records, an empty array when nothing is available yet, or `null` at the end of the input.
@@ -63,6 +71,24 @@ export abstract class Source<T> implements LifecycleHooks<unknown> {
    * offsets, a cursor table) and finish any transaction pre-committed for it (two-phase commit).
    */
   checkpointComplete?(id: number, position: unknown): void | Promise<void>;
+
+  /**
+   * Optional, for restoring with `env.run({ restore: true })` (docs/checkpoints.md, "Which
+   * checkpoint is restored"): whether resuming from `checkpoint` is consistent with what this
+   * source's external system committed. A checkpoint is stored before its second phase commits
+   * (two-phase commit: a Kafka transaction with the consumed offsets), so a crash between the
+   * two leaves the newest checkpoint in the store while its commit never happened. The runtime
+   * walks the store's regular checkpoints newest first and restores the first one that every
+   * source implementing this hook accepts; `checkpoint` `null` asks whether starting without
+   * any checkpoint is consistent (nothing was ever committed by a checkpoint). If no candidate
+   * is accepted the run fails with a StateError. Called before `open()`: open and close your
+   * own client here. Not asked for `restore: { from }` (the caller chose).
+   * @param checkpoint - the candidate's id and this source's position in it (`snapshotPosition()`).
+   * @returns `true` to accept; `false`, or a string saying what the external system holds
+   *   instead (it goes into the log and the StateError), to refuse.
+   * @throws any error: the run fails before anything is opened.
+   */
+  restorable?(checkpoint: RestoreCandidate | null): boolean | string | Promise<boolean | string>;
 
   open?(ctx: OperatorContext): void | Promise<void>;
   /**

@@ -125,11 +125,14 @@ export class Job implements JobContext {
 
   /** Graceful stop: sources read no more; what is in flight drains to the sinks. */
   stop(): void {
+    // a stopped run takes no final checkpoint (restart it from its last one, or stop with a savepoint)
+    this.checkpoints?.skipFinal();
     for (const n of this.nodes) if (n instanceof SourceNode) n.requestStop();
   }
 
   /** Cancels every node at once (in-flight records are not delivered). */
   cancel(reason: Error): void {
+    this.checkpoints?.skipFinal();
     for (const n of this.nodes) n.cancel(reason);
   }
 

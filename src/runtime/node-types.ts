@@ -34,6 +34,8 @@ export interface Hooks {
   done?(): unknown;
   fatal?(err: Error): void | Promise<void>;
   cleanup?(err?: Error): void | Promise<void>;
+  /** A sink's first phase of a two-phase commit (see `Sink.preCommit`). */
+  preCommit?(checkpointId: number): void | Promise<void>;
 }
 
 /** Final state of a node. */

@@ -340,7 +340,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
    */
   protected async passBarrier(b: Barrier): Promise<void> {
     if (this.settled) return;
-    await this.beforeBarrier();
+    await this.beforeBarrier(b);
     if (this.settled) return;
     const cp = this.job.checkpoints;
     if (cp !== null) {
@@ -354,9 +354,41 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
 
   /**
    * Called when a barrier passes, before the snapshot: a node that still works on records that
-   * came before it (mapAsync's calls in flight) finishes them and emits their results here.
+   * came before it (mapAsync's calls in flight) finishes them and emits their results here; a
+   * sink pre-commits (two-phase commit) here.
    */
-  protected beforeBarrier(): void | Promise<void> {}
+  protected beforeBarrier(_b: Barrier): void | Promise<void> {}
+
+  /**
+   * The first phase of a two-phase commit for checkpoint `id` of a node whose input already
+   * ended (it waits for the final checkpoint): sinks call `preCommit(id)`; others do nothing.
+   */
+  preCommitAtEnd(_id: number): void | Promise<void> {}
+
+  /**
+   * Set while the node waits at the end of its run for the final checkpoint (its inputs ended,
+   * it emitted everything, its `cleanup()` has not run): it answers checkpoints as finished.
+   */
+  drained = false;
+  private markDrained!: () => void;
+  /** Resolves once the node waits for the final checkpoint, or settled. */
+  readonly drainedOrSettled: Promise<void> = new Promise((resolve) => {
+    this.markDrained = resolve;
+  });
+
+  /**
+   * With checkpoints: waits, after the node emitted everything and before its `cleanup()`, until
+   * the run's final checkpoint completed (Flink's FLIP-147: the last transaction commits with the
+   * final positions while every operator is still open) — or until the coordinator knows none
+   * will be taken (a failure, a stop). Without checkpoints it resolves at once.
+   */
+  protected waitForFinalCheckpoint(): Promise<void> {
+    const cp = this.job.checkpoints;
+    if (cp === null || this.settled) return Promise.resolve();
+    this.drained = true;
+    this.markDrained();
+    return cp.finalGate(this);
+  }
 
   /**
    * The node's part of a checkpoint: its state (when it keeps any) and, for a node whose own
@@ -567,6 +599,8 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
       if (!suspended) await this.callDone();
       if (this.settled) return;
       for (const port of this.outputs) if (!port.dead) port.end();
+      await this.waitForFinalCheckpoint();
+      if (this.settled) return;
       await this.settle("finished");
     } catch (err) {
       this.fail(err);
@@ -630,6 +664,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
       }
     }
     await this.runCleanup(err);
+    this.markDrained();
     this.resolveCompletion();
   }
 
@@ -638,6 +673,7 @@ export abstract class RuntimeNode implements PortOwner, FaultScope {
     this.status = status;
     await this.runCleanup(undefined);
     this.job.nodeSettled(this);
+    this.markDrained();
     this.resolveCompletion();
   }
 

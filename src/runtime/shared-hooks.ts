@@ -16,6 +16,8 @@ export class SharedHooks {
   private cleanupCount = 0;
   private fatalCalled = false;
   private firstError: Error | undefined;
+  /** Per checkpoint id: replicas that pre-committed, and the shared call once all did. */
+  private readonly preCommits = new Map<number, { count: number; ready: Promise<void>; go: () => void }>();
 
   constructor(
     private readonly operator: Hooks,
@@ -40,10 +42,37 @@ export class SharedHooks {
         this.fatalCalled = true;
         return op.fatal?.(err);
       },
+      preCommit: (id: number) => this.preCommit(id),
       cleanup: (err?: Error) => {
         this.firstError ??= err;
         if (++this.cleanupCount === this.replicas) return op.cleanup?.(this.firstError);
       },
     };
+  }
+
+  /**
+   * A replica passed the barrier of checkpoint `id` (or ended before it): resolves once every
+   * replica did and the operator's `preCommit(id)` ran (once). Until then the replica waits, so
+   * none of its records after the barrier reaches the operator before it is sealed.
+   */
+  private async preCommit(id: number): Promise<void> {
+    const op = this.operator;
+    if (typeof op.preCommit !== "function") return;
+    let entry = this.preCommits.get(id);
+    if (entry === undefined) {
+      let go!: () => void;
+      const ready = new Promise<void>((resolve) => {
+        go = resolve;
+      });
+      entry = { count: 0, ready, go };
+      this.preCommits.set(id, entry);
+    }
+    if (++entry.count < this.replicas) return entry.ready;
+    this.preCommits.delete(id);
+    try {
+      await op.preCommit(id);
+    } finally {
+      entry.go();
+    }
   }
 }

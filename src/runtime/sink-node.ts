@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Sink } from "../operators/sink.js";
 import { REJECT } from "../operators/source.js";
-import type { Batch } from "./envelope.js";
+import type { Barrier, Batch } from "./envelope.js";
 import { type FaultHandler, faultHandler, SKIP } from "./fault.js";
 import { type JobContext, type NodeSettings, RuntimeNode } from "./node.js";
 
@@ -59,6 +59,27 @@ export class SinkNode extends RuntimeNode {
       retryScope.run(this, () => this.sink.produce([record])),
     );
     this.sink[REJECT] = (record, err) => (produceScope.getStore() ?? this).rejectRecord(record, err);
+  }
+
+  /**
+   * Two-phase commit, first phase: every batch before barrier `b` was produced (this node
+   * handles one chunk at a time), so the sink seals what it wrote for checkpoint `b.id` before
+   * the node acknowledges the barrier. A Sink shared by a shard's lanes is pre-committed once,
+   * when the last lane passed the barrier (each lane waits for it: records after the barrier
+   * of one lane never reach the sink before it is sealed).
+   */
+  protected override beforeBarrier(b: Barrier): void | Promise<void> {
+    return this.preCommit(b.id);
+  }
+
+  override preCommitAtEnd(id: number): void | Promise<void> {
+    return this.preCommit(id);
+  }
+
+  private preCommit(id: number): void | Promise<void> {
+    if (this.replicated) return this.operator?.preCommit?.(id);
+    if (typeof this.sink.preCommit !== "function") return;
+    return this.sink.preCommit(id);
   }
 
   private produceBatch(records: unknown[]): void | Promise<void> {

@@ -42,6 +42,11 @@ export class SourceNode extends RuntimeNode {
     return this.tracker;
   }
 
+  /** Whether the source was stopped (`env.stop()`, a stop-with-savepoint) rather than ending on its own. */
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
   protected process(_batch: Batch): void {
     throw new Error("internal: a source node has no input");
   }
@@ -183,18 +188,23 @@ export class SourceNode extends RuntimeNode {
   /**
    * The end of a source that read its last batch (or was stopped): ends its outputs, waits
    * until every batch it emitted is acknowledged — or until every node below it settled (after
-   * a failed branch some batches never will be) — then calls `done()` (not after a stop) and
-   * `cleanup()`. So `ack()` never reaches a source that already closed its client.
+   * a failed branch some batches never will be) — and, with checkpoints, for the run's final
+   * checkpoint (its `checkpointComplete` commits the final position while the source is still
+   * open) — then calls `done()` (not after a stop) and `cleanup()`. So `ack()` never reaches a
+   * source that already closed its client.
    */
   protected override async finish(): Promise<void> {
     try {
       if (this.settled) return;
       for (const port of this.outputs) if (!port.dead) port.end();
+      // the source emitted everything: it answers checkpoints as finished from now on
+      const finalCheckpoint = this.waitForFinalCheckpoint();
       if (this.tracker !== null) {
         await Promise.race([this.tracker.drained(), this.belowSettled()]);
         // an ack() failure is reported by the job (RunError) and on this node's report
         await this.tracker.flush().catch(() => {});
       }
+      await finalCheckpoint;
       if (this.settled) return;
       await this.callDone();
       if (this.settled) return;
@@ -204,7 +214,10 @@ export class SourceNode extends RuntimeNode {
     }
   }
 
-  /** Resolves when every node downstream of this source settled. */
+  /**
+   * Resolves when every node downstream of this source settled, or waits for the final
+   * checkpoint (it then handled everything it will).
+   */
   private belowSettled(): Promise<unknown> {
     const seen = new Set<RuntimeNode>();
     const visit = (n: RuntimeNode) => {
@@ -215,7 +228,7 @@ export class SourceNode extends RuntimeNode {
       }
     };
     visit(this);
-    return Promise.all([...seen].map((n) => n.completion));
+    return Promise.all([...seen].map((n) => n.drainedOrSettled));
   }
 
   private sourceWatermark = Number.NEGATIVE_INFINITY;

@@ -17,15 +17,52 @@ import { KafkaError, kafkaError } from "./errors.js";
  * transaction; the source, when {@link due}, drains (waits until everything it handed out was
  * acknowledged, i.e. written into the transaction) and calls {@link commit} with the next
  * offsets to read, which go into the same transaction (`sendOffsets`) before it commits.
+ *
+ * With the Env's checkpoints the transaction follows the checkpoints instead (two-phase commit,
+ * as Flink's KafkaSink with `DeliveryGuarantee.EXACTLY_ONCE`; docs/checkpoints.md, "Exactly-once
+ * with Kafka"): each sink seals the open transaction for checkpoint N when N's barrier passes it
+ * ({@link preCommit}) and holds its later sends; when N is stored the sources add their offsets
+ * ({@link sendCheckpointOffsets}) and the sinks commit ({@link commitCheckpoint}); the held
+ * sends go on into the next transaction.
  */
 export interface KafkaExactlyOnce {
   /**
    * Sink side: sends messages inside the open transaction (begins one when none is open).
-   * Sends are serialized (one in flight).
+   * Sends are serialized (one in flight). A `writer` (the sink) that pre-committed a checkpoint
+   * waits here until that checkpoint's transaction committed (or the checkpoint was aborted).
    * @throws KafkaError (retriable) when the transaction failed or this producer was fenced;
    *   the transaction is aborted and the job must restart from the last committed offsets.
    */
-  send(records: TopicMessages[]): Promise<void>;
+  send(records: TopicMessages[], writer?: object): Promise<void>;
+  /**
+   * Sink side, with checkpoints (first phase): checkpoint `checkpointId`'s barrier passed
+   * `writer`; what it sent so far belongs to that checkpoint's transaction, and its next sends
+   * are held until {@link commitCheckpoint} of that id or a later one (or
+   * {@link checkpointAborted}).
+   * @throws KafkaError when the transaction already failed.
+   */
+  preCommit(writer: object, checkpointId: number): Promise<void>;
+  /**
+   * Source side, with checkpoints: checkpoint `checkpointId` is stored; adds the offsets of its
+   * barrier to the open transaction (`sendOffsets`, each partition's `metadata` naming the
+   * checkpoint so a restore can tell which checkpoint committed). Commits at once when no sink
+   * writes into this transaction (a source alone).
+   * @throws KafkaError (retriable) when it failed (the transaction is aborted; held sends fail).
+   */
+  sendCheckpointOffsets(checkpointId: number, groupId: string, offsets: TopicOffsets[]): Promise<void>;
+  /**
+   * Sink side, with checkpoints (second phase): commits the transaction of checkpoint
+   * `checkpointId` (the records every sink pre-committed and the offsets the sources added),
+   * once — later calls for the same or an older id do nothing — and releases the held sends
+   * into a new transaction.
+   * @throws KafkaError (retriable) when the commit failed (the transaction is aborted).
+   */
+  commitCheckpoint(checkpointId: number): Promise<void>;
+  /**
+   * Checkpoint `checkpointId` failed or was abandoned: the open transaction stays open (the next
+   * checkpoint commits it) and the sends held for it go on into it.
+   */
+  checkpointAborted(checkpointId: number): void;
   /**
    * Source side: whether `commitIntervalMs` elapsed since the last commit (or since the first
    * send of the open transaction), or `commitEveryBatches` sends were made.
@@ -42,13 +79,25 @@ export interface KafkaExactlyOnce {
   abort(): Promise<void>;
   /**
    * Connects the transactional producer (ref-counted: the source and the sink both call it in
-   * `open`). The first connect registers the transactionalId with the broker, which fences an
-   * older producer of the same id and aborts its open transaction.
+   * `open`; a sink passes itself as `writer`). The first connect registers the transactionalId
+   * with the broker, which fences an older producer of the same id and aborts its open
+   * transaction.
    * @throws KafkaError (retriable when the broker cannot be reached).
    */
-  connect(): Promise<void>;
-  /** Ref-counted: the last call aborts an open transaction and disconnects. */
-  disconnect(): Promise<void>;
+  connect(writer?: object): Promise<void>;
+  /**
+   * Ref-counted: the last call aborts an open transaction and disconnects; sends still held
+   * fail with a KafkaError.
+   */
+  disconnect(writer?: object): Promise<void>;
+}
+
+/** A sink that pre-committed a checkpoint: its sends wait for `released`. */
+interface Seal {
+  id: number;
+  readonly released: Promise<void>;
+  readonly release: () => void;
+  readonly reject: (err: Error) => void;
 }
 
 /** Options of {@link kafkaExactlyOnce}. */
@@ -97,6 +146,12 @@ export class KafkaTransactions implements KafkaExactlyOnce {
   private batches = 0;
   /** Set once a transactional call failed: the producer is unusable until reconnected. */
   private failed: KafkaError | undefined;
+  /** Sinks connected to this transaction (they commit it at checkpoints). */
+  private readonly writers = new Set<object>();
+  /** Sinks that pre-committed a checkpoint whose transaction has not committed yet. */
+  private readonly seals = new Map<object, Seal>();
+  /** The highest checkpoint id whose transaction committed. */
+  private committedThrough = 0;
   /** Transactions committed since connect (for reports and tests). */
   committed = 0;
   /** Transactions aborted since connect. */
@@ -135,8 +190,9 @@ export class KafkaTransactions implements KafkaExactlyOnce {
     return this.options.transactionalId;
   }
 
-  async connect(): Promise<void> {
+  async connect(writer?: object): Promise<void> {
     this.refs++;
+    if (writer !== undefined) this.writers.add(writer);
     if (this.connecting === undefined) {
       this.connecting = this.doConnect();
       this.connecting.catch(() => {
@@ -147,6 +203,7 @@ export class KafkaTransactions implements KafkaExactlyOnce {
       await this.connecting;
     } catch (err) {
       this.refs--;
+      if (writer !== undefined) this.writers.delete(writer);
       throw err;
     }
   }
@@ -154,6 +211,8 @@ export class KafkaTransactions implements KafkaExactlyOnce {
   private async doConnect(): Promise<void> {
     const o = this.options;
     this.failed = undefined;
+    // a new run: its checkpoint ids may start over (another store)
+    this.committedThrough = 0;
     this.kafka = createKafka(o);
     const producer = this.kafka.producer({
       transactionalId: o.transactionalId,
@@ -184,9 +243,19 @@ export class KafkaTransactions implements KafkaExactlyOnce {
     this.lastCommit = Date.now();
   }
 
-  async disconnect(): Promise<void> {
+  async disconnect(writer?: object): Promise<void> {
+    if (writer !== undefined) {
+      this.writers.delete(writer);
+      this.unseal(writer, new KafkaError("kafka exactly-once: the sink disconnected", { retriable: false }));
+    }
     if (this.refs === 0) return;
     if (--this.refs > 0) return;
+    this.rejectSeals(
+      new KafkaError(
+        `kafka exactly-once: transactional producer "${this.options.transactionalId}" disconnected while sends were held for a checkpoint`,
+        { retriable: true },
+      ),
+    );
     const producer = this.producer;
     this.producer = undefined;
     this.connecting = undefined;
@@ -210,7 +279,10 @@ export class KafkaTransactions implements KafkaExactlyOnce {
     );
   }
 
-  send(records: TopicMessages[]): Promise<void> {
+  async send(records: TopicMessages[], writer?: object): Promise<void> {
+    const seal = writer === undefined ? undefined : this.seals.get(writer);
+    // sealed for a checkpoint: these records belong to the next transaction
+    if (seal !== undefined) await seal.released;
     return this.serial(async () => {
       const txn = await this.begin("send");
       try {
@@ -246,6 +318,90 @@ export class KafkaTransactions implements KafkaExactlyOnce {
       this.lastCommit = Date.now();
       this.batches = 0;
     });
+  }
+
+  async preCommit(writer: object, checkpointId: number): Promise<void> {
+    if (this.failed !== undefined) throw this.failed;
+    const seal = this.seals.get(writer);
+    if (seal !== undefined) {
+      // sealed for an earlier checkpoint and sent nothing since: this one seals it too
+      if (checkpointId > seal.id) seal.id = checkpointId;
+      return;
+    }
+    if (checkpointId <= this.committedThrough) return;
+    let release!: () => void;
+    let reject!: (err: Error) => void;
+    const released = new Promise<void>((res, rej) => {
+      release = res;
+      reject = rej;
+    });
+    released.catch(() => {});
+    this.seals.set(writer, { id: checkpointId, released, release, reject });
+  }
+
+  sendCheckpointOffsets(checkpointId: number, groupId: string, offsets: TopicOffsets[]): Promise<void> {
+    return this.serial(async () => {
+      if (checkpointId <= this.committedThrough) return;
+      if (offsets.some((t) => t.partitions.length > 0)) {
+        const txn = await this.begin("sendOffsets");
+        try {
+          await txn.sendOffsets({ consumerGroupId: groupId, topics: offsets });
+        } catch (err) {
+          throw await this.fail(
+            err,
+            `adding the offsets of checkpoint ${checkpointId} (group "${groupId}") to the transaction`,
+            offsets[0]?.topic,
+          );
+        }
+      }
+      // no sink commits this transaction: the source does
+      if (this.writers.size === 0) await this.commitNow(checkpointId);
+    });
+  }
+
+  commitCheckpoint(checkpointId: number): Promise<void> {
+    return this.serial(() => this.commitNow(checkpointId));
+  }
+
+  checkpointAborted(checkpointId: number): void {
+    for (const [writer, seal] of this.seals) {
+      if (seal.id > checkpointId) continue;
+      this.seals.delete(writer);
+      seal.release();
+    }
+  }
+
+  /** Commits the open transaction for checkpoint `id` (once) and releases the sends held for it. */
+  private async commitNow(id: number): Promise<void> {
+    if (id <= this.committedThrough) return;
+    if (this.failed !== undefined) throw this.failed;
+    const txn = this.txn;
+    if (txn?.isActive()) {
+      try {
+        await txn.commit();
+      } catch (err) {
+        throw await this.fail(err, `committing the transaction of checkpoint ${id}`, undefined);
+      }
+      this.committed++;
+    }
+    this.txn = undefined;
+    this.committedThrough = id;
+    this.lastCommit = Date.now();
+    this.batches = 0;
+    this.checkpointAborted(id);
+  }
+
+  /** Releases `writer`'s held sends with `err`. */
+  private unseal(writer: object, err: Error): void {
+    const seal = this.seals.get(writer);
+    if (seal === undefined) return;
+    this.seals.delete(writer);
+    seal.reject(err);
+  }
+
+  /** Fails every held send with `err` (the transaction failed, or the producer disconnected). */
+  private rejectSeals(err: Error): void {
+    for (const writer of [...this.seals.keys()]) this.unseal(writer, err);
   }
 
   abort(): Promise<void> {
@@ -319,6 +475,7 @@ export class KafkaTransactions implements KafkaExactlyOnce {
           ...(topic === undefined ? {} : { topic }),
         });
     this.failed = e;
+    this.rejectSeals(e);
     return e;
   }
 

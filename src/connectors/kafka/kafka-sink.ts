@@ -50,6 +50,11 @@ const RECORD_ERRORS = new Set([
  *   be written twice: at-least-once).
  * - With `exactlyOnce`, records go into the job's open transaction instead (no retry: a failed
  *   transaction aborts and fails the job, retriably).
+ * - With `exactlyOnce` and the Env's checkpoints: a two-phase-commit sink, as Flink's KafkaSink
+ *   with `DeliveryGuarantee.EXACTLY_ONCE` (docs/checkpoints.md, "Exactly-once with Kafka"):
+ *   {@link KafkaSink.preCommit} seals the open transaction for the checkpoint whose barrier
+ *   passed, later records wait (backpressure) until {@link KafkaSink.checkpointComplete} commits
+ *   it with the sources' offsets, then go into the next transaction.
  *
  * @typeParam T - record type.
  */
@@ -62,6 +67,8 @@ export class KafkaSink<T> extends Sink<T> {
   private admin: Admin | undefined;
   private signal: AbortSignal | undefined;
   private eosConnected = false;
+  /** The Env takes checkpoints: with `exactlyOnce`, transactions commit with them. */
+  private checkpointing = false;
   /** Partition counts per topic, fetched when a `partition` function is given. */
   private readonly partitions = new Map<string, number>();
 
@@ -76,9 +83,10 @@ export class KafkaSink<T> extends Sink<T> {
   /** @throws KafkaError (retriable) when no broker answers: it names the brokers. */
   override async open(ctx?: OperatorContext): Promise<void> {
     this.signal = ctx?.signal;
+    this.checkpointing = ctx?.checkpoints === true;
     const o = this.options;
     if (o.exactlyOnce !== undefined) {
-      await o.exactlyOnce.connect();
+      await o.exactlyOnce.connect(this.checkpointing ? this : undefined);
       this.eosConnected = true;
     } else {
       this.kafka = createKafka(o, quiet(ctx?.logger));
@@ -114,7 +122,7 @@ export class KafkaSink<T> extends Sink<T> {
     if (encoded.length === 0) return;
     const eos = this.options.exactlyOnce;
     if (eos !== undefined) {
-      await eos.send(group(encoded));
+      await eos.send(group(encoded), this.checkpointing ? this : undefined);
       return;
     }
     try {
@@ -245,6 +253,42 @@ export class KafkaSink<T> extends Sink<T> {
     records.length = w;
   }
 
+  /**
+   * Two-phase commit, first phase (with `exactlyOnce` and checkpoints): every record before
+   * checkpoint `checkpointId`'s barrier is in the open transaction (each `produce` awaited its
+   * send); the transaction now belongs to that checkpoint and this sink's next records wait for
+   * its commit. Without `exactlyOnce` (or checkpoints) it does nothing: at-least-once.
+   * @throws KafkaError when the transaction already failed (the job fails; restart it).
+   */
+  override async preCommit(checkpointId: number): Promise<void> {
+    const eos = this.options.exactlyOnce;
+    if (eos === undefined || !this.checkpointing || !this.eosConnected) return;
+    await eos.preCommit(this, checkpointId);
+  }
+
+  /**
+   * Two-phase commit, second phase: checkpoint `checkpointId` is stored and the sources added
+   * their offsets: commits the transaction (once for all sinks sharing it), releasing the
+   * records held since the barrier into the next one.
+   * @throws KafkaError (retriable) when the commit failed: the transaction is aborted and the
+   *   job fails; a restart resumes from the newest checkpoint whose commit happened.
+   */
+  override async checkpointComplete(checkpointId: number): Promise<void> {
+    const eos = this.options.exactlyOnce;
+    if (eos === undefined || !this.checkpointing || !this.eosConnected) return;
+    await eos.commitCheckpoint(checkpointId);
+  }
+
+  /**
+   * Checkpoint `checkpointId` failed or was abandoned: nothing is aborted; the records held
+   * since its barrier go on into the open transaction, which the next checkpoint commits.
+   */
+  override checkpointAborted(checkpointId: number): void {
+    const eos = this.options.exactlyOnce;
+    if (eos === undefined || !this.checkpointing || !this.eosConnected) return;
+    eos.checkpointAborted(checkpointId);
+  }
+
   override async cleanup(): Promise<void> {
     const producer = this.producer;
     const admin = this.admin;
@@ -254,7 +298,7 @@ export class KafkaSink<T> extends Sink<T> {
     await Promise.all([producer?.disconnect().catch(() => {}), admin?.disconnect().catch(() => {})]);
     if (this.eosConnected) {
       this.eosConnected = false;
-      await this.options.exactlyOnce?.disconnect();
+      await this.options.exactlyOnce?.disconnect(this.checkpointing ? this : undefined);
     }
   }
 }

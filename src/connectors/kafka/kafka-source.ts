@@ -9,7 +9,7 @@ import type {
 } from "kafkajs";
 import { ConnectorError } from "../../errors.js";
 import type { OperatorContext } from "../../operators/context.js";
-import { Source } from "../../operators/source.js";
+import { type RestoreCandidate, Source } from "../../operators/source.js";
 import type { Logger } from "../../util/logger.js";
 import { createKafka } from "./client.js";
 import {
@@ -23,6 +23,7 @@ import {
 import { KafkaError, kafkaError } from "./errors.js";
 import { nextFetchOffset, OffsetLedger, PartitionState } from "./partition-state.js";
 import { PartitionWatermarks } from "./partition-watermarks.js";
+import { checkpointTag, checkRestorable } from "./restore-check.js";
 import {
   type KafkaSourceOptions,
   type ResolvedSourceOptions,
@@ -698,34 +699,41 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
 
   /**
    * For checkpoints: checkpoint `id` is stored, so its positions are durable: commits them to the
-   * group (at-least-once; partitions assigned now), or, with `exactlyOnce`, commits the open
-   * transaction with them (`exactlyOnce.commit`: the sinks' records up to the barrier and these
-   * offsets together).
-   * @throws KafkaError when the commit fails (the transaction is aborted first).
+   * group (at-least-once; partitions assigned now), or, with `exactlyOnce`, adds them to the open
+   * transaction (`exactlyOnce.sendCheckpointOffsets`, every partition of the position, tagged
+   * with the checkpoint id in the offsets' `metadata`), which the sinks then commit with the
+   * records they pre-committed for this checkpoint (two-phase commit).
+   * @throws KafkaError when the commit fails (with `exactlyOnce` the transaction is aborted and
+   *   the sinks fail the job).
    */
-  override async checkpointComplete(_id: number, position: unknown): Promise<void> {
+  override async checkpointComplete(id: number, position: unknown): Promise<void> {
     const offsets = parsePosition(position);
     const eos = this.o.exactlyOnce;
     const list: [PartitionState, number][] = [];
-    for (const [id, off] of offsets) {
-      const p = this.parts.get(id);
-      if (p === undefined || off <= p.committed) continue;
+    for (const [pid, off] of offsets) {
+      const p = this.parts.get(pid);
+      if (p === undefined) continue;
+      // exactly-once: every partition, so its metadata names the newest committed checkpoint
+      if (eos !== undefined ? off < p.committed : off <= p.committed) continue;
       if (eos === undefined && !p.assigned) continue;
       list.push([p, off]);
     }
-    if (list.length === 0 || this.consumer === undefined) return;
+    if (this.consumer === undefined) return;
     if (eos !== undefined) {
       try {
-        await eos.commit(this.o.groupId, topicOffsets(list));
+        const tagged = topicOffsets(list, checkpointTag(id));
+        if (eos.sendCheckpointOffsets !== undefined)
+          await eos.sendCheckpointOffsets(id, this.o.groupId, tagged);
+        else await eos.commit(this.o.groupId, tagged);
       } catch (err) {
-        await eos.abort().catch(() => {});
         throw kafkaError(
           err,
-          `committing the transaction of a checkpoint for group "${this.o.groupId}"`,
+          `adding the offsets of checkpoint ${id} of group "${this.o.groupId}" to the transaction`,
           this.ctx(),
         );
       }
     } else {
+      if (list.length === 0) return;
       const flat = list.map(([p, off]) => ({ topic: p.topic, partition: p.partition, offset: String(off) }));
       await this.committing.catch(() => {});
       try {
@@ -735,6 +743,41 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
       }
     }
     for (const [p, off] of list) if (off > p.committed) p.committed = off;
+  }
+
+  /**
+   * For `env.run({ restore: true })` with `exactlyOnce` (docs/checkpoints.md, "Which checkpoint
+   * is restored"): a checkpoint is stored before its transaction commits, so after a crash
+   * between the two the newest checkpoint's offsets are not the group's. Accepts `checkpoint`
+   * when the group's committed offset of every partition in its position equals it (and was
+   * committed by that checkpoint: the offsets' metadata); `null` (start empty) when no offset of
+   * the group carries a checkpoint's tag. Without `exactlyOnce` every checkpoint is accepted.
+   * Opens its own admin client (called before `open`).
+   * @returns `true`, or what the group committed instead.
+   * @throws KafkaError when the group's offsets cannot be read.
+   */
+  override async restorable(checkpoint: RestoreCandidate | null): Promise<true | string> {
+    if (this.o.exactlyOnce === undefined) return true;
+    const positions =
+      checkpoint === null || checkpoint.position === undefined
+        ? undefined
+        : parsePosition(checkpoint.position);
+    const t = this.o.topics;
+    const topics = t instanceof RegExp ? await this.topicsMatching(t) : typeof t === "string" ? [t] : [...t];
+    return checkRestorable(this.o, this.o.groupId, topics, checkpoint, positions);
+  }
+
+  /** Topics matching `re` now (for {@link KafkaSource.restorable}, before `open`). */
+  private async topicsMatching(re: RegExp): Promise<string[]> {
+    const admin = createKafka(this.o).admin();
+    try {
+      await admin.connect();
+      return (await admin.listTopics()).filter((n) => !n.startsWith("__") && re.test(n));
+    } catch (err) {
+      throw kafkaError(err, "listing topics", this.ctx());
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
   }
 
   /**
@@ -816,9 +859,11 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
           await this.commit().catch((e) =>
             this.logger?.warn({ err: e }, "kafka: final offset commit failed"),
           );
-        } else if (err === undefined) {
+        } else if (err === undefined && !this.checkpointing) {
           await this.commitTransaction(true);
-        } else await this.o.exactlyOnce.abort().catch(() => {});
+        } else if (!this.checkpointing) await this.o.exactlyOnce.abort().catch(() => {});
+        // with checkpoints the final checkpoint committed the last transaction; what a stop
+        // left in the open one is aborted on disconnect (the next run restores the checkpoint)
       }
     } finally {
       await this.consumer?.disconnect().catch(() => {});
@@ -830,16 +875,26 @@ export class KafkaSource<T = unknown> extends Source<KafkaRecord<T>> {
   }
 }
 
-/** Offsets in kafkajs' `sendOffsets` shape, grouped by topic. */
-function topicOffsets(list: readonly (readonly [PartitionState, number])[]): TopicOffsets[] {
-  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+/**
+ * Offsets in kafkajs' `sendOffsets` shape, grouped by topic; `metadata` goes with each partition
+ * (kafkajs passes it on to TxnOffsetCommit, its types do not list it).
+ */
+function topicOffsets(
+  list: readonly (readonly [PartitionState, number])[],
+  metadata?: string,
+): TopicOffsets[] {
+  const byTopic = new Map<string, { partition: number; offset: string; metadata?: string }[]>();
   for (const [p, off] of list) {
     let a = byTopic.get(p.topic);
     if (a === undefined) {
       a = [];
       byTopic.set(p.topic, a);
     }
-    a.push({ partition: p.partition, offset: String(off) });
+    a.push(
+      metadata === undefined
+        ? { partition: p.partition, offset: String(off) }
+        : { partition: p.partition, offset: String(off), metadata },
+    );
   }
   return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
 }

@@ -12,7 +12,9 @@ import type { KafkaExactlyOnce } from "./exactly-once.js";
 export type KafkaExactlyOnceHook = Pick<
   KafkaExactlyOnce,
   "due" | "commit" | "abort" | "connect" | "disconnect"
->;
+> &
+  /** With checkpoints; a hook without it gets `commit(groupId, offsets)` at each completed checkpoint. */
+  Partial<Pick<KafkaExactlyOnce, "sendCheckpointOffsets">>;
 
 /** Where a consumer group starts reading a partition it has no committed offset for, or always. */
 export type KafkaStartFrom = "committed" | "earliest" | "latest" | { timestamp: number };

@@ -8,6 +8,7 @@ import type {
 import type { Logger } from "../../util/logger.js";
 import { Barrier } from "../envelope.js";
 import type { RuntimeNode } from "../node.js";
+import { SinkNode } from "../sink-node.js";
 import { SourceNode } from "../source-node.js";
 
 /** Checkpoint settings of a run (from the Env's `checkpoint` option). @internal */
@@ -59,6 +60,8 @@ interface Pending {
   readonly parts: Record<string, OperatorPart>;
   readonly positions: Map<SourceNode, unknown>;
   syncMs: number;
+  /** Set once every node answered and the write began. */
+  completing: boolean;
   readonly promise: Promise<StoredCheckpoint | undefined>;
   readonly settle: (v: StoredCheckpoint | undefined, err?: unknown) => void;
 }
@@ -76,8 +79,15 @@ export interface CoordinatedJob {
  * each node answers with its part when the barrier passed it (aligned over its inputs). When
  * every node answered (or had finished), the checkpoint is complete: it is written to the
  * store (atomically), old ones pruned, and then each source's `checkpointComplete(id, position)`
- * runs (sources commit there), in that order. One checkpoint at a time: a trigger while one is
- * in flight is skipped. A node that fails aborts the checkpoint in flight, and no more are taken.
+ * runs (sources commit there), then each sink's `checkpointComplete(id)` (two-phase commit
+ * sinks commit there), in that order. One checkpoint at a time: a trigger while one is
+ * in flight is skipped. A node that fails aborts the checkpoint in flight, and no more are taken;
+ * sinks hear of an aborted checkpoint (`checkpointAborted(id)`).
+ *
+ * **Final checkpoint** (Flink's FLIP-147): when every source ended on its own (bounded input)
+ * and every node emitted everything, one last checkpoint is taken while the sources and sinks
+ * are still open (they wait for it before `cleanup()`), so the last transaction commits with the
+ * final positions. None after a failure or a stop.
  * @internal
  */
 export class CheckpointCoordinator {
@@ -92,6 +102,18 @@ export class CheckpointCoordinator {
   private readonly outcomes = new Map<number, Promise<boolean>>();
   /** The store write of the checkpoint every node answered, while it runs. */
   private writing: Promise<void> | null = null;
+  /** Nodes that emitted everything and wait for the final checkpoint before their cleanup. */
+  private readonly drained = new Set<RuntimeNode>();
+  /** Set once the final checkpoint was triggered, or is known not to be taken. */
+  private finalDecided = false;
+  private gateOpen = false;
+  private openGate!: () => void;
+  private readonly gate = new Promise<void>((resolve) => {
+    this.openGate = () => {
+      this.gateOpen = true;
+      resolve();
+    };
+  });
 
   constructor(
     private readonly job: CoordinatedJob,
@@ -112,7 +134,8 @@ export class CheckpointCoordinator {
     const listed = await store.list().catch(() => [] as StoredCheckpoint[]);
     for (const c of listed) if (c.id >= this.nextId) this.nextId = c.id + 1;
     if (restore === null) return;
-    const data = restore.from === undefined ? await store.latest() : await store.load(restore.from);
+    const data =
+      restore.from === undefined ? await this.chooseLatest(listed) : await store.load(restore.from);
     if (data === undefined) {
       this.job.logger.info(
         { store: store.description },
@@ -145,6 +168,74 @@ export class CheckpointCoordinator {
       this.job.logger.warn({ operators: this.stats.droppedState }, `restore: dropping state of ${names}`);
     }
     this.restoreData = data;
+  }
+
+  /**
+   * The checkpoint `restore: true` resumes from: the newest complete regular one, or — when a
+   * source checks what its external system committed (`Source.restorable`, e.g. an exactly-once
+   * Kafka source: the group's committed offsets) — the newest that every such source accepts,
+   * walking the store newest first (a checkpoint stored before its transaction committed is
+   * skipped for the one before it). `undefined`: start empty.
+   * @throws StateError when no retained checkpoint is accepted and starting empty is not either.
+   */
+  private async chooseLatest(
+    listed: readonly StoredCheckpoint[],
+  ): Promise<(CheckpointData & { location: string }) | undefined> {
+    const store = this.settings.store;
+    const checkers = this.job.nodes.filter(
+      (n): n is SourceNode => n instanceof SourceNode && typeof n.source.restorable === "function",
+    );
+    if (checkers.length === 0) return store.latest();
+    const candidates = listed.filter((c) => !c.savepoint).sort((a, b) => b.id - a.id);
+    if (candidates.length === 0) return undefined;
+    const refused: string[] = [];
+    for (const c of candidates) {
+      let data: CheckpointData & { location: string };
+      try {
+        data = await store.load(c.location);
+      } catch (err) {
+        refused.push(`checkpoint ${c.id} is unreadable (${describeError(err)})`);
+        continue;
+      }
+      const why: string[] = [];
+      for (const n of checkers) {
+        const verdict = await n.source.restorable!({
+          id: data.id,
+          position: data.parts[n.stateId]?.position,
+        });
+        if (verdict !== true)
+          why.push(`source "${n.name}": ${typeof verdict === "string" ? verdict : "refused"}`);
+      }
+      if (why.length === 0) {
+        if (refused.length > 0) {
+          this.job.logger.warn(
+            { skipped: refused, restoring: data.id },
+            `restore: newer checkpoint(s) skipped, their commit never happened: ${refused.join("; ")}`,
+          );
+        }
+        return data;
+      }
+      refused.push(`checkpoint ${c.id} (${c.location}): ${why.join(", ")}`);
+    }
+    const empty: string[] = [];
+    for (const n of checkers) {
+      const verdict = await n.source.restorable!(null);
+      if (verdict !== true)
+        empty.push(`source "${n.name}": ${typeof verdict === "string" ? verdict : "refused"}`);
+    }
+    if (empty.length === 0) {
+      this.job.logger.warn(
+        { skipped: refused },
+        `restore: no checkpoint's commit ever happened (${refused.join("; ")}): starting empty`,
+      );
+      return undefined;
+    }
+    throw new StateError(
+      `restore from ${store.description}: no retained checkpoint matches what the sources committed — ${refused.join("; ")}; ` +
+        `and starting empty does not either (${empty.join(", ")}). Keep checkpoint.retain >= 2 (the checkpoint before the newest is the one to restore after a crash between its store write and its commit); ` +
+        "restore a chosen one with run({ restore: { from } }), or start over: reset the consumer group's offsets and delete the checkpoints",
+      { retriable: false },
+    );
   }
 
   /** After every node opened, before the first record: hands each node its part. */
@@ -193,9 +284,84 @@ export class CheckpointCoordinator {
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.openGate();
     if (this.writing !== null) await this.writing;
     const p = this.pending;
     if (p !== null) this.abort(p, new StateError(`checkpoint ${p.id}: the run ended before it completed`));
+  }
+
+  // ---- final checkpoint --------------------------------------------------------------------
+
+  /**
+   * Node `node` emitted everything and waits for the final checkpoint before its cleanup: it
+   * answers the checkpoint in flight (and later ones) as finished (a sink pre-commits first).
+   * Resolves when the final checkpoint completed or failed, or none will be taken.
+   */
+  finalGate(node: RuntimeNode): Promise<void> {
+    if (this.gateOpen) return this.gate;
+    this.drained.add(node);
+    const p = this.pending;
+    if (p?.waiting.has(node)) this.answerDrained(p, node);
+    this.maybeFinal();
+    return this.gate;
+  }
+
+  /** No final checkpoint in this run (`env.stop()`, a cancel): the nodes waiting for one go on. */
+  skipFinal(): void {
+    this.finalDecided = true;
+    this.openGate();
+  }
+
+  /**
+   * Triggers the final checkpoint once every node settled or waits for it, and no checkpoint is
+   * in flight; opens the gate instead when none can be taken (a failure, a stop).
+   */
+  private maybeFinal(): void {
+    if (this.gateOpen || this.finalDecided) return;
+    const nodes = this.job.nodes;
+    const broken = nodes.some(
+      (n) =>
+        n.status === "failed" ||
+        n.status === "cancelled" ||
+        n.branchErrors.length > 0 ||
+        (n instanceof SourceNode && n.stopped),
+    );
+    if (this.closed || broken) {
+      this.skipFinal();
+      return;
+    }
+    if (!nodes.every((n) => n.settled || this.drained.has(n))) return;
+    if (this.pending !== null || this.writing !== null) return; // called again when it is done
+    this.finalDecided = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    const run = this.trigger(false, false);
+    if (run === null) {
+      this.openGate();
+      return;
+    }
+    run.then(
+      () => this.openGate(),
+      () => this.openGate(),
+    );
+  }
+
+  /** A node waiting for the final checkpoint answers checkpoint `p` as finished (a sink pre-commits first). */
+  private answerDrained(p: Pending, n: RuntimeNode): void {
+    const answer = () => {
+      if (this.pending !== p || !p.waiting.delete(n)) return;
+      this.finishedPart(p, n);
+      if (p.waiting.size === 0) this.startComplete(p);
+    };
+    let r: void | Promise<void>;
+    try {
+      r = n.preCommitAtEnd(p.id);
+    } catch (err) {
+      n.fail(err);
+      return;
+    }
+    if (r instanceof Promise) r.then(answer, (err) => n.fail(err));
+    else answer();
   }
 
   /**
@@ -224,6 +390,7 @@ export class CheckpointCoordinator {
       parts: {},
       positions: new Map(),
       syncMs: 0,
+      completing: false,
       promise,
       settle,
     };
@@ -240,8 +407,12 @@ export class CheckpointCoordinator {
       else p.waiting.add(n);
     }
     const barrier = new Barrier(id, savepoint);
-    for (const n of nodes) if (n instanceof SourceNode && p.waiting.has(n)) n.requestBarrier(barrier);
-    if (p.waiting.size === 0) this.startComplete(p);
+    for (const n of nodes) {
+      if (!p.waiting.has(n) || this.pending !== p) continue;
+      if (this.drained.has(n)) this.answerDrained(p, n);
+      else if (n instanceof SourceNode) n.requestBarrier(barrier);
+    }
+    if (p.waiting.size === 0 && this.pending === p) this.startComplete(p);
     return promise;
   }
 
@@ -297,13 +468,17 @@ export class CheckpointCoordinator {
   /** A node settled: finished ones answer for the checkpoint in flight; a failure aborts it. */
   nodeSettled(node: RuntimeNode): void {
     const p = this.pending;
+    this.drained.delete(node);
     if (node.status === "failed" || node.status === "cancelled") {
       if (p !== null) this.abort(p, new StateError(`checkpoint ${p.id}: node "${node.name}" ${node.status}`));
+      this.maybeFinal();
       return;
     }
-    if (p === null || !p.waiting.delete(node)) return;
-    this.finishedPart(p, node);
-    if (p.waiting.size === 0) this.startComplete(p);
+    if (p?.waiting.delete(node)) {
+      this.finishedPart(p, node);
+      if (p.waiting.size === 0) this.startComplete(p);
+    }
+    this.maybeFinal();
   }
 
   /** The part of a node that finished before the barrier reached it. */
@@ -323,14 +498,46 @@ export class CheckpointCoordinator {
     this.pending = null;
     this.stats.failed++;
     this.job.logger.warn({ id: p.id }, err.message);
+    this.notifyAborted(p.id);
     p.settle(undefined, p.savepoint ? err : undefined);
+    this.maybeFinal();
   }
 
   private startComplete(p: Pending): void {
+    if (p.completing) return;
+    p.completing = true;
     const w = this.complete(p).finally(() => {
       if (this.writing === w) this.writing = null;
+      this.maybeFinal();
     });
     this.writing = w;
+  }
+
+  /**
+   * The sinks with checkpoint hooks whose cleanup has not run, each instance once (a Sink shared
+   * by a shard's lanes is one), with a node to fail if its hook throws.
+   */
+  private liveSinks(): Map<SinkNode["sink"], SinkNode> {
+    const out = new Map<SinkNode["sink"], SinkNode>();
+    for (const n of this.job.nodes) {
+      if (n instanceof SinkNode && !n.settled && !out.has(n.sink)) out.set(n.sink, n);
+    }
+    return out;
+  }
+
+  /** Tells the sinks that checkpoint `id` will not complete (they keep what they pre-committed). */
+  private notifyAborted(id: number): void {
+    for (const [sink, n] of this.liveSinks()) {
+      if (typeof sink.checkpointAborted !== "function") continue;
+      Promise.resolve()
+        .then(() => sink.checkpointAborted!(id))
+        .catch((err) =>
+          this.job.logger.error(
+            { node: n.name, err },
+            `checkpointAborted(${id}) failed: ${describeError(err)}`,
+          ),
+        );
+    }
   }
 
   private async complete(p: Pending): Promise<void> {
@@ -350,6 +557,7 @@ export class CheckpointCoordinator {
       this.pending = null;
       this.stats.failed++;
       this.job.logger.error({ id: p.id, err }, `checkpoint ${p.id} not stored: ${describeError(err)}`);
+      this.notifyAborted(p.id);
       p.settle(undefined, p.savepoint ? err : undefined);
       return;
     }
@@ -361,8 +569,9 @@ export class CheckpointCoordinator {
     this.stats.last = { ...stored, durationMs, syncMs: p.syncMs };
     if (p.savepoint) this.stats.savepoint = stored.location;
     this.job.logger.debug({ id: p.id, bytes: stored.bytes, durationMs }, "checkpoint complete");
-    // the positions are durable now: sources commit them (in source order), then other
-    // operators that keep state hear of it (two-phase commit sinks)
+    // the positions are durable now: sources commit them (in source order), then the sinks
+    // commit what they pre-committed (two-phase commit), then other operators that keep state
+    // hear of it
     for (const [n, position] of p.positions) {
       // a source that already ran its cleanup() (its client closed) is not called any more
       if (n.settled || typeof n.source.checkpointComplete !== "function") continue;
@@ -375,8 +584,24 @@ export class CheckpointCoordinator {
         );
       }
     }
+    const sinks = this.liveSinks();
+    for (const [sink, n] of sinks) {
+      if (typeof sink.checkpointComplete !== "function") continue;
+      try {
+        await sink.checkpointComplete(p.id);
+      } catch (err) {
+        // the second phase failed (a transaction that could not commit): its output is lost
+        // unless the job restarts from a checkpoint whose commit happened
+        this.job.logger.error(
+          { node: n.name, err },
+          `checkpointComplete(${p.id}) failed: ${describeError(err)}`,
+        );
+        n.fail(err);
+      }
+    }
     for (const n of this.job.nodes) {
       const holder = n.userState as { checkpointComplete?: (id: number) => unknown } | null;
+      if (holder !== null && sinks.has(holder as SinkNode["sink"])) continue;
       if (holder !== null && !n.settled && typeof holder.checkpointComplete === "function") {
         try {
           await holder.checkpointComplete(p.id);
