@@ -18,6 +18,7 @@
  * idle: no record can be late whatever the interleaving of partitions and the kill points
  * (checked: the children report 0 late records). What is asserted does not depend on timing.
  */
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +28,7 @@ import type { JobArgs, JoinResult, WindowResult } from "./fixtures/stateful-eos-
 import { createTopic, readTopic, uniqueTopic } from "./sink-kit.js";
 import {
   type ChildReport,
+  type ChildRun,
   diffMultisets,
   joinEvents,
   joinLine,
@@ -51,9 +53,19 @@ const KILLS = 3;
 const MAX_FINAL_RUNS = 5;
 
 const dirs: string[] = [];
+/** Every child started: one still running when the file ends (a failed or timed-out test) is killed. */
+const children: ChildProcess[] = [];
 afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
+
+/** {@link startChild}, remembering the child for the cleanup. */
+function start(args: JobArgs): ChildRun {
+  const run = startChild(args);
+  children.push(run.child);
+  return run;
+}
 
 /** A variant: its inputs, the reference result lines, how to turn an output value into a line. */
 interface Variant {
@@ -105,7 +117,7 @@ async function crashAndCompare(v: Variant): Promise<void> {
   /** After each kill: input records before the source position of the latest stored checkpoint. */
   const positions: number[] = [];
   for (let k = 0; k < KILLS; k++) {
-    const run = startChild(args);
+    const run = start(args);
     let trigger: string;
     let pred: (p: Progress) => boolean;
     let delayMs = 0;
@@ -145,7 +157,7 @@ async function crashAndCompare(v: Variant): Promise<void> {
   let finalRuns = 0;
   while (finalRuns < MAX_FINAL_RUNS) {
     finalRuns++;
-    const e = await startChild(args).exit;
+    const e = await start(args).exit;
     restored.push(e.progress.restoredFrom);
     if (e.code === 0) {
       final = e;
