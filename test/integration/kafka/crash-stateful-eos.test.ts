@@ -3,7 +3,7 @@
  * event-time state (1-minute tumbling windows, 30 s session windows, an interval join), with
  * checkpoints every 300 ms into a directory store and a transactional sink, runs in a child
  * process (fixtures/stateful-eos-job.ts) that is killed with SIGKILL at seeded random points
- * (each after at least 2 checkpoints of the run and 8-18 % of the input read in it, plus a
+ * (each once results of the run were committed and 8-18 % of the input was read in it, plus a
  * random delay or a number of results written) 3 times, and restarted with `restore: true`
  * until it exits 0. A plain kafkajs `read_committed` consumer then reads the output topic: the
  * multiset of results must equal a plain-loop reference over the same input: every window (join
@@ -23,9 +23,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { directoryCheckpointStore } from "../../../src/index.js";
 import type { JobArgs, JoinResult, WindowResult } from "./fixtures/stateful-eos-job.js";
-import { createTopic, readTopic, uniqueTopic } from "./sink-kit.js";
+import { createTopic, groupOffsets, readTopic, uniqueTopic } from "./sink-kit.js";
 import {
   type ChildReport,
   type ChildRun,
@@ -114,27 +113,35 @@ async function crashAndCompare(v: Variant): Promise<void> {
 
   const kills: KillRecord[] = [];
   const restored: (string | null)[] = [];
-  /** After each kill: input records before the source position of the latest stored checkpoint. */
+  /** After each kill: input records before the group's committed offsets (what a restore resumes from). */
   const positions: number[] = [];
   for (let k = 0; k < KILLS; k++) {
     const run = start(args);
     let trigger: string;
     let pred: (p: Progress) => boolean;
     let delayMs = 0;
-    // every kill after at least 2 checkpoints of the run (so each restart resumes from a later
-    // point of the input than the one before) and after 8-18 % of the input was read in it
+    // every kill after this run's results reached a committed transaction (3 checkpoints
+    // completed after its first result: the sink holds records after a barrier until that
+    // checkpoint's transaction committed, so with records flowing the next barrier passes only
+    // after it) and after 8-18 % of the input was read in it: so each restart resumes from a
+    // later committed point of the input
     const records = Math.floor(totalIn * (0.08 + r() * 0.1));
+    let cpAtFirstOut: number | undefined;
+    const committedSome = (p: Progress) => {
+      if (cpAtFirstOut === undefined && p.out > 0) cpAtFirstOut = p.cp;
+      return cpAtFirstOut !== undefined && p.cp >= cpAtFirstOut + 3 && p.in >= records;
+    };
     if (k % 2 === 0) {
       // plus up to 300 ms: anywhere in the checkpoint cycle (between barriers, while a
       // checkpoint is written, while its transaction commits)
       delayMs = Math.floor(r() * 300);
-      trigger = `2 checkpoints, ${records} read + ${delayMs} ms`;
-      pred = (p) => p.cp >= 2 && p.in >= records;
+      trigger = `results committed, ${records} read + ${delayMs} ms`;
+      pred = committedSome;
     } else {
-      // as soon as some results went into the open transaction
+      // as soon as some more results went into the open transaction
       const out = 20 + Math.floor(r() * v.maxOut);
-      trigger = `2 checkpoints, ${records} read, ${out} results written`;
-      pred = (p) => p.cp >= 2 && p.in >= records && p.out >= out;
+      trigger = `results committed, ${records} read, ${out} results written`;
+      pred = (p) => committedSome(p) && p.out >= out;
     }
     const reached = await run.until(pred);
     if (reached !== undefined) {
@@ -147,7 +154,7 @@ async function crashAndCompare(v: Variant): Promise<void> {
     // the kill really happened mid-run: the child did not get to the end on its own
     expect(e.signal, `run ${k + 1} (${trigger}) ended by itself: ${JSON.stringify(e)}`).toBe("SIGKILL");
     expect(e.progress.late).toBe(0);
-    positions.push(await checkpointedPosition(dir));
+    positions.push(await committedPosition(group, args.inputs));
   }
 
   // output committed before the last kill: a read_committed reader sees some of it already
@@ -178,7 +185,7 @@ async function crashAndCompare(v: Variant): Promise<void> {
   process.stderr.write(
     `[eos-crash ${v.name}] ${totalIn} input records, ${v.expected.length} expected results; ` +
       `kills: ${kills.map((x) => `{${x.trigger}: cp ${x.at.cp}, in ${x.at.in}, out ${x.at.out}}`).join(" ")}; ` +
-      `latest checkpoint after each kill at input record ${positions.join(", ")}; committed before the last kill ${before.length}; final runs ${finalRuns}, last read ${report.recordsIn} ` +
+      `committed input offsets after each kill ${positions.join(", ")}; committed before the last kill ${before.length}; final runs ${finalRuns}, last read ${report.recordsIn} ` +
       `and wrote ${report.recordsOut} with ${report.checkpoints?.completed} checkpoints; ` +
       `restored from ${restored.map((x) => (x === null ? "-" : x.replace(/.*chk-0*/, "chk-"))).join(", ")}; ` +
       `committed output ${got.length}; diff ${JSON.stringify(diff)}; ${seconds} s\n`,
@@ -194,7 +201,7 @@ async function crashAndCompare(v: Variant): Promise<void> {
   // mid-run kills: output was committed before the last kill, but not all of it
   expect(before.length).toBeGreaterThan(0);
   expect(before.length).toBeLessThan(v.expected.length);
-  // each kill at a later point of the input: the latest checkpoint moved on every time
+  // each kill at a later point of the input: the committed offsets moved on every time
   for (let k = 1; k < positions.length; k++) expect(positions[k]).toBeGreaterThan(positions[k - 1]!);
   expect(positions[0]).toBeGreaterThan(0);
   expect(positions.at(-1)).toBeLessThan(totalIn);
@@ -205,11 +212,13 @@ async function crashAndCompare(v: Variant): Promise<void> {
   expect(report.recordsIn).toBeLessThan(totalIn);
 }
 
-/** Sum over partitions of the Kafka source's offsets in the latest complete checkpoint of `dir` (0: none). */
-async function checkpointedPosition(dir: string): Promise<number> {
-  const latest = await directoryCheckpointStore(dir).latest();
-  const pos = latest?.parts.in?.position as Record<string, number> | undefined;
-  return Object.values(pos ?? {}).reduce((s, o) => s + o, 0);
+/** Sum over `topics` and their partitions of `group`'s committed offsets (none: 0). */
+async function committedPosition(group: string, topics: string[]): Promise<number> {
+  let sum = 0;
+  for (const t of topics) {
+    for (const o of (await groupOffsets(brokers, group, t)).values()) sum += Math.max(0, Number(o));
+  }
+  return sum;
 }
 
 describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restore from checkpoints", () => {
