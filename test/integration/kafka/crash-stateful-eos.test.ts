@@ -243,7 +243,7 @@ describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restor
       expected: referenceSessions(events.map((m) => m.value)),
       line: (s) => windowLine(JSON.parse(s) as WindowResult),
       maxOut: 200,
-      rate: 12_000,
+      rate: 5_000,
       seed: 1301,
     });
   }, 600_000);
@@ -262,7 +262,7 @@ describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restor
       ),
       line: (s) => joinLine(JSON.parse(s) as JoinResult),
       maxOut: 400,
-      rate: 6_000,
+      rate: 3_000,
       seed: 1401,
     });
   }, 600_000);
