@@ -243,7 +243,7 @@ describe("stateful exactly-once Kafka -> Kafka, kill -9 at random points, restor
       expected: referenceSessions(events.map((m) => m.value)),
       line: (s) => windowLine(JSON.parse(s) as WindowResult),
       maxOut: 200,
-      rate: 5_000,
+      rate: 8_000,
       seed: 1301,
     });
   }, 600_000);
