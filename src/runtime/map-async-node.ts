@@ -168,6 +168,21 @@ export class MapAsyncNode extends RuntimeNode {
     return this.flushing;
   }
 
+  /**
+   * A watermark waits for the calls started before it: their results go out ahead of it, so a
+   * record is never behind a watermark that passed it (downstream windows would count it late).
+   * As Flink's AsyncWaitOperator keeps watermarks in order with the results before them; here
+   * the input waits while those calls finish (Flink queues the watermark and reads on), so the
+   * calls of one batch still overlap, and a batch's tail drains before its watermark leaves.
+   * Synchronous when nothing is in flight or waiting to be emitted.
+   */
+  protected override onWatermark(_wm: number): Promise<void> | undefined {
+    if (this.inFlight === 0 && this.out.length === 0 && this.finishedGroups.length === 0 && !this.blocked) {
+      return undefined;
+    }
+    return this.onInputsEnded();
+  }
+
   /** A barrier waits for the calls before it: their results go out ahead of it. */
   protected override beforeBarrier(): Promise<void> {
     return this.onInputsEnded();
