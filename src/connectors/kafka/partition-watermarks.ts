@@ -9,7 +9,9 @@ import type { PartitionState } from "./partition-state.js";
  * has handed out nothing yet holds the watermark back (no watermark) until it goes idle. When
  * every partition is idle (nothing buffered, nothing new anywhere) it moves to the greatest
  * partition watermark, so the last windows of a quiet topic fire (Flink would mark the source
- * idle and hold them until data comes). The result never goes back.
+ * idle and hold them until data comes). In bounded mode a partition read to its end (e.g. one
+ * restored at its end offset, or empty) is left out of the minimum, as Flink leaves finished
+ * splits out. The result never goes back.
  * @internal
  */
 export class PartitionWatermarks {
@@ -41,7 +43,8 @@ export class PartitionWatermarks {
     for (const p of partitions) {
       const wm = p.maxTs - this.outOfOrdernessMs - 1;
       if (wm > max) max = wm;
-      if (this.isIdle(p, now)) continue;
+      // bounded mode: a partition read to its end holds nothing back (Flink's finished splits)
+      if (this.isIdle(p, now) || p.reachedEnd) continue;
       active++;
       if (wm < min) min = wm;
     }

@@ -57,4 +57,19 @@ describe("PartitionWatermarks: minimum over active partitions, with idleness (as
     expect(w.isIdle(part(0, 1, 0), 1e12)).toBe(false);
     expect(w.compute([part(0, 1_000, 0), part(1, 500, 0)], 1e12)).toBe(499);
   });
+
+  it("bounded: a partition read to its end (restored at its end offset, or empty) holds nothing back", () => {
+    const w = new PartitionWatermarks(0, 0); // never idle: only the end can release it
+    const busy = part(0, 50_000, 0);
+    const done = part(1, Number.NEGATIVE_INFINITY, 0); // handed out nothing in this run
+    done.end = 120;
+    done.position = 120;
+    expect(w.compute([busy, done], 1)).toBe(49_999);
+    // not at its end yet: it still holds the watermark back
+    const w2 = new PartitionWatermarks(0, 0);
+    const behind = part(1, Number.NEGATIVE_INFINITY, 0);
+    behind.end = 120;
+    behind.position = 100;
+    expect(w2.compute([busy, behind], 1)).toBeUndefined();
+  });
 });
