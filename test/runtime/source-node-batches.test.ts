@@ -86,3 +86,51 @@ describe("SinkNode: a batch retried after produce() threw", () => {
     expect(node.deadLettered).toBe(1);
   });
 });
+
+describe("AckTracker: synchronous acks", () => {
+  it("drained() waits for every batch, also when each ack() returns at once", async () => {
+    const calls: number[] = [];
+    const t = new AckTracker((p) => {
+      calls.push(p);
+    });
+    const a = t.next(1);
+    const b = t.next(2);
+    let drained = false;
+    void t.drained().then(() => {
+      drained = true;
+    });
+    a.release();
+    await new Promise<void>((r) => setImmediate(r));
+    expect(calls).toEqual([1]);
+    expect(drained).toBe(false);
+    b.release();
+    await new Promise<void>((r) => setImmediate(r));
+    expect(calls).toEqual([1, 3]);
+    expect(drained).toBe(true);
+  });
+});
+
+describe("SinkNode: a synchronous produce() that rejects records", () => {
+  it("counts only the records written, dead-letters the rejected ones, and acks the source to the end", async () => {
+    class SyncOddRefuser extends Sink<number> {
+      readonly written: number[] = [];
+      produce(records: number[]): void {
+        for (const x of records) {
+          if (x % 2 === 1) void this.reject(x, new Error(`odd ${x}`));
+          else this.written.push(x);
+        }
+      }
+    }
+    const src = new ScriptedSource([[0, 1, 2], [3, 4], [6]]);
+    const sink = new SyncOddRefuser();
+    const env = new Env({ onError: "dead-letter" });
+    env.from(src).to(sink, { name: "sync" });
+    const report = await env.run();
+    expect(sink.written).toEqual([0, 2, 4, 6]);
+    expect((env.deadLetters as MemoryDeadLetters).letters.map((l) => l.record)).toEqual([1, 3]);
+    const node = report.nodes.find((n) => n.name === "sync")!;
+    expect(node.recordsOut).toBe(4);
+    expect(node.deadLettered).toBe(2);
+    expect(src.acked.at(-1)).toBe(6);
+  });
+});
