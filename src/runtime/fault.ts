@@ -63,7 +63,8 @@ export function pipelineError(
   return new PipelineError(
     `node "${node}", ${describeOperator(operator, kind)} failed ${at}${tries}: ${describeError(err)}. ` +
       "To keep going past bad records, set onError ('skip', 'dead-letter' or retry(...)) on the operator or the Env.",
-    { node, operator, ...(kind === undefined ? {} : { operatorKind: kind }), cause: err, attempts, ...where },
+    // MassError sets operatorKind only when it is defined
+    { node, operator, operatorKind: kind, cause: err, attempts, ...where },
   );
 }
 
@@ -81,9 +82,10 @@ export function faultHandler(
   failback?: (err: Error, input: unknown) => FailbackDecision,
   batchIndex?: () => number,
 ): FaultHandler {
-  const operator = typeof op === "string" ? op : op.name;
-  const kind = typeof op === "string" ? undefined : op.kind;
-  const opStats = typeof op === "string" ? undefined : op.stats;
+  const ref: OperatorRef = typeof op === "string" ? { name: op } : op;
+  const operator = ref.name;
+  const kind = ref.kind;
+  const opStats = ref.stats;
   const batchLevel = batchIndex !== undefined;
   const where = (input: unknown) =>
     batchIndex !== undefined ? { batchIndex: batchIndex() } : { record: input };
@@ -121,9 +123,8 @@ export function faultHandler(
       scope.stats.retries++;
       if (opStats !== undefined) opStats.retries++;
       try {
-        let r = call(input);
-        if (r instanceof Promise) r = await r;
-        return r;
+        // awaited here, so that a rejected promise is retried too
+        return await call(input);
       } catch (e) {
         err = e;
       }

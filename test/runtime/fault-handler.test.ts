@@ -67,6 +67,73 @@ describe("faultHandler", () => {
     expect(err).toMatchObject({ operator: "gate", operatorKind: "filter", record: 3 });
   });
 
+  it("with an operator ref that has no kind: letters and errors carry no operatorKind; counts go to its stats", () => {
+    const s = scope();
+    const stats = newOperatorStats();
+    const op = { name: "enrich", stats };
+    expect(faultHandler(s, op, "dead-letter", () => 0)(new Error("y"), 2)).toBe(SKIP);
+    expect(s.pendingDeadLetters).toHaveLength(1);
+    expect(s.pendingDeadLetters[0]).toMatchObject({
+      record: 2,
+      node: "node1",
+      operator: "enrich",
+      attempts: 1,
+    });
+    expect(s.pendingDeadLetters[0]).not.toHaveProperty("operatorKind");
+    expect(stats.deadLettered).toBe(1);
+    let err: unknown;
+    try {
+      faultHandler(s, op, "fail", () => 0)(new Error("z"), 3);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PipelineError);
+    expect(err).toMatchObject({ operator: "enrich", record: 3 });
+    expect((err as PipelineError).operatorKind).toBeUndefined();
+    expect((err as Error).message).toMatch(/^node "node1", operator "enrich" failed on record 3: z\./);
+  });
+
+  it("retry: every attempt after the first counts as a retry on the node and on the operator", async () => {
+    const s = scope();
+    const stats = newOperatorStats();
+    let calls = 0;
+    const h = faultHandler(
+      s,
+      { name: "m", kind: "map", stats },
+      retry({ attempts: 4, backoff: { delayMs: 0 } }),
+      () => {
+        calls++;
+        throw new Error("still down");
+      },
+    );
+    const err = await (h(new Error("down"), "r") as Promise<unknown>).catch((e) => e);
+    expect(err).toMatchObject({ operator: "m", operatorKind: "map", attempts: 4 });
+    expect(calls).toBe(3);
+    expect(s.stats.retries).toBe(3);
+    expect(stats.retries).toBe(3);
+    expect(stats.skipped + stats.deadLettered).toBe(0);
+  });
+
+  it("retry: an async call that rejects is retried, and its next result is the answer", async () => {
+    const s = scope();
+    const stats = newOperatorStats();
+    let calls = 0;
+    const h = faultHandler(
+      s,
+      { name: "m", stats },
+      retry({ attempts: 3, backoff: { delayMs: 0 } }),
+      async (x) => {
+        calls++;
+        if (calls === 1) throw new Error("flaky");
+        return `ok ${x}`;
+      },
+    );
+    expect(await h(new Error("first"), 4)).toBe("ok 4");
+    expect(calls).toBe(2);
+    expect(stats.retries).toBe(2);
+    expect(s.pendingDeadLetters).toHaveLength(0);
+  });
+
   it("a batch-level handler dead-letters every record of the batch and names the batch", () => {
     const s = scope();
     const h = faultHandler(

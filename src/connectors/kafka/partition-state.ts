@@ -127,6 +127,7 @@ export class OffsetLedger {
       this.orphans.push(...ms);
       return;
     }
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, with no orphans the block prepends nothing and replaces an empty list with an empty list
     if (this.orphans.length > 0) {
       ms.unshift(...this.orphans);
       this.orphans = [];
@@ -181,6 +182,7 @@ export class OffsetLedger {
         resolve();
       };
       this.waiters.push(done);
+      // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, done() removes this listener itself (`once` only says so twice)
       signal?.addEventListener("abort", done, { once: true });
     });
   }

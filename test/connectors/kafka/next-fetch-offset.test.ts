@@ -25,3 +25,13 @@ describe("nextFetchOffset (what a processed kafkajs batch proves was read)", () 
     expect(nextFetchOffset({ firstOffset: null, lastOffset: "300" })).toBeUndefined();
   });
 });
+
+describe("nextFetchOffset: offsets that are not offsets", () => {
+  it("a last offset below the first offset of the batch proves nothing", () => {
+    expect(nextFetchOffset({ firstOffset: "10", lastOffset: "5" })).toBeUndefined();
+  });
+
+  it("a last offset that is not a number proves nothing", () => {
+    expect(nextFetchOffset({ firstOffset: "10", lastOffset: "x" })).toBeUndefined();
+  });
+});

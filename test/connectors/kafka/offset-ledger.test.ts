@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OffsetLedger, PartitionState } from "../../../src/connectors/kafka/partition-state.js";
@@ -179,40 +180,137 @@ describe("OffsetLedger: ack(position) -> longest acknowledged prefix per partiti
   });
 });
 
-describe("PartitionState", () => {
-  it("lag: log end minus the last acknowledged, else committed, else next-to-hand-out offset", () => {
-    const p = new PartitionState("t", 0);
-    expect(p.lag).toBeUndefined(); // never fetched
-    p.highWatermark = 100;
-    expect(p.lag).toBeUndefined(); // no start known
-    p.position = 40;
-    expect(p.lag).toBe(60);
-    p.committed = 30;
-    expect(p.lag).toBe(70);
-    p.acked = 55;
-    expect(p.lag).toBe(45);
-    p.acked = 120; // log end from an older fetch
-    expect(p.lag).toBe(0);
+/** Whether `p` has settled once every pending microtask and I/O callback ran (no timer, no clock). */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void p.then(() => {
+    done = true;
+  });
+  await new Promise<void>((r) => setImmediate(r));
+  return done;
+}
+
+describe("OffsetLedger: counters, repeated acks and waiting for the drain", () => {
+  it("emitted counts records handed out (not rejected ones), acknowledged the highest position acked", () => {
+    const a = new PartitionState("t", 0);
+    const l = new OffsetLedger();
+    expect([l.emitted, l.acknowledged, l.drained]).toEqual([0, 0, true]);
+    l.handOut(3, [[a, 3]]);
+    l.handOut(0, [[a, 4]]); // rejected: not handed out
+    l.handOut(2, [[a, 6]]);
+    expect([l.emitted, l.acknowledged, l.drained]).toEqual([5, 0, false]);
+    l.ack(3);
+    expect([l.emitted, l.acknowledged, l.drained]).toEqual([5, 3, false]);
+    l.ack(5);
+    expect([l.emitted, l.acknowledged, l.drained]).toEqual([5, 5, true]);
   });
 
-  it("reachedEnd: bounded partitions only, once everything before the end was handed out", () => {
-    const p = new PartitionState("t", 0);
-    p.position = 10;
-    expect(p.reachedEnd).toBe(false); // not bounded
-    p.end = 10;
-    expect(p.reachedEnd).toBe(true);
-    p.position = 9;
-    p.fetchNext = 10;
-    p.buffered = 1; // offset 9 fetched, not handed out yet
-    expect(p.reachedEnd).toBe(false);
-    // a transaction marker at offset 10 of an end of 11: fetched, no message, nothing buffered
-    const q = new PartitionState("t", 1);
-    q.end = 11;
-    q.position = 10;
-    q.fetchNext = 11;
-    expect(q.reachedEnd).toBe(true);
-    q.buffered = 2;
-    expect(q.reachedEnd).toBe(false);
-    expect(new PartitionState("t", 2).reachedEnd).toBe(false);
+  it("an ack below the position already acknowledged moves nothing back", () => {
+    const a = new PartitionState("t", 0);
+    const l = new OffsetLedger();
+    l.handOut(2, [[a, 2]]);
+    l.handOut(2, [[a, 4]]);
+    l.ack(4);
+    expect(l.ack(2)).toEqual([]);
+    expect([l.acknowledged, l.drained, a.acked]).toEqual([4, true, 4]);
+  });
+
+  it("a mark at or below the acknowledged offset neither lowers it nor counts as an advance (no commit)", () => {
+    // e.g. a bounded partition whose fetched records were all past the end: the next batch
+    // carries the same offset again; or, exactly-once, a partition assigned again read from an
+    // older committed offset while a batch of the earlier assignment was still in flight
+    const a = new PartitionState("t", 0);
+    const b = new PartitionState("t", 1);
+    const l = new OffsetLedger();
+    l.handOut(3, [[a, 10]]);
+    l.handOut(1, [
+      [a, 10],
+      [b, 1],
+    ]);
+    l.handOut(2, [[a, 6]]);
+    expect(l.ack(3)).toEqual([a]);
+    expect(l.ack(4)).toEqual([b]);
+    expect(a.acked).toBe(10);
+    expect(l.ack(6)).toEqual([]);
+    expect(a.acked).toBe(10);
+  });
+
+  it("with a long queue acknowledged batch by batch, every partition ends at its last offset and the ledger lets go of handled batches", () => {
+    const parts = [0, 1, 2].map((i) => new PartitionState("t", i));
+    const l = new OffsetLedger();
+    const n = 5000;
+    // batch k: one record of partition k % 3 at offset floor(k / 3)
+    for (let k = 0; k < n; k++) l.handOut(1, [[parts[k % 3], Math.floor(k / 3) + 1]]);
+    const wrong: number[] = [];
+    for (let k = 1; k <= n; k++) {
+      const adv = l.ack(k);
+      const p = parts[(k - 1) % 3];
+      if (adv.length !== 1 || adv[0] !== p || p.acked !== Math.floor((k - 1) / 3) + 1) wrong.push(k);
+    }
+    expect(wrong).toEqual([]);
+    expect(parts.map((p) => p.acked)).toEqual([1667, 1667, 1666]);
+    expect(l.drained).toBe(true);
+    // a long-running source must not keep every batch it ever handed out (memory grows with
+    // the records read): handled batches are dropped once they exceed 1024 and half the queue
+    const held = (l as unknown as { queue: unknown[] }).queue.length;
+    expect(held).toBeLessThanOrEqual(1024);
+    // and it goes on after the queue was compacted
+    l.handOut(2, [[parts[0], 1669]]);
+    expect(l.ack(n + 1)).toEqual([]);
+    expect(l.ack(n + 2)).toEqual([parts[0]]);
+    expect(parts[0].acked).toBe(1669);
+  });
+
+  it("whenDrained resolves at once when nothing is waiting for its ack, also a second time", async () => {
+    const a = new PartitionState("t", 0);
+    const l = new OffsetLedger();
+    expect(await settled(l.whenDrained())).toBe(true);
+    l.handOut(1, [[a, 1]]);
+    const first = l.whenDrained();
+    expect(await settled(first)).toBe(false);
+    l.ack(1);
+    expect(await settled(first)).toBe(true);
+    expect(await settled(l.whenDrained())).toBe(true);
+    // more records, a second wait, and acks after it: each waiter runs once, acks go on
+    l.handOut(2, [[a, 3]]);
+    const second = l.whenDrained();
+    l.ack(2);
+    expect(await settled(second)).toBe(false);
+    expect(() => l.ack(3)).not.toThrow();
+    expect(await settled(second)).toBe(true);
+    expect(() => l.ack(3)).not.toThrow();
+    l.handOut(1, [[a, 4]]);
+    expect(() => l.ack(4)).not.toThrow();
+    expect(a.acked).toBe(4);
+  });
+
+  it("whenDrained with a signal: waits while it is not aborted, resolves at once when it already is", async () => {
+    const a = new PartitionState("t", 0);
+    const l = new OffsetLedger();
+    l.handOut(1, [[a, 1]]);
+    const live = new AbortController();
+    expect(await settled(l.whenDrained(live.signal))).toBe(false);
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(await settled(l.whenDrained(aborted.signal))).toBe(true);
+  });
+
+  it("whenDrained removes its abort listener once it resolves (one signal for a whole run)", async () => {
+    const a = new PartitionState("t", 0);
+    const l = new OffsetLedger();
+    const ac = new AbortController();
+    for (let i = 1; i <= 3; i++) {
+      l.handOut(1, [[a, i]]);
+      const w = l.whenDrained(ac.signal);
+      expect(getEventListeners(ac.signal, "abort")).toHaveLength(1);
+      l.ack(i);
+      await w;
+      expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
+    }
+    l.handOut(1, [[a, 4]]);
+    const w = l.whenDrained(ac.signal);
+    ac.abort();
+    await w;
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
   });
 });
