@@ -22,27 +22,17 @@
  * (eachBatch -> map -> sendBatch per 1,024 -> commitOffsets, then the same sleep).
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { unlinkSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
-import { Kafka, logLevel, Partitioners } from "kafkajs";
+import { Partitioners } from "kafkajs";
 import { type KafkaRecord, type KafkaSource, kafkaSink, kafkaSource } from "../src/connectors/kafka/index.js";
 import { Env, Sink } from "../src/index.js";
+import { BATCH, client, createTopics, type Event, inputFile, mapEvent } from "./kafka-kit.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
-const BATCH = 1024;
 const SAMPLE_MS = 500;
-
-interface Event {
-  id: number;
-  user: string;
-  amount: number;
-  ts: number;
-  note: string;
-}
 
 /** One memory sample of the job's process. */
 interface Sample {
@@ -60,10 +50,6 @@ interface Sample {
 
 const MB = 2 ** 20;
 
-function client(brokers: string[]): Kafka {
-  return new Kafka({ brokers, clientId: "bench-mem", logLevel: logLevel.NOTHING });
-}
-
 function sample(t0: number, written: number, src: KafkaSource<Event> | undefined): Sample {
   const m = process.memoryUsage();
   const ns = getHeapSpaceStatistics().find((s) => s.space_name === "new_space");
@@ -80,8 +66,6 @@ function sample(t0: number, written: number, src: KafkaSource<Event> | undefined
     paused: src?.paused ?? false,
   };
 }
-
-const mapEvent = (e: Event) => ({ ...e, amount: e.amount * 2, mapped: true });
 
 /** A sink that writes through `inner`, then sleeps so that at most `rate` records/s pass. */
 class Throttled<T> extends Sink<T> {
@@ -237,44 +221,6 @@ async function child(
   process.stdout.write(`${JSON.stringify({ impl, base, idle, samples, live, peakRssMB })}\n`);
 }
 
-/** Writes `n` keyed JSON messages of ~200 bytes to a kcat input file (as bench/kafka.ts seeds). */
-function inputFile(n: number): string {
-  const file = join(tmpdir(), `mass-bench-mem-${process.pid}.txt`);
-  const fd = openSync(file, "w");
-  const pad = "x".repeat(120);
-  let buf = "";
-  for (let i = 0; i < n; i++) {
-    const e: Event = {
-      id: i,
-      user: `user-${i % 1000}`,
-      amount: i % 997,
-      ts: 1_700_000_000_000 + i,
-      note: pad,
-    };
-    buf += `${e.user}\t${JSON.stringify(e)}\n`;
-    if (buf.length > 1 << 20) {
-      writeFileSync(fd, buf);
-      buf = "";
-    }
-  }
-  writeFileSync(fd, buf);
-  closeSync(fd);
-  return file;
-}
-
-async function createTopics(brokers: string[], topics: string[]): Promise<void> {
-  const admin = client(brokers).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: topics.map((topic) => ({ topic, numPartitions: 4 })),
-      waitForLeaders: true,
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 interface Result {
   impl: string;
   base: number;
@@ -303,7 +249,7 @@ async function main(): Promise<void> {
   const brokers = values.brokers.split(",");
   const backlog = Number(values.backlog);
   const rate = Number(values.rate);
-  const file = inputFile(backlog);
+  const file = inputFile(backlog, `mem-${process.pid}`);
   const results: Result[] = [];
   try {
     for (const impl of values.impls!.split(",")) {

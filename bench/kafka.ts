@@ -22,35 +22,21 @@
  * input ids, duplicates; transaction markers are offsets, not records) and prints the table.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { Kafka, logLevel, Partitioners } from "kafkajs";
+import { Partitioners } from "kafkajs";
 import { startKafka } from "../scripts/services/kafka.js";
 import { type KafkaRecord, kafkaExactlyOnce, kafkaSink, kafkaSource } from "../src/connectors/kafka/index.js";
 import { Env, Sink } from "../src/index.js";
+import { BATCH, client, createTopics, type Event, inputFile, mapEvent } from "./kafka-kit.js";
 import type { Measurement } from "./lib.js";
 import { measure } from "./lib.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
-const BATCH = 1024;
 const EOS_INTERVAL_MS = 1000;
-
-interface Event {
-  id: number;
-  user: string;
-  amount: number;
-  ts: number;
-  note: string;
-}
-
-const mapEvent = (e: Event) => ({ ...e, amount: e.amount * 2, mapped: true });
-
-function client(brokers: string[]): Kafka {
-  return new Kafka({ brokers, clientId: "bench", logLevel: logLevel.NOTHING });
-}
 
 async function outputCount(brokers: string[], topic: string): Promise<number> {
   const admin = client(brokers).admin();
@@ -257,43 +243,11 @@ async function kcatPipe(brokers: string[], input: string, output: string, n: num
 
 /** Seeds `n` keyed JSON messages of ~200 bytes on a new 4-partition topic, with kcat. */
 async function seed(brokers: string[], topic: string, n: number): Promise<void> {
-  const file = join(tmpdir(), `mass-bench-${topic}.txt`);
-  const fd = openSync(file, "w");
-  const pad = "x".repeat(120);
-  let buf = "";
-  for (let i = 0; i < n; i++) {
-    const e: Event = {
-      id: i,
-      user: `user-${i % 1000}`,
-      amount: i % 997,
-      ts: 1_700_000_000_000 + i,
-      note: pad,
-    };
-    buf += `${e.user}\t${JSON.stringify(e)}\n`;
-    if (buf.length > 1 << 20) {
-      writeFileSync(fd, buf);
-      buf = "";
-    }
-  }
-  writeFileSync(fd, buf);
-  closeSync(fd);
+  const file = inputFile(n, topic);
   execFileSync("kcat", ["-P", "-b", brokers.join(","), "-t", topic, "-K", "\t", "-l", file], {
     stdio: "inherit",
   });
   unlinkSync(file);
-}
-
-async function createTopics(brokers: string[], topics: string[]): Promise<void> {
-  const admin = client(brokers).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: topics.map((topic) => ({ topic, numPartitions: 4 })),
-      waitForLeaders: true,
-    });
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** Parent: broker, seed, interleaved runs, table. */

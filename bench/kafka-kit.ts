@@ -1,0 +1,70 @@
+/**
+ * What the Kafka benches share (bench/kafka.ts, bench/kafka-memory.ts): the event of ~200 bytes,
+ * the map step, the input file kcat produces from, and the topics.
+ */
+import { closeSync, openSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+
+/** Records per Mass batch, and messages per produce request of the bare kafkajs loops. */
+export const BATCH = 1024;
+
+/** A bench input event: ~200 bytes of JSON. */
+export interface Event {
+  id: number;
+  user: string;
+  amount: number;
+  ts: number;
+  note: string;
+}
+
+/** The map step every implementation applies. */
+export const mapEvent = (e: Event) => ({ ...e, amount: e.amount * 2, mapped: true });
+
+/** A kafkajs client that logs nothing. */
+export function client(brokers: string[], clientId = "bench"): Kafka {
+  return new Kafka({ brokers, clientId, logLevel: logLevel.NOTHING });
+}
+
+/**
+ * Writes `n` keyed events (`key\tjson` lines, for `kcat -P -K '\t' -l`) to a file named after
+ * `tag` in the OS temp dir; returns its path (the caller removes it).
+ */
+export function inputFile(n: number, tag: string): string {
+  const file = join(tmpdir(), `mass-bench-${tag}.txt`);
+  const fd = openSync(file, "w");
+  const pad = "x".repeat(120);
+  let buf = "";
+  for (let i = 0; i < n; i++) {
+    const e: Event = {
+      id: i,
+      user: `user-${i % 1000}`,
+      amount: i % 997,
+      ts: 1_700_000_000_000 + i,
+      note: pad,
+    };
+    buf += `${e.user}\t${JSON.stringify(e)}\n`;
+    if (buf.length > 1 << 20) {
+      writeFileSync(fd, buf);
+      buf = "";
+    }
+  }
+  writeFileSync(fd, buf);
+  closeSync(fd);
+  return file;
+}
+
+/** Creates 4-partition topics and waits for their leaders. */
+export async function createTopics(brokers: string[], topics: string[]): Promise<void> {
+  const admin = client(brokers).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: topics.map((topic) => ({ topic, numPartitions: 4 })),
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
