@@ -304,7 +304,8 @@ export class KafkaTransactions implements KafkaExactlyOnce {
       }
       const txn = await this.begin("commit");
       try {
-        if (moved) await txn.sendOffsets({ consumerGroupId: groupId, topics: offsets });
+        if (moved)
+          await whileConcurrent(() => txn.sendOffsets({ consumerGroupId: groupId, topics: offsets }));
         await txn.commit();
       } catch (err) {
         throw await this.fail(
@@ -345,7 +346,7 @@ export class KafkaTransactions implements KafkaExactlyOnce {
       if (offsets.some((t) => t.partitions.length > 0)) {
         const txn = await this.begin("sendOffsets");
         try {
-          await txn.sendOffsets({ consumerGroupId: groupId, topics: offsets });
+          await whileConcurrent(() => txn.sendOffsets({ consumerGroupId: groupId, topics: offsets }));
         } catch (err) {
           throw await this.fail(
             err,
@@ -483,6 +484,30 @@ export class KafkaTransactions implements KafkaExactlyOnce {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => {});
     return run;
+  }
+}
+
+/**
+ * Runs `call` again while the broker answers CONCURRENT_TRANSACTIONS (error 51: the previous
+ * transaction of this transactional id is still being completed — its commit markers are being
+ * written), with a backoff of 20 ms doubling to 500 ms, for at most `maxMs` (default 10 s), as
+ * the Java producer retries AddOffsetsToTxn. kafkajs retries this error when it begins a
+ * transaction but not in `sendOffsets` (its AddOffsetsToTxn request fails before any state
+ * changed, so calling it again is safe). Other errors, and this one past `maxMs`, are thrown.
+ * @internal exported for tests
+ */
+export async function whileConcurrent<R>(call: () => Promise<R>, maxMs = 10_000): Promise<R> {
+  const deadline = Date.now() + maxMs;
+  let wait = 20;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      const type = (err as { type?: unknown } | null)?.type;
+      if (type !== "CONCURRENT_TRANSACTIONS" || Date.now() + wait > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, 500);
   }
 }
 
