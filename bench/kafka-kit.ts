@@ -5,7 +5,7 @@
 import { closeSync, openSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { type Batch, type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
 
 /** Records per Mass batch, and messages per produce request of the bare kafkajs loops. */
 export const BATCH = 1024;
@@ -66,5 +66,33 @@ export async function createTopics(brokers: string[], topics: string[]): Promise
     });
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * The bare kafkajs loop's step, for one fetched batch: per `BATCH` messages, parse, map,
+ * serialize, `sendBatch` (acks -1), then commit the offset after the chunk (at-least-once, as
+ * Mass); `afterChunk(records)` runs after each commit.
+ */
+export async function forwardBatch(
+  producer: Producer,
+  consumer: Consumer,
+  output: string,
+  batch: Batch,
+  afterChunk: (records: number) => void | Promise<void>,
+): Promise<void> {
+  const msgs = batch.messages;
+  for (let i = 0; i < msgs.length; i += BATCH) {
+    const chunk = msgs.slice(i, i + BATCH);
+    const out = chunk.map((m) => ({
+      key: m.key,
+      value: JSON.stringify(mapEvent(JSON.parse(m.value!.toString()) as Event)),
+    }));
+    await producer.sendBatch({ topicMessages: [{ topic: output, messages: out }], acks: -1 });
+    const last = chunk[chunk.length - 1]!;
+    await consumer.commitOffsets([
+      { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
+    ]);
+    await afterChunk(chunk.length);
   }
 }

@@ -29,7 +29,7 @@ import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
 import { Partitioners } from "kafkajs";
 import { type KafkaRecord, type KafkaSource, kafkaSink, kafkaSource } from "../src/connectors/kafka/index.js";
 import { Env, Sink } from "../src/index.js";
-import { BATCH, client, createTopics, type Event, inputFile, mapEvent } from "./kafka-kit.js";
+import { BATCH, client, createTopics, type Event, forwardBatch, inputFile, mapEvent } from "./kafka-kit.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 const SAMPLE_MS = 500;
@@ -155,25 +155,13 @@ async function child(
     let first = 0;
     await consumer.run({
       autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const msgs = batch.messages;
-        for (let i = 0; i < msgs.length; i += BATCH) {
-          const chunk = msgs.slice(i, i + BATCH);
-          const out = chunk.map((m) => ({
-            key: m.key,
-            value: JSON.stringify(mapEvent(JSON.parse(m.value!.toString()) as Event)),
-          }));
-          await producer.sendBatch({ topicMessages: [{ topic: output, messages: out }], acks: -1 });
-          const last = chunk[chunk.length - 1]!;
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
-          ]);
+      eachBatch: ({ batch }) =>
+        forwardBatch(producer, consumer, output, batch, async (records) => {
           if (n === 0) first = performance.now();
-          n += chunk.length;
+          n += records;
           const wait = first + (n / rate) * 1000 - performance.now();
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        }
-      },
+        }),
     });
     written = () => n;
     joined = () => isJoined;

@@ -31,7 +31,7 @@ import { Partitioners } from "kafkajs";
 import { startKafka } from "../scripts/services/kafka.js";
 import { type KafkaRecord, kafkaExactlyOnce, kafkaSink, kafkaSource } from "../src/connectors/kafka/index.js";
 import { Env, Sink } from "../src/index.js";
-import { BATCH, client, createTopics, type Event, inputFile, mapEvent } from "./kafka-kit.js";
+import { BATCH, client, createTopics, type Event, forwardBatch, inputFile, mapEvent } from "./kafka-kit.js";
 import type { Measurement } from "./lib.js";
 import { measure } from "./lib.js";
 
@@ -183,20 +183,9 @@ async function bareLoop(
   await consumer.run({
     autoCommit: false,
     eachBatch: async ({ batch }) => {
-      const msgs = batch.messages;
-      for (let i = 0; i < msgs.length; i += BATCH) {
-        const chunk = msgs.slice(i, i + BATCH);
-        const out = chunk.map((m) => ({
-          key: m.key,
-          value: JSON.stringify(mapEvent(JSON.parse(m.value!.toString()) as Event)),
-        }));
-        await producer.sendBatch({ topicMessages: [{ topic: output, messages: out }], acks: -1 });
-        const last = chunk[chunk.length - 1]!;
-        await consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
-        ]);
-        seen += chunk.length;
-      }
+      await forwardBatch(producer, consumer, output, batch, (records) => {
+        seen += records;
+      });
       if (seen >= n) finish();
     },
   });
