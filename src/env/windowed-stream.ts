@@ -1,6 +1,6 @@
 import { ConfigError } from "../errors.js";
 import type { TimestampSpec } from "../runtime/timestamp-node.js";
-import { LATE, type WindowSpec } from "../runtime/window-node.js";
+import { LATE, type LateGroup, type WindowSpec } from "../runtime/window-node.js";
 import { type AggregatorSpec, aggregatorFactory, aggregatorSpec } from "../states/aggregator-spec.js";
 import type { StateAggregator, StateAggregatorClass } from "../states/state-aggregator.js";
 import { checkWindowTrigger, type WindowTrigger } from "../states/windows/triggers.js";
@@ -10,11 +10,22 @@ import type { AggSpec, WindowResult, WindowValue } from "./agg-spec.js";
 import type { LogicalNode } from "./graph.js";
 import { Stream } from "./stream.js";
 
-/** Where the `lateRecords()` stream of a windowed stream is, shared by its copies. @internal */
+/**
+ * Where the `lateRecords()` stream of a windowed stream is, shared by its copies with the same
+ * allowed lateness. Every aggregation of such copies sees the same late records (same input,
+ * assigner and lateness), so only the first one's window node feeds the side output; the
+ * others know the records are kept there (`late.listened`) and neither emit nor drop them.
+ * @internal
+ */
 interface LateHolder {
   node: LogicalNode | null;
   windows: LogicalNode[];
+  /** Read by the window nodes of this group at run time. */
+  readonly late: LateGroup;
 }
+
+/** Late side outputs of a windowed stream and its copies, one per allowed lateness. @internal */
+type LateHolders = Map<number, LateHolder>;
 
 /**
  * A keyed (or non-keyed) stream cut into windows (see docs/windows.md), built by
@@ -39,7 +50,7 @@ export class WindowedStream<T, K = undefined> {
     /** @internal */ readonly keyFn: ((record: T) => K) | null,
     assigner: WindowAssigner,
     /** Allowed lateness in ms (default 0). */ readonly lateness = 0,
-    /** @internal */ readonly lateHolder: LateHolder = { node: null, windows: [] },
+    /** @internal */ readonly lateHolders: LateHolders = new Map(),
     /** When windows emit (default `onWatermark()`). */ readonly emission: WindowTrigger = {
       kind: "watermark",
     },
@@ -54,7 +65,7 @@ export class WindowedStream<T, K = undefined> {
    */
   trigger(trigger: WindowTrigger): WindowedStream<T, K> {
     const t = checkWindowTrigger(trigger, "trigger(trigger)");
-    return new WindowedStream(this.input, this.keyFn, this.assigner, this.lateness, this.lateHolder, t);
+    return new WindowedStream(this.input, this.keyFn, this.assigner, this.lateness, this.lateHolders, t);
   }
 
   /**
@@ -65,21 +76,35 @@ export class WindowedStream<T, K = undefined> {
    */
   allowedLateness(ms: number): WindowedStream<T, K> {
     checkInt("allowedLateness(ms)", ms, 0);
-    return new WindowedStream(this.input, this.keyFn, this.assigner, ms, this.lateHolder, this.emission);
+    return new WindowedStream(this.input, this.keyFn, this.assigner, ms, this.lateHolders, this.emission);
   }
 
   /**
    * The records that arrived after their windows were gone (past allowed lateness), as a side
    * output stream (Flink's sideOutputLateData). Without it they are counted (`lateDropped`).
+   * Each late record appears once, however many `agg()`s were built on this windowed stream
+   * (and its copies with the same allowed lateness): they all see the same late records. The
+   * late records of a copy with another `allowedLateness` are that copy's `lateRecords()`.
    */
   lateRecords(): Stream<T> {
     const env = this.input.env;
-    if (this.lateHolder.node === null) {
-      this.lateHolder.node = env.addNode("union", "lateRecords", null, { name: "lateRecords" }, []);
-      for (const w of this.lateHolder.windows)
-        env.connect(new Stream(env, w, null), this.lateHolder.node, LATE);
+    const holder = this.holder();
+    if (holder.node === null) {
+      holder.node = env.addNode("union", "lateRecords", null, { name: "lateRecords" }, []);
+      holder.late.listened = true;
+      if (holder.windows.length > 0) env.connect(new Stream(env, holder.windows[0], null), holder.node, LATE);
     }
-    return new Stream<T>(env, this.lateHolder.node, null);
+    return new Stream<T>(env, holder.node, null);
+  }
+
+  /** The late side output of the copies with this stream's allowed lateness. */
+  private holder(): LateHolder {
+    let h = this.lateHolders.get(this.lateness);
+    if (h === undefined) {
+      h = { node: null, windows: [], late: { listened: false } };
+      this.lateHolders.set(this.lateness, h);
+    }
+    return h;
   }
 
   /**
@@ -106,6 +131,7 @@ export class WindowedStream<T, K = undefined> {
       cutTouchingRecords(this.input.node);
     }
     const env = this.input.env;
+    const holder = this.holder();
     const ws: WindowSpec = {
       keyFn: this.keyFn as WindowSpec["keyFn"],
       assigner: this.assigner,
@@ -113,12 +139,14 @@ export class WindowedStream<T, K = undefined> {
       allowedLateness: this.lateness,
       clock: env.options.clock,
       trigger: this.emission,
+      late: holder.late,
     };
     const node = env.addNode("window", `window:${this.assigner.kind}`, ws, {}, [
       this.input as Stream<unknown>,
     ]);
-    this.lateHolder.windows.push(node);
-    if (this.lateHolder.node !== null) env.connect(new Stream(env, node, null), this.lateHolder.node, LATE);
+    holder.windows.push(node);
+    if (holder.node !== null && holder.windows.length === 1)
+      env.connect(new Stream(env, node, null), holder.node, LATE);
     return new Stream<R>(env, node, null);
   }
 

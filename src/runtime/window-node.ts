@@ -24,6 +24,17 @@ export interface WindowSpec {
   readonly allowedLateness: number;
   readonly clock: Clock;
   readonly trigger: WindowTrigger;
+  /**
+   * Shared by the window nodes of one windowed stream's aggregations with the same allowed
+   * lateness: `listened` once a `lateRecords()` stream exists. Only the first node feeds it;
+   * the others drop their (identical) late records without counting them. Absent: no sharing.
+   */
+  readonly late?: LateGroup;
+}
+
+/** See {@link WindowSpec.late}. @internal */
+export interface LateGroup {
+  listened: boolean;
 }
 
 /** Checkpoint of a {@link WindowNode} (see `snapshotState`). @internal */
@@ -235,6 +246,8 @@ export class WindowNode extends RuntimeNode implements WindowContext, Snapshotta
       this.lateTs.push(ts);
       return;
     }
+    // another aggregation of the same windowed stream sends this record to lateRecords()
+    if (this.spec.late?.listened === true) return;
     this.stats.lateDropped++;
     if (!this.warnedLate) {
       this.warnedLate = true;

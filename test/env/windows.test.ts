@@ -108,6 +108,36 @@ describe("event-time windows (Flink's documented behaviour)", () => {
     expect(report.lateDropped).toBe(0);
   });
 
+  it("two agg()s on one windowed stream: each late record reaches lateRecords() once", async () => {
+    const env = new Env({ batchSize: 1 });
+    const w = env
+      .from([ev("a", 1000), ev("a", 7000), ev("a", 2000), ev("b", 9000), ev("a", 3000)])
+      .withTimestamps((r) => r.t)
+      .keyBy((r) => r.k)
+      .window(tumbling(5000));
+    const counts = w.agg({ n: count() }).toArray();
+    const late = w.lateRecords().toArray();
+    const sums = w.agg({ s: sum((r: Ev) => r.v) }).toArray();
+    // a copy with its own lateness has its own late records: 2000 is within 3 s of [0, 5000)
+    const lenient = w.allowedLateness(3000);
+    const lenientCounts = lenient.agg({ n: count() }).toArray();
+    const lenientLate = lenient.lateRecords().toArray();
+    const report = await env.run();
+    expect(await late).toEqual([ev("a", 2000), ev("a", 3000)]);
+    expect((await counts).map((r) => r.n)).toEqual([1, 1, 1]);
+    expect((await sums).map((r) => r.s)).toEqual([1, 1, 1]);
+    expect((await lenientCounts).map((r) => [r.window.start, r.n])).toEqual([
+      [0, 1],
+      [0, 2],
+      [5000, 1],
+      [5000, 1],
+    ]);
+    expect(await lenientLate).toEqual([ev("a", 3000)]);
+    const windowNodes = report.nodes.filter((n) => n.kind === "window");
+    expect(windowNodes.map((n) => n.lateRecords)).toEqual([2, 0, 1]);
+    expect(report.lateDropped).toBe(0);
+  });
+
   it("late records with no listener are counted in the run report, never silently", async () => {
     const env = new Env();
     env
