@@ -11,6 +11,7 @@ import {
   CronTrigger,
   EmitterTrigger,
   EveryTrigger,
+  earliestFireAt,
   SignalTrigger,
   type Trigger,
 } from "./triggers.js";
@@ -92,12 +93,7 @@ export class TaskHandle {
    * `undefined` when none is armed (scheduler not started, task stopped, signal triggers only).
    */
   get nextFireAt(): number | undefined {
-    let next: number | undefined;
-    for (const t of this.def.triggers) {
-      const at = t.nextFireAt?.();
-      if (at !== undefined && (next === undefined || at < next)) next = at;
-    }
-    return next;
+    return earliestFireAt(this.def.triggers);
   }
 
   /** For a stream task, the Envs of its running runs by run id (live: read their topology and stats); empty otherwise. */

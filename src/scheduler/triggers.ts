@@ -27,6 +27,19 @@ export interface Trigger {
   describe(): string;
 }
 
+/**
+ * The earliest next fire time of the armed time triggers among `triggers` (epoch ms), or
+ * `undefined` when none is armed (signal and emitter triggers have none). @internal
+ */
+export function earliestFireAt(triggers: readonly Trigger[]): number | undefined {
+  let next: number | undefined;
+  for (const t of triggers) {
+    const at = t.nextFireAt?.();
+    if (at !== undefined && (next === undefined || at < next)) next = at;
+  }
+  return next;
+}
+
 /** Longest single timer: setTimeout's limit (2^31 - 1 ms, ~24.8 days); longer waits re-arm. */
 const MAX_DELAY = 2 ** 31 - 1;
 

@@ -6,6 +6,7 @@ import {
   CronTrigger,
   EmitterTrigger,
   EveryTrigger,
+  earliestFireAt,
   SignalTrigger,
   type Trigger,
 } from "../triggers.js";
@@ -69,12 +70,7 @@ export class GraphHandle {
 
   /** The earliest next fire time of its armed time triggers (epoch ms), or `undefined`. */
   get nextFireAt(): number | undefined {
-    let next: number | undefined;
-    for (const t of this.runner.triggers) {
-      const at = t.nextFireAt?.();
-      if (at !== undefined && (next === undefined || at < next)) next = at;
-    }
-    return next;
+    return earliestFireAt(this.runner.triggers);
   }
 
   /**
