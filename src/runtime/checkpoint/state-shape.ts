@@ -43,12 +43,14 @@ export function expectState<S extends object>(node: string, kind: string, s: unk
 
 /**
  * Asserts `cond` about a restored state, else throws a StateError naming the node and `what`
- * was expected.
+ * was expected. `what` may be a function, called only on failure (for checks made once per key
+ * of a large state: no message is built for the keys that pass).
  * @throws StateError when `cond` is false.
  */
-export function checkState(cond: boolean, node: string, what: string): asserts cond {
+export function checkState(cond: boolean, node: string, what: string | (() => string)): asserts cond {
   if (!cond) {
-    throw new StateError(`node "${node}": cannot restore its state: expected ${what}`, { node });
+    const expected = typeof what === "string" ? what : what();
+    throw new StateError(`node "${node}": cannot restore its state: expected ${expected}`, { node });
   }
 }
 

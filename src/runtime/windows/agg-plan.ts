@@ -199,7 +199,7 @@ function restoreAggs(factories: AggregatorFactory[], s: unknown, node: string): 
   checkState(
     Array.isArray(s) && s.length === factories.length,
     node,
-    `one snapshot per aggregator (${factories.map((f) => f.name).join(", ")}), got ${describeState(s)}`,
+    () => `one snapshot per aggregator (${factories.map((f) => f.name).join(", ")}), got ${describeState(s)}`,
   );
   return factories.map((f, i) => {
     const a = f.make();

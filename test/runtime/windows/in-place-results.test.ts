@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { count, Env, max, mean, min, Sink, sum, tumbling } from "../../../src/index.js";
+import {
+  count,
+  Env,
+  max,
+  mean,
+  min,
+  Sink,
+  StateAggregator,
+  StateError,
+  sum,
+  tumbling,
+} from "../../../src/index.js";
 import { aggPlan } from "../../../src/runtime/windows/agg-plan.js";
 import { aggregatorSpec } from "../../../src/states/aggregator-spec.js";
 
@@ -112,5 +123,39 @@ describe("window results of built-in aggregators built in place (the last firing
     plan.collect(back, { k: "a", ts: 3, v: 5 });
     const window = { start: 0, end: 1000 };
     expect(plan.lastWindowResult!("a", window, back)).toEqual({ key: "a", window, s: 12, n: 3 });
+  });
+});
+
+describe("restoring aggregator state of another shape", () => {
+  class Last extends StateAggregator<Ev, number> {
+    v = 0;
+    collect(e: Ev): void {
+      this.v = e.v;
+    }
+    yield(): number {
+      return this.v;
+    }
+  }
+
+  it("a snapshot with the wrong number of aggregator states is a StateError naming the node and the aggregators", () => {
+    const plan = aggPlan(aggregatorSpec({ a: Last, b: Last }));
+    const st = plan.newState();
+    plan.collect(st, { k: "a", ts: 1, v: 3 });
+    const snap = plan.snapshotState(st) as unknown[];
+    expect(snap).toHaveLength(2);
+    const err = (() => {
+      try {
+        plan.restoreState([snap[0]], "w1");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(StateError);
+    expect((err as Error).message).toBe(
+      'node "w1": cannot restore its state: expected one snapshot per aggregator (Last, Last), got an array of 1',
+    );
+    const back = plan.restoreState(structuredClone(snap), "w1");
+    const window = { start: 0, end: 1 };
+    expect(plan.windowResult("k", window, back)).toEqual({ key: "k", window, a: 3, b: 3 });
   });
 });
