@@ -107,8 +107,9 @@ export class SourceNode extends RuntimeNode {
     this.barrier = barrier;
   }
 
-  private positionPart(position: unknown): { kind: string; position?: unknown } {
-    return position === undefined ? { kind: this.kind } : { kind: this.kind, position };
+  /** The source's part of a checkpoint (an undefined position is not stored: no position). */
+  private positionPart(position: unknown): { kind: string; position: unknown } {
+    return { kind: this.kind, position };
   }
 
   /**
@@ -131,7 +132,6 @@ export class SourceNode extends RuntimeNode {
 
   /** Reads the source until it ends, the job stops, or every output is gone. */
   async run(): Promise<void> {
-    if (this.settled) return;
     const { batchSize, lingerMs } = this.settings;
     let lastYield = performance.now();
     try {
@@ -165,8 +165,9 @@ export class SourceNode extends RuntimeNode {
         const acks = this.tracker === null ? null : [this.tracker.next(got.length)];
         await this.emit(got, acks);
         this.release(acks);
+        // a source whose outputs all died (the nodes below failed) was cancelled with them
+        // (`Job.nodeSettled`): the loop ends on `settled`
         await this.forwardSourceWatermark();
-        if (this.outputs.length > 0 && this.outputs.every((p) => p.dead)) return;
       }
       if (this.settled) return;
       this.endLoop();
