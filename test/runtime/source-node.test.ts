@@ -154,4 +154,40 @@ describe("SourceNode", () => {
     expect((err as Error).message).toMatch(/disk full/);
     expect(hooks).toEqual(["cleanup:err"]);
   });
+  it("a source cancelled while its done() runs stays cancelled: one cleanup, never reported finished", async () => {
+    const hooks: string[] = [];
+    let sinkCleanedUp!: () => void;
+    const sinkGone = new Promise<void>((r) => (sinkCleanedUp = r));
+    class Short extends Source<number> {
+      private n = 0;
+      consume(): number[] | null {
+        return this.n++ < 2 ? [this.n] : null;
+      }
+      override async done() {
+        hooks.push("source done");
+        await sinkGone; // the sink below fails meanwhile, which cancels this source
+        hooks.push("source done returns");
+      }
+      override cleanup(err?: Error) {
+        hooks.push(err === undefined ? "source cleanup" : "source cleanup:err");
+      }
+    }
+    class FailsAtEnd extends Sink<number> {
+      produce() {}
+      override async done() {
+        throw new Error("flush failed");
+      }
+      override cleanup() {
+        sinkCleanedUp();
+      }
+    }
+    const env = new Env();
+    env.from(new Short(), { name: "short" }).to(new FailsAtEnd());
+    const err = (await env.run().catch((e) => e)) as {
+      report: { nodes: { name: string; status: string }[] };
+    };
+    expect((err as unknown as Error).message).toMatch(/flush failed/);
+    expect(err.report.nodes.find((n) => n.name === "short")?.status).toBe("cancelled");
+    expect(hooks).toEqual(["source done", "source cleanup:err", "source done returns"]);
+  });
 });
