@@ -192,27 +192,23 @@ export class SourceNode extends RuntimeNode {
    * a failed branch some batches never will be) — and, with checkpoints, for the run's final
    * checkpoint (its `checkpointComplete` commits the final position while the source is still
    * open) — then calls `done()` (not after a stop) and `cleanup()`. So `ack()` never reaches a
-   * source that already closed its client.
+   * source that already closed its client. Called by `run()` only, right after the loop ended
+   * (never settled then); `run()` fails the node if `done()` throws.
    */
   protected override async finish(): Promise<void> {
-    try {
-      if (this.settled) return;
-      for (const port of this.outputs) if (!port.dead) port.end();
-      // the source emitted everything: it answers checkpoints as finished from now on
-      const finalCheckpoint = this.waitForFinalCheckpoint();
-      if (this.tracker !== null) {
-        await Promise.race([this.tracker.drained(), this.belowSettled()]);
-        // an ack() failure is reported by the job (RunError) and on this node's report
-        await this.tracker.flush().catch(() => {});
-      }
-      await finalCheckpoint;
-      if (this.settled) return;
-      await this.callDone();
-      if (this.settled) return;
-      await this.settle("finished");
-    } catch (err) {
-      this.fail(err);
+    for (const port of this.outputs) if (!port.dead) port.end();
+    // the source emitted everything: it answers checkpoints as finished from now on
+    const finalCheckpoint = this.waitForFinalCheckpoint();
+    if (this.tracker !== null) {
+      await Promise.race([this.tracker.drained(), this.belowSettled()]);
+      // an ack() failure is reported by the job (RunError) and on this node's report
+      await this.tracker.flush().catch(() => {});
     }
+    await finalCheckpoint;
+    if (this.settled) return;
+    await this.callDone();
+    if (this.settled) return;
+    await this.settle("finished");
   }
 
   /**
