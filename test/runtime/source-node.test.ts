@@ -190,4 +190,29 @@ describe("SourceNode", () => {
     expect(err.report.nodes.find((n) => n.name === "short")?.status).toBe("cancelled");
     expect(hooks).toEqual(["source done", "source cleanup:err", "source done returns"]);
   });
+  it("a source whose done() throws fails: the run rejects naming it, its cleanup gets the error", async () => {
+    const hooks: string[] = [];
+    class Closing extends Source<number> {
+      private n = 0;
+      consume(): number[] | null {
+        return this.n++ < 1 ? [1, 2] : null;
+      }
+      override done() {
+        throw new Error("commit on close refused");
+      }
+      override cleanup(err?: Error) {
+        hooks.push(`cleanup: ${err?.message ?? "none"}`);
+      }
+    }
+    const sink = new WaitableSink<number>();
+    const env = new Env();
+    env.from(new Closing(), { name: "closing" }).to(sink);
+    const err = (await env.run().catch((e) => e)) as Error & {
+      report: { nodes: { name: string; status: string }[] };
+    };
+    expect(err.message).toMatch(/node "closing".*commit on close refused/);
+    expect(err.report.nodes.find((n) => n.name === "closing")?.status).toBe("failed");
+    expect(sink.records).toEqual([1, 2]);
+    expect(hooks).toEqual([expect.stringMatching(/^cleanup: .*commit on close refused/)]);
+  });
 });
