@@ -13,6 +13,7 @@ export default strykerVitest([
   "test/runtime/source-node-checkpoints.test.ts",
   "test/runtime/checkpoint/alignment.test.ts",
   "test/runtime/checkpoint/restore.test.ts",
+  "test/runtime/checkpoint/two-phase-sink.test.ts",
   "test/runtime/source-reject.test.ts",
   "test/runtime/source-watermark.test.ts",
   "test/runtime/sink-node.test.ts",
