@@ -4,8 +4,10 @@ import {
   type CheckpointStore,
   Env,
   memoryCheckpointStore,
+  type OperatorContext,
   Sink,
 } from "../../src/index.js";
+import { GatedSink } from "../helpers.js";
 import { PositionedSource } from "./checkpoint/fixtures.js";
 
 /** A memory store that refuses to write savepoints (regular checkpoints are stored). */
@@ -86,5 +88,78 @@ describe("SourceNode: checkpoint barriers", () => {
     expect(report.status).toBe("finished");
     expect(out).toEqual(records);
     expect(report.checkpoints?.savepoint).toBeUndefined();
+  });
+  it("a checkpoint triggered while the last read is pending is answered by the source with its final position, as a running source", async () => {
+    class SlowEnd extends PositionedSource<number> {
+      override consume(size: number): number[] | null | Promise<number[] | null> {
+        // the read that finds the end takes longer than the checkpoint interval
+        if (this.pos >= this.records.length) return new Promise((r) => setTimeout(() => r(null), 20));
+        return super.consume(size);
+      }
+    }
+    const store = memoryCheckpointStore();
+    const src = new SlowEnd([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const out: number[] = [];
+    const env = new Env({ checkpoint: { intervalMs: 1, store, retain: 10 } });
+    env.from(src, { name: "src" }).to(
+      new (class extends Sink<number> {
+        produce(r: number[]) {
+          out.push(...r);
+        }
+      })(),
+      { name: "out" },
+    );
+    const report = await env.run();
+    expect(out).toHaveLength(10);
+    const stored = await Promise.all((await store.list()).map((c) => store.load(c.location)));
+    // the first one: its barrier was asked for during the last read; the source had not ended
+    expect(stored.length).toBeGreaterThanOrEqual(2);
+    expect(stored[0].parts.src).toEqual({ kind: "source", position: 10 });
+    // the final checkpoint: every node had finished
+    expect(stored.at(-1)?.parts.src).toEqual({ kind: "source", position: 10, finished: true });
+    expect(src.completed.map((c) => c.position)).toEqual(stored.map(() => 10));
+    expect(report.checkpoints?.completed).toBe(stored.length);
+  });
+  it("a savepoint asked for after a stop, while the stopped source waits for its acks, holds the source's final position", async () => {
+    let loopEnded!: () => void;
+    const ended = new Promise<void>((r) => (loopEnded = r));
+    class Idle extends PositionedSource<number> {
+      private signal!: AbortSignal;
+      readonly acked: number[] = [];
+      override open(ctx: OperatorContext) {
+        this.signal = ctx.signal;
+      }
+      override consume(size: number): number[] | null | Promise<number[] | null> {
+        if (this.pos < this.records.length) return super.consume(size);
+        // nothing more for now: waits until the stop aborts the read
+        return new Promise((r) => this.signal.addEventListener("abort", () => r(null)));
+      }
+      override snapshotPosition(): number {
+        if (this.signal.aborted) loopEnded(); // called when the read loop ended
+        return super.snapshotPosition();
+      }
+      override ack(position: number) {
+        this.acked.push(position);
+      }
+    }
+    const src = new Idle([1, 2, 3, 4, 5, 6], 2);
+    const sink = new GatedSink<number>();
+    const store = memoryCheckpointStore();
+    const env = new Env({ checkpoint: { intervalMs: 0, store } });
+    env.from(src, { name: "src" }).to(sink, { name: "out" });
+    const run = env.run();
+    while (sink.calls === 0) await new Promise((r) => setImmediate(r));
+    const stopped = env.stop();
+    await ended; // the loop ended; the source waits for the acks of what the gated sink holds
+    const savepoint = env.stop({ savepoint: true });
+    sink.open_();
+    const report = await savepoint;
+    await stopped;
+    await run;
+    expect(report?.status).toBe("stopped");
+    expect(sink.records).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(src.acked.at(-1)).toBe(6);
+    const sp = await store.load(report!.checkpoints!.savepoint!);
+    expect(sp.parts.src).toEqual({ kind: "source", position: 6 });
   });
 });
