@@ -58,7 +58,8 @@ export class SourceNode extends RuntimeNode {
    * what that call returns later is never delivered.
    */
   requestStop(): void {
-    if (this.stopping || this.settled) return;
+    // again, or after the node settled: the signal is aborted already (a no-op), and a settled
+    // source reads nothing anyway
     this.stopping = true;
     this.abort.abort(
       new LifecycleError(`env "${this.job.envName}" is stopping: source "${this.name}" reads no more`, {
