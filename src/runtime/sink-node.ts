@@ -134,9 +134,12 @@ export class SinkNode extends RuntimeNode {
     this.release(batch.acks);
   }
 
-  /** `produce` threw or rejected: the batch goes through the sink's fault policy. */
+  /**
+   * `produce` threw or rejected: the batch goes through the sink's fault policy. If the node
+   * was cancelled or failed meanwhile, the handler rethrows (its signal aborted) and the input
+   * port's `fail` is a no-op: nothing is retried or dead-lettered.
+   */
   private async produceFailed(batch: Batch, err: unknown): Promise<void> {
-    if (this.settled) return;
     let r = this.handler(err, batch.records);
     if (r instanceof Promise) r = await r;
     if (r !== SKIP) this.stats.recordsOut += batch.records.length - this.rejected;
