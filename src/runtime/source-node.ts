@@ -1,5 +1,5 @@
 import { LifecycleError } from "../errors.js";
-import type { FaultPolicy } from "../operators/fault-policy.js";
+import type { FailbackDecision } from "../operators/fault-policy.js";
 import { REJECT, type Source } from "../operators/source.js";
 import { abortable } from "../util/abortable.js";
 import { sleep } from "../util/sleep.js";
@@ -75,19 +75,15 @@ export class SourceNode extends RuntimeNode {
    * dropped without being counted.
    */
   override async open(): Promise<void> {
-    const noRetry = (p: FaultPolicy): FaultPolicy => (typeof p === "object" ? p.onExhausted : p);
+    const noRetry = <P extends FailbackDecision>(p: P) => (typeof p === "object" ? p.onExhausted : p);
     const failback = this.source.failback;
     const handler = faultHandler(
       this,
       { name: this.operatorName, kind: "source" },
       noRetry(this.settings.onError),
       () => undefined,
-      failback === undefined
-        ? undefined
-        : (e, x) => {
-            const d = failback.call(this.source, e, x);
-            return d === undefined ? undefined : noRetry(d);
-          },
+      // a failback answering undefined keeps the node's policy (noRetry passes undefined on)
+      failback === undefined ? undefined : (e, x) => noRetry(failback.call(this.source, e, x)),
     );
     this.source[REJECT] = (input, err) => {
       handler(err, input);
