@@ -47,9 +47,11 @@ export class SourceNode extends RuntimeNode {
     return this.stopping;
   }
 
+  // Stryker disable all: never called (a source node has no input port)
   protected process(_batch: Batch): void {
     throw new Error("internal: a source node has no input");
   }
+  // Stryker restore all
 
   /**
    * Graceful stop: read no more, let what is in flight drain, end normally. A `consume()` that
@@ -213,16 +215,10 @@ export class SourceNode extends RuntimeNode {
    * checkpoint (it then handled everything it will).
    */
   private belowSettled(): Promise<unknown> {
-    const seen = new Set<RuntimeNode>();
-    const visit = (n: RuntimeNode) => {
-      for (const d of n.downstream) {
-        if (seen.has(d)) continue;
-        seen.add(d);
-        visit(d);
-      }
-    };
-    visit(this);
-    return Promise.all([...seen].map((n) => n.drainedOrSettled));
+    // a Set iterates over what is added while it runs: every node below, each once
+    const below = new Set<RuntimeNode>(this.downstream);
+    for (const n of below) for (const d of n.downstream) below.add(d);
+    return Promise.all([...below].map((n) => n.drainedOrSettled));
   }
 
   private sourceWatermark = Number.NEGATIVE_INFINITY;
