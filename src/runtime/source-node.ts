@@ -100,7 +100,8 @@ export class SourceNode extends RuntimeNode {
    */
   requestBarrier(barrier: Barrier): void {
     if (this.loopEnded) {
-      this.job.checkpoints?.acknowledge(this, barrier.id, this.positionPart(this.finalPosition));
+      // only the coordinator asks for barriers: the job has one
+      this.job.checkpoints!.acknowledge(this, barrier.id, this.positionPart(this.finalPosition));
       return;
     }
     this.barrier = barrier;
@@ -120,12 +121,10 @@ export class SourceNode extends RuntimeNode {
   private async injectBarrier(): Promise<void> {
     const b = this.barrier!;
     this.barrier = null;
-    const cp = this.job.checkpoints;
-    if (cp === null) return;
+    const cp = this.job.checkpoints!; // a barrier was asked for: the job has a coordinator
     const stopAfter = cp.stopsAfter(b.id);
     cp.acknowledge(this, b.id, this.positionPart(this.source.snapshotPosition?.()));
-    const w = this.broadcast(b);
-    if (w !== undefined) await w;
+    await this.broadcast(b); // a barrier is rare: no need to spare the microtask
     if (stopAfter && (await cp.outcome(b.id))) this.requestStop();
   }
 
@@ -182,7 +181,7 @@ export class SourceNode extends RuntimeNode {
     this.finalPosition = this.source.snapshotPosition?.();
     const b = this.barrier;
     this.barrier = null;
-    if (b !== null) this.job.checkpoints?.acknowledge(this, b.id, this.positionPart(this.finalPosition));
+    if (b !== null) this.job.checkpoints!.acknowledge(this, b.id, this.positionPart(this.finalPosition));
   }
 
   /**
@@ -195,7 +194,8 @@ export class SourceNode extends RuntimeNode {
    * (never settled then); `run()` fails the node if `done()` throws.
    */
   protected override async finish(): Promise<void> {
-    for (const port of this.outputs) if (!port.dead) port.end();
+    // a dead port (its node settled) ignores its end
+    for (const port of this.outputs) port.end();
     // the source emitted everything: it answers checkpoints as finished from now on
     const finalCheckpoint = this.waitForFinalCheckpoint();
     if (this.tracker !== null) {
@@ -225,8 +225,8 @@ export class SourceNode extends RuntimeNode {
 
   /** Forwards `source.currentWatermark()` when it advanced: after the batch it belongs to, never before. */
   private async forwardSourceWatermark(): Promise<void> {
-    const wm = this.source.currentWatermark?.();
-    if (wm === undefined || !(wm > this.sourceWatermark)) return;
+    const wm = this.source.currentWatermark?.() ?? Number.NEGATIVE_INFINITY;
+    if (!(wm > this.sourceWatermark)) return;
     this.sourceWatermark = wm;
     const w = this.broadcast(new Watermark(wm));
     if (w !== undefined) await w;
