@@ -6,6 +6,7 @@ import {
   memoryCheckpointStore,
   type OperatorContext,
   Sink,
+  Source,
 } from "../../src/index.js";
 import { GatedSink } from "../helpers.js";
 import { PositionedSource } from "./checkpoint/fixtures.js";
@@ -161,5 +162,33 @@ describe("SourceNode: checkpoint barriers", () => {
     expect(src.acked.at(-1)).toBe(6);
     const sp = await store.load(report!.checkpoints!.savepoint!);
     expect(sp.parts.src).toEqual({ kind: "source", position: 6 });
+  });
+  it("a source without snapshotPosition() takes part in checkpoints with no position", async () => {
+    class NoPosition extends Source<number> {
+      private i = 0;
+      consume(): Promise<number[] | null> | null {
+        if (this.i >= 30) return null;
+        // one timer per batch: checkpoints (every ms) are taken while it reads
+        return new Promise((r) => setTimeout(() => r([this.i++]), 1));
+      }
+    }
+    const store = memoryCheckpointStore();
+    const out: number[] = [];
+    const env = new Env({ checkpoint: { intervalMs: 1, store, retain: 1000 } });
+    env.from(new NoPosition(), { name: "src" }).to(
+      new (class extends Sink<number> {
+        produce(r: number[]) {
+          out.push(...r);
+        }
+      })(),
+    );
+    const report = await env.run();
+    expect(out).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    const stored = await Promise.all((await store.list()).map((c) => store.load(c.location)));
+    expect(report.checkpoints?.completed).toBe(stored.length);
+    const midRun = stored.filter((c) => c.parts.src === undefined);
+    expect(midRun.length).toBeGreaterThan(0);
+    // the final checkpoint: the source finished, with no position either
+    expect(stored.at(-1)?.parts.src).toEqual({ kind: "source", finished: true });
   });
 });
