@@ -142,8 +142,8 @@ export class SinkNode extends RuntimeNode {
    * port's `fail` is a no-op: nothing is retried or dead-lettered.
    */
   private async produceFailed(batch: Batch, err: unknown): Promise<void> {
-    let r = this.handler(err, batch.records);
-    if (r instanceof Promise) r = await r;
+    // the failure path: awaiting a synchronous answer too costs nothing worth sparing
+    const r = await this.handler(err, batch.records);
     if (r !== SKIP) this.stats.recordsOut += batch.records.length - this.rejected;
     await this.endBatchAsync(batch);
   }
