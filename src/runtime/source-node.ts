@@ -163,9 +163,9 @@ export class SourceNode extends RuntimeNode {
         const acks = this.tracker === null ? null : [this.tracker.next(got.length)];
         await this.emit(got, acks);
         this.release(acks);
+        await this.forwardSourceWatermark();
         // a source whose outputs all died (the nodes below failed) was cancelled with them
         // (`Job.nodeSettled`): the loop ends on `settled`
-        await this.forwardSourceWatermark();
       }
       if (this.settled) return;
       this.endLoop();
