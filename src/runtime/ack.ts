@@ -14,7 +14,8 @@ export class AckTracker {
   private ackedSeq = 0;
   private readonly finished = new Map<number, number>();
   private inFlight: Promise<void> | null = null;
-  private wanted = -1;
+  /** The position the next `ack` call should reach (the end of the handled prefix). */
+  private wanted = 0;
   private poisoned = false;
   private lastAcked = 0;
   private confirmed = 0;
@@ -40,9 +41,12 @@ export class AckTracker {
     return this.confirmed;
   }
 
-  /** Whether every batch handed out was acknowledged and no `ack` call is in flight. */
+  /**
+   * Whether every batch handed out was acknowledged and no `ack` call is in flight (a call in
+   * flight is for a position past `confirmed`, so `confirmed === position` implies none is).
+   */
   get complete(): boolean {
-    return this.ackedSeq === this.nextSeq && this.inFlight === null && this.confirmed === this.position;
+    return this.ackedSeq === this.nextSeq && this.confirmed === this.position;
   }
 
   /** Stops all further acks (an `ack` call failed: nothing after it may be acknowledged). */
@@ -51,9 +55,8 @@ export class AckTracker {
     this.wakeWaiters();
   }
 
-  /** @internal called by a token whose count reached zero. */
+  /** @internal called by a token whose count reached zero (after a poison, `pump` calls nothing). */
   done(token: AckToken): void {
-    if (this.poisoned) return;
     this.finished.set(token.seq, token.end);
     let end = -1;
     while (this.finished.has(this.ackedSeq)) {
@@ -100,13 +103,14 @@ export class AckTracker {
     this.wakeWaiters();
   }
 
+  /** An `ack` call failed: the first and only one, as nothing is called after it. */
   private fail(err: unknown): void {
-    if (this.error === undefined) this.error = err;
+    this.error = err;
     this.poison();
   }
 
   private wakeWaiters(): void {
-    if (this.waiters.length === 0 || !(this.complete || this.poisoned)) return;
+    if (!(this.complete || this.poisoned)) return;
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();

@@ -27,7 +27,8 @@ const produceScope = new AsyncLocalStorage<SinkNode>();
  */
 export class SinkNode extends RuntimeNode {
   private handler!: FaultHandler;
-  private batchIndex = -1;
+  /** Index of the batch being produced (set before each `produce`), for batch-level errors. */
+  private batchIndex = 0;
   /** Records of the current batch the sink rejected (skipped or dead-lettered one by one). */
   private rejected = 0;
   private recordHandler!: FaultHandler;
@@ -77,7 +78,8 @@ export class SinkNode extends RuntimeNode {
   }
 
   private preCommit(id: number): void | Promise<void> {
-    if (this.replicated) return this.operator?.preCommit?.(id);
+    // a replica's hooks (SharedHooks) always have preCommit: it calls the Sink's once per checkpoint
+    if (this.replicated) return this.operator!.preCommit!(id);
     if (typeof this.sink.preCommit !== "function") return;
     return this.sink.preCommit(id);
   }
@@ -134,11 +136,14 @@ export class SinkNode extends RuntimeNode {
     this.release(batch.acks);
   }
 
-  /** `produce` threw or rejected: the batch goes through the sink's fault policy. */
+  /**
+   * `produce` threw or rejected: the batch goes through the sink's fault policy. If the node
+   * was cancelled or failed meanwhile, the handler rethrows (its signal aborted) and the input
+   * port's `fail` is a no-op: nothing is retried or dead-lettered.
+   */
   private async produceFailed(batch: Batch, err: unknown): Promise<void> {
-    if (this.settled) return;
-    let r = this.handler(err, batch.records);
-    if (r instanceof Promise) r = await r;
+    // the failure path: awaiting a synchronous answer too costs nothing worth sparing
+    const r = await this.handler(err, batch.records);
     if (r !== SKIP) this.stats.recordsOut += batch.records.length - this.rejected;
     await this.endBatchAsync(batch);
   }

@@ -1,5 +1,5 @@
 import { LifecycleError } from "../errors.js";
-import type { FaultPolicy } from "../operators/fault-policy.js";
+import type { FailbackDecision } from "../operators/fault-policy.js";
 import { REJECT, type Source } from "../operators/source.js";
 import { abortable } from "../util/abortable.js";
 import { sleep } from "../util/sleep.js";
@@ -47,9 +47,11 @@ export class SourceNode extends RuntimeNode {
     return this.stopping;
   }
 
+  // Stryker disable all: never called (a source node has no input port)
   protected process(_batch: Batch): void {
     throw new Error("internal: a source node has no input");
   }
+  // Stryker restore all
 
   /**
    * Graceful stop: read no more, let what is in flight drain, end normally. A `consume()` that
@@ -58,7 +60,8 @@ export class SourceNode extends RuntimeNode {
    * what that call returns later is never delivered.
    */
   requestStop(): void {
-    if (this.stopping || this.settled) return;
+    // again, or after the node settled: the signal is aborted already (a no-op), and a settled
+    // source reads nothing anyway
     this.stopping = true;
     this.abort.abort(
       new LifecycleError(`env "${this.job.envName}" is stopping: source "${this.name}" reads no more`, {
@@ -74,19 +77,15 @@ export class SourceNode extends RuntimeNode {
    * dropped without being counted.
    */
   override async open(): Promise<void> {
-    const noRetry = (p: FaultPolicy): FaultPolicy => (typeof p === "object" ? p.onExhausted : p);
+    const noRetry = <P extends FailbackDecision>(p: P) => (typeof p === "object" ? p.onExhausted : p);
     const failback = this.source.failback;
     const handler = faultHandler(
       this,
       { name: this.operatorName, kind: "source" },
       noRetry(this.settings.onError),
       () => undefined,
-      failback === undefined
-        ? undefined
-        : (e, x) => {
-            const d = failback.call(this.source, e, x);
-            return d === undefined ? undefined : noRetry(d);
-          },
+      // a failback answering undefined keeps the node's policy (noRetry passes undefined on)
+      failback === undefined ? undefined : (e, x) => noRetry(failback.call(this.source, e, x)),
     );
     this.source[REJECT] = (input, err) => {
       handler(err, input);
@@ -101,14 +100,16 @@ export class SourceNode extends RuntimeNode {
    */
   requestBarrier(barrier: Barrier): void {
     if (this.loopEnded) {
-      this.job.checkpoints?.acknowledge(this, barrier.id, this.positionPart(this.finalPosition));
+      // only the coordinator asks for barriers: the job has one
+      this.job.checkpoints!.acknowledge(this, barrier.id, this.positionPart(this.finalPosition));
       return;
     }
     this.barrier = barrier;
   }
 
-  private positionPart(position: unknown): { kind: string; position?: unknown } {
-    return position === undefined ? { kind: this.kind } : { kind: this.kind, position };
+  /** The source's part of a checkpoint (an undefined position is not stored: no position). */
+  private positionPart(position: unknown): { kind: string; position: unknown } {
+    return { kind: this.kind, position };
   }
 
   /**
@@ -120,18 +121,15 @@ export class SourceNode extends RuntimeNode {
   private async injectBarrier(): Promise<void> {
     const b = this.barrier!;
     this.barrier = null;
-    const cp = this.job.checkpoints;
-    if (cp === null) return;
+    const cp = this.job.checkpoints!; // a barrier was asked for: the job has a coordinator
     const stopAfter = cp.stopsAfter(b.id);
     cp.acknowledge(this, b.id, this.positionPart(this.source.snapshotPosition?.()));
-    const w = this.broadcast(b);
-    if (w !== undefined) await w;
+    await this.broadcast(b); // a barrier is rare: no need to spare the microtask
     if (stopAfter && (await cp.outcome(b.id))) this.requestStop();
   }
 
   /** Reads the source until it ends, the job stops, or every output is gone. */
   async run(): Promise<void> {
-    if (this.settled) return;
     const { batchSize, lingerMs } = this.settings;
     let lastYield = performance.now();
     try {
@@ -166,7 +164,8 @@ export class SourceNode extends RuntimeNode {
         await this.emit(got, acks);
         this.release(acks);
         await this.forwardSourceWatermark();
-        if (this.outputs.length > 0 && this.outputs.every((p) => p.dead)) return;
+        // a source whose outputs all died (the nodes below failed) was cancelled with them
+        // (`Job.nodeSettled`): the loop ends on `settled`
       }
       if (this.settled) return;
       this.endLoop();
@@ -182,7 +181,7 @@ export class SourceNode extends RuntimeNode {
     this.finalPosition = this.source.snapshotPosition?.();
     const b = this.barrier;
     this.barrier = null;
-    if (b !== null) this.job.checkpoints?.acknowledge(this, b.id, this.positionPart(this.finalPosition));
+    if (b !== null) this.job.checkpoints!.acknowledge(this, b.id, this.positionPart(this.finalPosition));
   }
 
   /**
@@ -191,27 +190,24 @@ export class SourceNode extends RuntimeNode {
    * a failed branch some batches never will be) — and, with checkpoints, for the run's final
    * checkpoint (its `checkpointComplete` commits the final position while the source is still
    * open) — then calls `done()` (not after a stop) and `cleanup()`. So `ack()` never reaches a
-   * source that already closed its client.
+   * source that already closed its client. Called by `run()` only, right after the loop ended
+   * (never settled then); `run()` fails the node if `done()` throws.
    */
   protected override async finish(): Promise<void> {
-    try {
-      if (this.settled) return;
-      for (const port of this.outputs) if (!port.dead) port.end();
-      // the source emitted everything: it answers checkpoints as finished from now on
-      const finalCheckpoint = this.waitForFinalCheckpoint();
-      if (this.tracker !== null) {
-        await Promise.race([this.tracker.drained(), this.belowSettled()]);
-        // an ack() failure is reported by the job (RunError) and on this node's report
-        await this.tracker.flush().catch(() => {});
-      }
-      await finalCheckpoint;
-      if (this.settled) return;
-      await this.callDone();
-      if (this.settled) return;
-      await this.settle("finished");
-    } catch (err) {
-      this.fail(err);
+    // a dead port (its node settled) ignores its end
+    for (const port of this.outputs) port.end();
+    // the source emitted everything: it answers checkpoints as finished from now on
+    const finalCheckpoint = this.waitForFinalCheckpoint();
+    if (this.tracker !== null) {
+      await Promise.race([this.tracker.drained(), this.belowSettled()]);
+      // an ack() failure is reported by the job (RunError) and on this node's report
+      await this.tracker.flush().catch(() => {});
     }
+    await finalCheckpoint;
+    if (this.settled) return;
+    await this.callDone();
+    if (this.settled) return;
+    await this.settle("finished");
   }
 
   /**
@@ -219,24 +215,18 @@ export class SourceNode extends RuntimeNode {
    * checkpoint (it then handled everything it will).
    */
   private belowSettled(): Promise<unknown> {
-    const seen = new Set<RuntimeNode>();
-    const visit = (n: RuntimeNode) => {
-      for (const d of n.downstream) {
-        if (seen.has(d)) continue;
-        seen.add(d);
-        visit(d);
-      }
-    };
-    visit(this);
-    return Promise.all([...seen].map((n) => n.drainedOrSettled));
+    // a Set iterates over what is added while it runs: every node below, each once
+    const below = new Set<RuntimeNode>(this.downstream);
+    for (const n of below) for (const d of n.downstream) below.add(d);
+    return Promise.all([...below].map((n) => n.drainedOrSettled));
   }
 
   private sourceWatermark = Number.NEGATIVE_INFINITY;
 
   /** Forwards `source.currentWatermark()` when it advanced: after the batch it belongs to, never before. */
   private async forwardSourceWatermark(): Promise<void> {
-    const wm = this.source.currentWatermark?.();
-    if (wm === undefined || !(wm > this.sourceWatermark)) return;
+    const wm = this.source.currentWatermark?.() ?? Number.NEGATIVE_INFINITY;
+    if (!(wm > this.sourceWatermark)) return;
     this.sourceWatermark = wm;
     const w = this.broadcast(new Watermark(wm));
     if (w !== undefined) await w;

@@ -179,6 +179,25 @@ describe("AckTracker edge cases", () => {
     expect(t.ackedPosition).toBe(5);
   });
 
+  it("a first batch of no records, once released, completes the tracker: drained() resolves without an ack call", async () => {
+    const calls: number[] = [];
+    const t = new AckTracker((p) => {
+      calls.push(p);
+    });
+    const empty = t.next(0);
+    let drained = false;
+    void t.drained().then(() => {
+      drained = true;
+    });
+    await new Promise<void>((r) => setImmediate(r));
+    expect(drained).toBe(false);
+    empty.release();
+    await new Promise<void>((r) => setImmediate(r));
+    expect(drained).toBe(true);
+    expect(t.complete).toBe(true);
+    expect(calls).toEqual([]);
+  });
+
   it("flush() resolves when no ack failed", async () => {
     const t = new AckTracker(async () => {});
     t.next(1).release();

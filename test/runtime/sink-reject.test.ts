@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Env, type MemoryDeadLetters, PipelineError, retry, Sink } from "../../src/index.js";
+import { hashKey } from "../../src/util/hash.js";
 
 /** A sink that refuses odd numbers one by one and keeps the rest. */
 class EvenOnlySink extends Sink<number> {
@@ -125,5 +126,36 @@ describe("Sink.reject while another record's retry is in flight", () => {
     const node = report.nodes.find((n) => n.kind === "sink")!;
     expect(node.retries).toBe(2);
     expect(node.recordsOut).toBe(4);
+  });
+});
+
+describe("Sink.reject(...) of a Sink shared by a shard's lanes", () => {
+  it("goes to the lane whose produce() rejected it: its policy and counters", async () => {
+    // two keys in different lanes of 2; the sink refuses every record of `bad`
+    const good = "k0";
+    let bad = "k1";
+    for (let i = 2; hashKey(bad) % 2 === hashKey(good) % 2; i++) bad = `k${i}`;
+    class RefusesBad extends Sink<{ k: string; i: number }> {
+      readonly written: number[] = [];
+      produce(records: { k: string; i: number }[]): void {
+        for (const r of records) {
+          if (r.k === bad) void this.reject(r, new Error(`refused ${r.i}`));
+          else this.written.push(r.i);
+        }
+      }
+    }
+    const records = Array.from({ length: 40 }, (_, i) => ({ k: i % 4 === 0 ? bad : good, i }));
+    const sink = new RefusesBad();
+    const env = new Env({ batchSize: 4, onError: "dead-letter" });
+    env
+      .from(records)
+      .shard((r) => r.k, { parallelism: 2 })
+      .to(sink, { name: "out" });
+    const report = await env.run();
+    expect(sink.written).toEqual(records.filter((r) => r.k === good).map((r) => r.i));
+    expect((env.deadLetters as MemoryDeadLetters).letters).toHaveLength(10);
+    const lane = (k: string) => report.nodes.find((n) => n.name === `out[${hashKey(k) % 2}]`)!;
+    expect(lane(bad)).toMatchObject({ recordsIn: 10, recordsOut: 0, deadLettered: 10 });
+    expect(lane(good)).toMatchObject({ recordsIn: 30, recordsOut: 30, deadLettered: 0 });
   });
 });

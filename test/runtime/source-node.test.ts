@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Env, type OperatorContext, Sink, Source } from "../../src/index.js";
-import { GatedSink, WaitableSink } from "../helpers.js";
+import { GatedSink, ticks, WaitableSink } from "../helpers.js";
 
 /** An endless synchronous source of numbered batches. */
 class Endless extends Source<number> {
@@ -154,4 +154,155 @@ describe("SourceNode", () => {
     expect((err as Error).message).toMatch(/disk full/);
     expect(hooks).toEqual(["cleanup:err"]);
   });
+  it("a source cancelled while its done() runs stays cancelled: one cleanup, never reported finished", async () => {
+    const hooks: string[] = [];
+    let sinkCleanedUp!: () => void;
+    const sinkGone = new Promise<void>((r) => (sinkCleanedUp = r));
+    class Short extends Source<number> {
+      private n = 0;
+      consume(): number[] | null {
+        return this.n++ < 2 ? [this.n] : null;
+      }
+      override async done() {
+        hooks.push("source done");
+        await sinkGone; // the sink below fails meanwhile, which cancels this source
+        hooks.push("source done returns");
+      }
+      override cleanup(err?: Error) {
+        hooks.push(err === undefined ? "source cleanup" : "source cleanup:err");
+      }
+    }
+    class FailsAtEnd extends Sink<number> {
+      produce() {}
+      override async done() {
+        throw new Error("flush failed");
+      }
+      override cleanup() {
+        sinkCleanedUp();
+      }
+    }
+    const env = new Env();
+    env.from(new Short(), { name: "short" }).to(new FailsAtEnd());
+    const err = (await env.run().catch((e) => e)) as {
+      report: { nodes: { name: string; status: string }[] };
+    };
+    expect((err as unknown as Error).message).toMatch(/flush failed/);
+    expect(err.report.nodes.find((n) => n.name === "short")?.status).toBe("cancelled");
+    expect(hooks).toEqual(["source done", "source cleanup:err", "source done returns"]);
+  });
+  it("a source whose done() throws fails: the run rejects naming it, its cleanup gets the error", async () => {
+    const hooks: string[] = [];
+    class Closing extends Source<number> {
+      private n = 0;
+      consume(): number[] | null {
+        return this.n++ < 1 ? [1, 2] : null;
+      }
+      override done() {
+        throw new Error("commit on close refused");
+      }
+      override cleanup(err?: Error) {
+        hooks.push(`cleanup: ${err?.message ?? "none"}`);
+      }
+    }
+    const sink = new WaitableSink<number>();
+    const env = new Env();
+    env.from(new Closing(), { name: "closing" }).to(sink);
+    const err = (await env.run().catch((e) => e)) as Error & {
+      report: { nodes: { name: string; status: string }[] };
+    };
+    expect(err.message).toMatch(/node "closing".*commit on close refused/);
+    expect(err.report.nodes.find((n) => n.name === "closing")?.status).toBe("failed");
+    expect(sink.records).toEqual([1, 2]);
+    expect(hooks).toEqual([expect.stringMatching(/^cleanup: .*commit on close refused/)]);
+  });
+  it("a source with nothing ready is asked again once per lingerMs, not in a busy loop", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      let calls = 0;
+      let ready = false;
+      class Idle extends Source<number> {
+        consume(): number[] | null {
+          calls++;
+          if (!ready) return [];
+          ready = false;
+          return calls < 10 ? [calls] : null;
+        }
+      }
+      const env = new Env({ lingerMs: 5 });
+      const out = env.from(new Idle()).toArray();
+      const run = env.run();
+      await ticks(5); // real event-loop turns: a busy loop would have asked many times
+      expect(calls).toBe(1);
+      await vi.advanceTimersByTimeAsync(4);
+      expect(calls).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls).toBe(2);
+      ready = true;
+      await vi.advanceTimersByTimeAsync(5); // call 3 returns [3], call 4 [] again
+      expect(calls).toBe(4);
+      ready = true;
+      await vi.advanceTimersByTimeAsync(5); // call 5 returns [5]; the next ones wait again
+      expect(calls).toBe(6);
+      calls = 10;
+      ready = true;
+      await vi.advanceTimersByTimeAsync(5); // the end
+      await run;
+      expect(await out).toEqual([3, 5]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it.each([
+    ["waits in consume()", true],
+    ["pauses after an empty read", false],
+  ])(
+    "a source cancelled while it %s is called no more: no watermark, position or read after its cleanup",
+    async (_, waits) => {
+      const late: string[] = [];
+      class Watched extends Source<number> {
+        private n = 0;
+        private closed = false;
+        private signal!: AbortSignal;
+        override open(ctx: OperatorContext) {
+          this.signal = ctx.signal;
+        }
+        private call(what: string) {
+          if (this.closed) late.push(what);
+        }
+        consume(): number[] | Promise<number[] | null> {
+          this.call("consume");
+          if (this.n++ === 0) return [1, 2];
+          if (!waits) return []; // nothing ready: the runtime pauses lingerMs, then asks again
+          // nothing more for now: waits until the node's signal aborts
+          return new Promise((r) => this.signal.addEventListener("abort", () => r(null)));
+        }
+        override currentWatermark(): number {
+          this.call("currentWatermark");
+          return this.n;
+        }
+        override snapshotPosition(): number {
+          this.call("snapshotPosition");
+          return this.n;
+        }
+        override cleanup() {
+          this.closed = true;
+        }
+      }
+      class FailsLater extends Sink<number> {
+        async produce(): Promise<void> {
+          await new Promise((r) => setImmediate(r));
+          throw new Error("disk full");
+        }
+      }
+      const env = new Env();
+      env.from(new Watched(), { name: "watched" }).to(new FailsLater());
+      const err = (await env.run().catch((e) => e)) as Error & {
+        report: { nodes: { name: string; status: string }[] };
+      };
+      expect(err.message).toMatch(/disk full/);
+      expect(err.report.nodes.find((n) => n.name === "watched")?.status).toBe("cancelled");
+      expect(late).toEqual([]);
+    },
+  );
 });

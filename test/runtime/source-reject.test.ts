@@ -83,3 +83,43 @@ describe("withTimestamps: a record whose timestamp is not a number", () => {
     expect(letters.map((l) => [l.record, l.operator])).toEqual([[{ t: "later" }, "withTimestamps"]]);
   });
 });
+
+describe("Source.reject(...) in a read that returns no records", () => {
+  it("its dead letters reach env.deadLetters before the next read, also from an empty read and the last one", async () => {
+    const seen: string[] = [];
+    /** Each read rejects its bad lines; a read of bad lines only returns [], the last read (its lines rejected) null. */
+    class Reads extends Source<number> {
+      private i = 0;
+      constructor(
+        private readonly reads: string[][],
+        private readonly letters: () => unknown[],
+      ) {
+        super();
+      }
+      consume(): number[] | null {
+        seen.push(`read ${this.i}: letters ${this.letters().join(",")}`);
+        const lines = this.reads[this.i++];
+        const out: number[] = [];
+        for (const line of lines ?? []) {
+          if (Number.isNaN(Number(line))) this.reject(line, new Error(`not a number: ${line}`));
+          else out.push(Number(line));
+        }
+        return this.i >= this.reads.length ? null : out;
+      }
+    }
+    const env = new Env({ onError: "dead-letter", lingerMs: 1 });
+    const dl = env.deadLetters as MemoryDeadLetters;
+    const src = new Reads([["1", "a"], ["b"], ["2"], ["c"]], () => dl.letters.map((l) => l.record));
+    const out = env.from(src).toArray();
+    const report = await env.run();
+    expect(await out).toEqual([1, 2]);
+    expect(dl.letters.map((l) => l.record)).toEqual(["a", "b", "c"]);
+    expect(seen).toEqual([
+      "read 0: letters ",
+      "read 1: letters a",
+      "read 2: letters a,b",
+      "read 3: letters a,b",
+    ]);
+    expect(report.nodes[0]).toMatchObject({ deadLettered: 3, recordsIn: 2 });
+  });
+});
