@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  count,
   countWindow,
   earlyEvery,
   globalWindow,
@@ -31,12 +30,12 @@ type Res = { key: unknown; window: { start: number; end: number }; ids: number[]
  * allowed lateness, so nothing is dropped) puts each result in `[ts, ts + 1)`. Returns the
  * sorted distinct `"key [start, end) ids @ ts"` of every first-level result seen.
  */
-function stamped(results: Stream<Res>): Stream<{ of: string[]; window: { start: number } }> {
+function stamped<R extends Res>(results: Stream<R>) {
   return results
     .window(tumbling(1))
     .allowedLateness(1_000_000_000)
     .agg({
-      of: list((r: Res) => `${String(r.key)} [${r.window.start}, ${r.window.end}) ${r.ids.join(",")}`),
+      of: list((r: R) => `${String(r.key)} [${r.window.start}, ${r.window.end}) ${r.ids.join(",")}`),
     });
 }
 
