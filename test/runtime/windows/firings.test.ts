@@ -232,4 +232,34 @@ describe("session windows: state size through merges and purges", () => {
       "b [0, 100) 3",
     ]);
   });
+
+  it("a fired session is purged when the watermark reaches end - 1 + allowed lateness, not before", async () => {
+    const h = harness(session(100), { lateness: 100, stamp: false });
+    h.start();
+    await h.push("in", { k: "a", id: 0 }, 0);
+    await h.watermark("in", 99); // [0, 100) fires; purge at 199
+    expect(brief(h.received<Res>("results"))).toEqual(["a [0, 100) 0"]);
+    await h.watermark("in", 198);
+    expect(h.stateSize()).toBe(1);
+    await h.watermark("in", 199);
+    expect(h.stateSize()).toBe(0);
+    await h.finish();
+  });
+
+  it("a late record that extends a fired session past its end fires it at once and moves its purge to the new end", async () => {
+    const h = harness(session(100), { lateness: 100, stamp: false });
+    h.start();
+    await h.push("in", { k: "a", id: 0 }, 0);
+    await h.watermark("in", 150); // [0, 100) fires; purge at 199
+    await h.push("in", { k: "a", id: 1 }, 20); // [0, 120), due already: fires at once; purge at 219
+    expect(brief(h.received<Res>("results"))).toEqual(["a [0, 100) 0", "a [0, 120) 0,1"]);
+    await h.watermark("in", 218);
+    expect(h.stateSize()).toBe(1);
+    await h.watermark("in", 219);
+    expect(h.stateSize()).toBe(0);
+    await h.push("in", { k: "a", id: 2 }, 10); // [10, 110) is gone: 109 + 100 <= 219
+    await h.finish();
+    expect(h.received<Ev>("late").map((e) => e.id)).toEqual([2]);
+    expect(brief(h.received<Res>("results"))).toEqual(["a [0, 100) 0", "a [0, 120) 0,1"]);
+  });
 });
