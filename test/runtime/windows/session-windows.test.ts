@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { count, Env, list, type RunReport, Source, session } from "../../../src/index.js";
+import { aggPlan } from "../../../src/runtime/windows/agg-plan.js";
+import { SessionWindows } from "../../../src/runtime/windows/session-windows.js";
+import type { WindowContext } from "../../../src/runtime/windows/strategy.js";
+import { aggregatorSpec } from "../../../src/states/aggregator-spec.js";
 import { referenceSessionWindows } from "../../../src/testing/index.js";
 import { replaySettings } from "../../../src/testing/replay.js";
 
@@ -308,5 +312,41 @@ describe("session windows with lateness (property)", () => {
       // a local numRuns overrides fast-check's global one: FC_NUM_RUNS raises it explicitly
       { numRuns: replaySettings().numRuns ?? 150 },
     );
+  });
+});
+
+describe("session windows forget a key whose sessions are all purged", () => {
+  it("the checkpoint holds no entry for it, and a new record of it opens a fresh session", () => {
+    const fired: string[] = [];
+    const ctx: WindowContext & { wm: number } = {
+      wm: Number.NEGATIVE_INFINITY,
+      get watermark() {
+        return ctx.wm;
+      },
+      lateness: 0,
+      eachRecord: false,
+      fire(key, window, state) {
+        fired.push(`${String(key)} [${window.start}, ${window.end}) ${(state as { n: number }).n}`);
+      },
+      fireWindow() {},
+      ackWith() {},
+      late() {},
+      unassigned() {},
+    };
+    const w = new SessionWindows(100, aggPlan(aggregatorSpec({ n: count() })), ctx);
+    w.add("a", {}, 0, null);
+    w.add("b", {}, 50, null);
+    w.add("a", {}, 500, null);
+    ctx.wm = 149; // fires and purges a's [0, 100) and b's [50, 150)
+    w.advance(ctx.wm);
+    expect(fired).toEqual(["a [0, 100) 1", "b [50, 150) 1"]);
+    expect(w.stateCount()).toBe(1);
+    expect(w.snapshot().keys.map(([k, list]) => [k, list.map((x) => [x.start, x.end])])).toEqual([
+      ["a", [[500, 600]]],
+    ]);
+    w.add("b", {}, 700, null);
+    w.fireAll();
+    expect(fired.slice(2)).toEqual(["a [500, 600) 1", "b [700, 800) 1"]);
+    expect(w.stateCount()).toBe(0);
   });
 });
