@@ -12,7 +12,7 @@ import {
   tumbling,
   type WindowAssigner,
 } from "../../../src/index.js";
-import { AckingSource } from "../../helpers.js";
+import { AckingSource, WatchedSource } from "../../helpers.js";
 
 interface Rec {
   id: number;
@@ -135,6 +135,40 @@ describe("windows acknowledge a position only once every record before it that i
         ),
         { numRuns: 40 },
       );
+    });
+  }
+});
+
+describe("a window fed by a source that acknowledges and one that does not (union)", () => {
+  for (const [name, assigner] of assigners) {
+    it(`${name}: batches without ack tokens fold into the same windows; the acknowledging source gets every position`, async () => {
+      const acked = Array.from({ length: 12 }, (_, i): Rec => ({ id: i, k: "a", t: i * 40 }));
+      const plain = Array.from({ length: 12 }, (_, i): Rec => ({ id: 100 + i, k: "a", t: i * 40 + 20 }));
+      const source = new WatchedSource(acked, 1);
+      let firstRead!: () => void;
+      const read = new Promise<void>((r) => {
+        firstRead = r;
+      });
+      source.onConsume = () => firstRead();
+      // the source without acks starts once the other one's first batch is in
+      async function* unacked() {
+        await read;
+        yield* plain;
+      }
+      const env = new Env({ batchSize: 3 });
+      const ts = (r: Rec) => r.t;
+      const out = env
+        .from(source)
+        .withTimestamps(ts, { maxOutOfOrderness: 10_000 })
+        .union(env.from(unacked()).withTimestamps(ts, { maxOutOfOrderness: 10_000 }))
+        .keyBy((r) => r.k)
+        .window(assigner())
+        .agg({ ids: list((r: Rec) => r.id) })
+        .toArray();
+      const report = await env.run();
+      const ids = new Set((await out).flatMap((r) => r.ids));
+      expect(ids.size + report.unassigned).toBe(acked.length + plain.length);
+      expect(source.acks.at(-1)).toBe(acked.length);
     });
   }
 });
