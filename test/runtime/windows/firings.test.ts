@@ -192,6 +192,27 @@ describe("per-record and early triggers", () => {
   });
 });
 
+describe("windows with an offset", () => {
+  it("tumbling and sliding windows start at offset + k * slide, negative times included", async () => {
+    const cases: [WindowAssigner, string[]][] = [
+      [tumbling(1000, { offset: 100 }), ["a [-900, 100) 0", "a [100, 1100) 1,2"]], // sorted as strings
+      [
+        sliding(1000, 500, { offset: 100 }),
+        ["a [-400, 600) 0,1", "a [-900, 100) 0", "a [100, 1100) 1,2", "a [600, 1600) 2"],
+      ],
+    ];
+    for (const [assigner, expected] of cases) {
+      const h = harness(assigner, { stamp: false });
+      h.start();
+      await h.push("in", { k: "a", id: 0 }, 50);
+      await h.push("in", { k: "a", id: 1 }, 150);
+      await h.push("in", { k: "a", id: 2 }, 1000);
+      await h.finish();
+      expect(brief(h.received<Res>("results")).sort()).toEqual(expected);
+    }
+  });
+});
+
 describe("a record for a window due exactly at the watermark", () => {
   it("with allowed lateness: the window fires at once for each such record (no window held back until the next watermark)", async () => {
     const h = harness(tumbling(1000), { lateness: 500 });
