@@ -129,6 +129,14 @@ describe("TimeWindows over the key index", () => {
     w.advance(ctx.wm);
     expect(w.stateCount()).toBe(1);
     expect(w.indexedKeys()).toBe(1);
+    // and when no window is left open at all
+    ctx.wm = 1999;
+    w.advance(ctx.wm);
+    add(Array.from({ length: 3000 }, (_, i) => ({ k: `v${i}`, t: 2000 + (i % 1000) })));
+    ctx.wm = 2999;
+    w.advance(ctx.wm);
+    expect(w.stateCount()).toBe(0);
+    expect(w.indexedKeys()).toBe(0);
   });
 
   it("a key with open sliding windows survives an eviction sweep: its later records join the same states", () => {
