@@ -331,6 +331,7 @@ export class TimeWindows implements WindowStrategy {
     const buckets: TimeWindowsState["buckets"] = [];
     for (let i = 0; i < q.size; i++) {
       const b = q.at(i);
+      // Stryker disable next-line ArrayDeclaration: every place is written just below
       const states: [unknown, unknown][] = new Array(b.n);
       for (let k = 0; k < b.n; k++) states[k] = [b.slots[k].key, plan.snapshotState(b.states[k])];
       buckets.push({ start: b.start, end: b.end, fired: b.fired, states });

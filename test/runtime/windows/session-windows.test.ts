@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { count, Env, list, type RunReport, Source, session } from "../../../src/index.js";
+import { count, Env, list, type RunReport, Sink, Source, session } from "../../../src/index.js";
 import { aggPlan } from "../../../src/runtime/windows/agg-plan.js";
 import { SessionWindows } from "../../../src/runtime/windows/session-windows.js";
 import type { WindowContext } from "../../../src/runtime/windows/strategy.js";
@@ -348,5 +348,44 @@ describe("session windows forget a key whose sessions are all purged", () => {
     w.fireAll();
     expect(fired.slice(2)).toEqual(["a [500, 600) 1", "b [700, 800) 1"]);
     expect(w.stateCount()).toBe(0);
+  });
+});
+
+describe("session windows: acknowledgements through a merge", () => {
+  it("a late record bridging a fired session (no tokens left) and a pending one (holding tokens): every record acknowledged, after the merged result", async () => {
+    class AckedSteps extends StepSource {
+      readonly acks: number[] = [];
+      override ack(position: number): void {
+        this.acks.push(position);
+      }
+    }
+    // [0, 100) fires at 99; [150, 250) is pending; 100 touches both (lateness 1000)
+    const src = new AckedSteps([
+      ["record", 0],
+      ["watermark", 99],
+      ["record", 150],
+      ["record", 100],
+      ["watermark", 5000],
+    ]);
+    const env = new Env({ batchSize: 1 });
+    const written: string[] = [];
+    env
+      .from(src)
+      .withTimestamps((r) => r.t, { maxOutOfOrderness: Number.POSITIVE_INFINITY })
+      .keyBy((r) => r.k)
+      .window(session(100))
+      .allowedLateness(1000)
+      .agg({ n: count() })
+      .map((r) => `${r.n} [${r.window.start}, ${r.window.end}) acked ${src.acks.at(-1) ?? 0}`)
+      .to(
+        new (class extends Sink<string> {
+          produce(xs: string[]) {
+            written.push(...xs);
+          }
+        })(),
+      );
+    await env.run();
+    expect(written).toEqual(["1 [0, 100) acked 0", "3 [0, 250) acked 1"]);
+    expect(src.acks.at(-1)).toBe(3);
   });
 });
