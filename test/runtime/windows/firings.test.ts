@@ -88,6 +88,13 @@ describe("the event time of window results (end - 1; count windows: their latest
     await each.push("in", { k: "a", id: 0 }, 600);
     await each.finish();
     expect(timesOf(each, "stamped")).toEqual(["a [0, 1000) 0 @ 999", "a [500, 1500) 0 @ 1499"]);
+    // each window's result after the record, then the final ones
+    expect(brief(each.received<Res>("results"))).toEqual([
+      "a [500, 1500) 0",
+      "a [0, 1000) 0",
+      "a [0, 1000) 0",
+      "a [500, 1500) 0",
+    ]);
 
     const early = harness(tumbling(1000), { earlyMs: 100 });
     early.start();
