@@ -98,9 +98,13 @@ class HarnessSource<T> extends Source<Timed<T>> {
     return this.wm;
   }
 
-  /** Records pushed and not read by the job yet. */
-  get pending(): number {
-    return this.items.length;
+  /**
+   * Whether the job has not read everything given to this input yet: records pushed, or a
+   * watermark (after an empty read the source node waits 1 ms of real time before it reads
+   * again, longer than a few event-loop turns).
+   */
+  get pending(): boolean {
+    return this.items.length > 0 || this.pendingWm > this.wm;
   }
 
   /** The input's watermark state, for a harness checkpoint. */
@@ -324,8 +328,9 @@ export class TestHarness {
   async settle(): Promise<void> {
     const turn = () => new Promise<void>((r) => setImmediate(r));
     for (let i = 0; i < 40; i++) await turn();
-    // a large pushAll takes more turns: go on until every input handed out what it was given
-    while (this.running !== null && !this.ended && [...this.inputs.values()].some((s) => s.pending > 0)) {
+    // a large pushAll, or a watermark after an empty read, takes more turns: go on until every
+    // input handed out what it was given
+    while (this.running !== null && !this.ended && [...this.inputs.values()].some((s) => s.pending)) {
       for (let i = 0; i < 40; i++) await turn();
     }
   }

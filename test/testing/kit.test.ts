@@ -94,6 +94,21 @@ describe("TestHarness (virtual time)", () => {
   });
 });
 
+describe("TestHarness watermarks", () => {
+  it("watermark() returns once the job has the watermark, also right after another watermark", async () => {
+    const h = new TestHarness();
+    h.output("counts", h.input<Click>("clicks").window(tumbling(1000)).agg({ n: count() }));
+    h.start();
+    await h.push("clicks", { user: "a" }, 10);
+    for (let wm = 100; wm < 1000; wm += 100) await h.watermark("clicks", wm);
+    expect(h.received("counts")).toEqual([]);
+    await h.watermark("clicks", 999);
+    expect(h.received("counts")).toEqual([{ key: undefined, window: { start: 0, end: 1000 }, n: 1 }]);
+    expect(h.stateSize()).toBe(0);
+    await h.finish();
+  });
+});
+
 describe("referenceTimeWindows keys", () => {
   it('compares keys as a Map (and keyBy) does: 1 and "1" apart, -0 with 0, NaN with NaN', async () => {
     const keys: unknown[] = [1, "1", 0, -0, Number.NaN, Number.NaN, 1];

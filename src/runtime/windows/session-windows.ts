@@ -139,6 +139,8 @@ export class SessionWindows implements WindowStrategy {
     collectInto(this.plan, target.st, record, acks);
     if (end - 1 <= wm) {
       // late within allowed lateness: the updated (possibly merged) session fires now
+      // a purge timer set as a fire timer pops with nothing pending, past the purge time: removed alike
+      // Stryker disable next-line BooleanLiteral: see above
       if (extended) this.timers.push(end - 1 + this.ctx.lateness, { key, s: target, end, cleanup: true });
       this.fire(key, target);
       return;
@@ -166,11 +168,15 @@ export class SessionWindows implements WindowStrategy {
       if (s.pending) this.fire(t.key, s);
       if (s.end - 1 + lateness <= wm) this.remove(t.key, s);
       else if (!t.cleanup)
+        // Stryker disable next-line BooleanLiteral: a purge timer set as a fire timer pops with nothing pending, past the purge time: removed alike
         this.timers.push(s.end - 1 + lateness, { key: t.key, s, end: s.end, cleanup: true });
     }
   }
 
   private remove(key: unknown, s: Session): void {
+    // a session has one fire and one purge timer per end, and is removed when the last of them
+    // pops: no live timer names it after this
+    // Stryker disable next-line BooleanLiteral: see above
     s.dead = true;
     releaseState(s.st);
     this.states--;
@@ -184,6 +190,7 @@ export class SessionWindows implements WindowStrategy {
     for (const [key, list] of this.perKey) {
       for (const s of list) {
         if (s.pending) this.fire(key, s);
+        // Stryker disable next-line BooleanLiteral: the timers are cleared below, nothing reads it after
         s.dead = true;
         releaseState(s.st);
       }

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { ElasticsearchError, elasticsearchOffsetStore } from "../../../src/connectors/elasticsearch/index.js";
+import { ConfigError } from "../../../src/index.js";
 import { adminClient, esUrl, uniqueIndex } from "./es.js";
 
 // The Elasticsearch offset store is where `elasticsearchSource` commits its cursor: a save that
@@ -93,5 +94,21 @@ describe("elasticsearchOffsetStore", () => {
     } finally {
       await client.close();
     }
+  });
+
+  it("close() closes the client the store opened itself: a read after it fails", async () => {
+    const i = index("offsets-closed-client");
+    const store = elasticsearchOffsetStore(esUrl(), { index: i });
+    await store.save("k", "1");
+    await store.close();
+    await expect(store.load("k")).rejects.toThrow();
+  });
+
+  it("a connection that is no node URL is a ConfigError naming elasticsearchOffsetStore.node", async () => {
+    const store = elasticsearchOffsetStore([] as unknown as string);
+    const err = await store.load("k").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).option).toBe("elasticsearchOffsetStore.node");
+    expect((err as ConfigError).message).toMatch(/^elasticsearchOffsetStore\.node is required/);
   });
 });

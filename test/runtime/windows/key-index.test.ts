@@ -110,6 +110,63 @@ describe("TimeWindows over the key index", () => {
     expect(w.stateCount()).toBe(0);
   });
 
+  it("a burst of keys is evicted as soon as its window is purged, even when few states stay open", () => {
+    const ctx = collectingContext();
+    const w = new TimeWindows(tumbling(1000), aggPlan(aggregatorSpec({ n: count() })), ctx);
+    const add = (recs: { k: string; t: number }[]) =>
+      w.addBatch(
+        (r) => (r as { k: string }).k,
+        recs,
+        recs.map((r) => r.t),
+        0,
+        recs.length,
+        null,
+      );
+    add(Array.from({ length: 3000 }, (_, i) => ({ k: `u${i}`, t: i % 1000 })));
+    add([{ k: "late-comer", t: 1500 }]);
+    expect(w.indexedKeys()).toBe(3001);
+    ctx.wm = 999; // [0, 1000) fires and is purged: one open state is left
+    w.advance(ctx.wm);
+    expect(w.stateCount()).toBe(1);
+    expect(w.indexedKeys()).toBe(1);
+    // and when no window is left open at all
+    ctx.wm = 1999;
+    w.advance(ctx.wm);
+    add(Array.from({ length: 3000 }, (_, i) => ({ k: `v${i}`, t: 2000 + (i % 1000) })));
+    ctx.wm = 2999;
+    w.advance(ctx.wm);
+    expect(w.stateCount()).toBe(0);
+    expect(w.indexedKeys()).toBe(0);
+  });
+
+  it("a key with open sliding windows survives an eviction sweep: its later records join the same states", () => {
+    const ctx = collectingContext();
+    const w = new TimeWindows(sliding(600, 500), aggPlan(aggregatorSpec({ n: count() })), ctx);
+    const add = (recs: { k: string; t: number }[]) =>
+      w.addBatch(
+        (r) => (r as { k: string }).k,
+        recs,
+        recs.map((r) => r.t),
+        0,
+        recs.length,
+        null,
+      );
+    // 3000 keys in [-500, 100) and [0, 600); "k" in [500, 1100) and [1000, 1600)
+    add(Array.from({ length: 3000 }, (_, i) => ({ k: `u${i}`, t: 0 })));
+    add([{ k: "k", t: 1000 }]);
+    ctx.wm = 599; // both windows of the burst fire and are purged: 3001 keys, 2 open states, a sweep
+    w.advance(ctx.wm);
+    expect(w.indexedKeys()).toBe(1);
+    add([{ k: "k", t: 1050 }]);
+    w.fireAll();
+    expect(
+      ctx.results.filter(([k]) => k === "k").map(([, start, st]) => [start, (st as { n: number }).n]),
+    ).toEqual([
+      [500, 2],
+      [1000, 2],
+    ]);
+  });
+
   it("a key's state in an earlier window than its latest one is found again (out-of-order input)", () => {
     const ctx = collectingContext();
     const w = new TimeWindows(

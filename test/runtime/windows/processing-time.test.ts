@@ -123,3 +123,32 @@ describe("processing-time windows never treat records as late", () => {
     expect(report.lateDropped).toBe(0);
   });
 });
+
+describe("processing-time windows fire on a timer at the clock time end (once it passes end - 1)", () => {
+  it("tumbling and session windows: the result goes out at clock time end, before the input ends", async () => {
+    const cases = [
+      { name: "tumbling(1000)", window: tumbling(1000), bounds: [0, 1000] },
+      { name: "session(100)", window: session(100), bounds: [100, 200] },
+    ] as const;
+    for (const c of cases) {
+      const clock = new VirtualClock(0);
+      const env = new Env({ clock, batchSize: 1024 });
+      const seen: [number, number, number][] = [];
+      const src = new ClockedSource(clock, [
+        { at: 100, n: 1 },
+        { at: c.bounds[1], n: 1 }, // moving the clock to end runs the first window's timer
+        { at: 5000, n: 0 },
+      ]);
+      const out = env
+        .from(src)
+        .window(c.window)
+        .count()
+        .tap((r) => seen.push([r.window.start, r.window.end, clock.now()]))
+        .toArray();
+      await env.run();
+      expect((await out).map((r) => r.value)).toEqual([1, 1]);
+      // the first result at the clock time of its window's end, not at the end of the input
+      expect(seen[0], c.name).toEqual([c.bounds[0], c.bounds[1], c.bounds[1]]);
+    }
+  });
+});

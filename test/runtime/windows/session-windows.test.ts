@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { count, Env, list, type RunReport, Source, session } from "../../../src/index.js";
+import { count, Env, list, type RunReport, Sink, Source, session } from "../../../src/index.js";
+import { aggPlan } from "../../../src/runtime/windows/agg-plan.js";
+import { SessionWindows } from "../../../src/runtime/windows/session-windows.js";
+import type { WindowContext } from "../../../src/runtime/windows/strategy.js";
+import { aggregatorSpec } from "../../../src/states/aggregator-spec.js";
 import { referenceSessionWindows } from "../../../src/testing/index.js";
 import { replaySettings } from "../../../src/testing/replay.js";
 
@@ -308,5 +312,80 @@ describe("session windows with lateness (property)", () => {
       // a local numRuns overrides fast-check's global one: FC_NUM_RUNS raises it explicitly
       { numRuns: replaySettings().numRuns ?? 150 },
     );
+  });
+});
+
+describe("session windows forget a key whose sessions are all purged", () => {
+  it("the checkpoint holds no entry for it, and a new record of it opens a fresh session", () => {
+    const fired: string[] = [];
+    const ctx: WindowContext & { wm: number } = {
+      wm: Number.NEGATIVE_INFINITY,
+      get watermark() {
+        return ctx.wm;
+      },
+      lateness: 0,
+      eachRecord: false,
+      fire(key, window, state) {
+        fired.push(`${String(key)} [${window.start}, ${window.end}) ${(state as { n: number }).n}`);
+      },
+      fireWindow() {},
+      ackWith() {},
+      late() {},
+      unassigned() {},
+    };
+    const w = new SessionWindows(100, aggPlan(aggregatorSpec({ n: count() })), ctx);
+    w.add("a", {}, 0, null);
+    w.add("b", {}, 50, null);
+    w.add("a", {}, 500, null);
+    ctx.wm = 149; // fires and purges a's [0, 100) and b's [50, 150)
+    w.advance(ctx.wm);
+    expect(fired).toEqual(["a [0, 100) 1", "b [50, 150) 1"]);
+    expect(w.stateCount()).toBe(1);
+    expect(w.snapshot().keys.map(([k, list]) => [k, list.map((x) => [x.start, x.end])])).toEqual([
+      ["a", [[500, 600]]],
+    ]);
+    w.add("b", {}, 700, null);
+    w.fireAll();
+    expect(fired.slice(2)).toEqual(["a [500, 600) 1", "b [700, 800) 1"]);
+    expect(w.stateCount()).toBe(0);
+  });
+});
+
+describe("session windows: acknowledgements through a merge", () => {
+  it("a late record bridging a fired session (no tokens left) and a pending one (holding tokens): every record acknowledged, after the merged result", async () => {
+    class AckedSteps extends StepSource {
+      readonly acks: number[] = [];
+      override ack(position: number): void {
+        this.acks.push(position);
+      }
+    }
+    // [0, 100) fires at 99; [150, 250) is pending; 100 touches both (lateness 1000)
+    const src = new AckedSteps([
+      ["record", 0],
+      ["watermark", 99],
+      ["record", 150],
+      ["record", 100],
+      ["watermark", 5000],
+    ]);
+    const env = new Env({ batchSize: 1 });
+    const written: string[] = [];
+    env
+      .from(src)
+      .withTimestamps((r) => r.t, { maxOutOfOrderness: Number.POSITIVE_INFINITY })
+      .keyBy((r) => r.k)
+      .window(session(100))
+      .allowedLateness(1000)
+      .agg({ n: count() })
+      .map((r) => `${r.n} [${r.window.start}, ${r.window.end}) acked ${src.acks.at(-1) ?? 0}`)
+      .to(
+        new (class extends Sink<string> {
+          produce(xs: string[]) {
+            written.push(...xs);
+          }
+        })(),
+      );
+    await env.run();
+    expect(written).toEqual(["1 [0, 100) acked 0", "3 [0, 250) acked 1"]);
+    expect(src.acks.at(-1)).toBe(3);
   });
 });
