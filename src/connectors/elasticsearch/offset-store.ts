@@ -1,6 +1,6 @@
 import type { OffsetStore } from "../offset-store.js";
 import { closeEsClient, type ElasticsearchConnection, type EsClient, openEsClient } from "./client.js";
-import { statusOf, wrapEsError } from "./errors.js";
+import { ElasticsearchError, statusOf, wrapEsError } from "./errors.js";
 
 /** Options of {@link elasticsearchOffsetStore}. */
 export interface ElasticsearchOffsetStoreOptions {
@@ -29,11 +29,17 @@ export class ElasticsearchOffsetStore implements OffsetStore {
     return this.es;
   }
 
+  /**
+   * The value last saved under `key`, or `undefined` when none was (no document, or no index).
+   * @throws ElasticsearchError when the read fails, or when the document exists but holds no
+   *   string `value` in its `_source` (a document Mass did not write, or an index mapped with
+   *   `_source` disabled): reading it as "no offset" would restart the source from its start.
+   */
   async load(key: string): Promise<string | undefined> {
     const es = this.client();
+    let doc: { _source?: { value?: unknown } };
     try {
-      const doc = await es.client.get<{ value: string }>({ index: this.index, id: key });
-      return doc._source?.value;
+      doc = await es.client.get<{ value?: unknown }>({ index: this.index, id: key });
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw wrapEsError(`cannot read offset "${key}" from index "${this.index}"`, err, {
@@ -41,6 +47,14 @@ export class ElasticsearchOffsetStore implements OffsetStore {
         index: this.index,
       });
     }
+    const value = doc._source?.value;
+    if (typeof value !== "string") {
+      throw new ElasticsearchError(
+        `elasticsearch: the offset document "${key}" in index "${this.index}" on ${es.node} has no string _source.value (${doc._source === undefined ? "no _source: is _source disabled in the index mapping?" : `got ${typeof value}`}); it was not written by elasticsearchOffsetStore: give the store an index of its own (option index)`,
+        { index: this.index, id: key },
+      );
+    }
+    return value;
   }
 
   async save(key: string, value: string): Promise<void> {

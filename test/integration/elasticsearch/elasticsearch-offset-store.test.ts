@@ -82,6 +82,30 @@ describe("elasticsearchOffsetStore", () => {
     }
   });
 
+  it("a document that holds no offset (foreign document, _source disabled) is an ElasticsearchError, not 'no offset'", async () => {
+    const foreign = index("offsets-foreign");
+    await admin.index({ index: foreign, id: "k", document: { offset: 12 }, refresh: true });
+    const noSource = index("offsets-nosource");
+    await admin.indices.create({ index: noSource, mappings: { _source: { enabled: false } } });
+    await admin.index({ index: noSource, id: "k", document: { value: "7" }, refresh: true });
+    for (const [i, detail] of [
+      [foreign, "got undefined"],
+      [noSource, "no _source"],
+    ] as const) {
+      const store = elasticsearchOffsetStore(esUrl(), { index: i });
+      try {
+        const err = await store.load("k").catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ElasticsearchError);
+        expect((err as ElasticsearchError).message).toContain(`offset document "k" in index "${i}"`);
+        expect((err as ElasticsearchError).message).toContain(detail);
+        expect((err as ElasticsearchError).index).toBe(i);
+        expect((err as ElasticsearchError).id).toBe("k");
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
   it("a Client passed in is used and left open by close()", async () => {
     const i = index("offsets-client");
     const client = adminClient();
