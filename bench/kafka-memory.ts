@@ -338,6 +338,13 @@ function report(r: Result, rate: number, label: string): void {
       .join(", ")}`,
   );
   const other = (x: Sample) => x.rssMB - x.heapTotalMB - x.arrayBuffersMB;
+  const last = r.idle.at(-1)!;
+  const peak = s.reduce((a, x) => (x.rssMB > a.rssMB ? x : a), s[0]!);
+  const space = (x: Sample, k: string) => x.spaces[k]?.[0] ?? 0;
+  const rss = s.map((x) => x.rssMB).sort((a, b) => a - b);
+  console.log(
+    `  at the RSS peak (${(peak.t / 1000).toFixed(0)} s), over idle: new space +${f(space(peak, "new_space") - space(last, "new_space"))}, old space +${f(space(peak, "old_space") - space(last, "old_space"))} (used ${f(peak.spaces.old_space?.[1] ?? 0)}), arrayBuffers +${f(peak.arrayBuffersMB - last.arrayBuffersMB)}, rest +${f(other(peak) - other(last))} MB; median RSS over the run - idle ${f(rss[Math.floor(rss.length / 2)]! - idle)} MB`,
+  );
   console.log(
     `  RSS - heapTotal - arrayBuffers (code, stacks, malloc, C++ heap) MB: idle ${f(Math.max(...r.idle.map(other)))}, max over the run ${f(maxOf(s, other))}`,
   );
