@@ -287,7 +287,7 @@ async function main(): Promise<void> {
     let massRps = 0;
     for (let r = 0; r < runs; r++) {
       for (const impl of impls) {
-        const throttled = impl === "mass-throttled";
+        const throttled = impl.split("+")[0] === "mass-throttled";
         if (throttled && massRps === 0) continue;
         const output = `bench-out-${impl.replace(/[^\w.-]/g, "_")}-${tag}-${r}`;
         await createTopics(brokers, [output]);
