@@ -4,6 +4,7 @@
  *
  *   node --import tsx bench/kafka-memory.ts --brokers 127.0.0.1:9092 --rate 3000 [--backlog 500000]
  *     [--impls mass,kafkajs] [--source k=v,...] [--env k=v,...] [--node-flags=--max-semi-space-size=4] [--live]
+ *     [--label text] [--out results.jsonl]
  *
  * Each implementation runs in a fresh process (with `--expose-gc`) on a new empty 4-partition
  * topic: an unbounded job `source -> map -> sink` (the sink writes to a 4-partition topic,
@@ -22,7 +23,7 @@
  * (eachBatch -> map -> sendBatch per 1,024 -> commitOffsets, then the same sleep).
  */
 import { spawn } from "node:child_process";
-import { unlinkSync } from "node:fs";
+import { appendFileSync, unlinkSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
@@ -42,6 +43,8 @@ interface Sample {
   heapUsedMB: number;
   heapTotalMB: number;
   newSpaceMB: number;
+  /** Per V8 heap space (`v8.getHeapSpaceStatistics()`): committed size and used, MB. */
+  spaces: Record<string, [size: number, used: number]>;
   externalMB: number;
   arrayBuffersMB: number;
   buffered: number;
@@ -52,7 +55,10 @@ const MB = 2 ** 20;
 
 function sample(t0: number, written: number, src: KafkaSource<Event> | undefined): Sample {
   const m = process.memoryUsage();
-  const ns = getHeapSpaceStatistics().find((s) => s.space_name === "new_space");
+  const stats = getHeapSpaceStatistics();
+  const ns = stats.find((s) => s.space_name === "new_space");
+  const spaces: Record<string, [number, number]> = {};
+  for (const s of stats) spaces[s.space_name] = [s.space_size / MB, s.space_used_size / MB];
   return {
     t: Math.round(performance.now() - t0),
     written,
@@ -60,6 +66,7 @@ function sample(t0: number, written: number, src: KafkaSource<Event> | undefined
     heapUsedMB: m.heapUsed / MB,
     heapTotalMB: m.heapTotal / MB,
     newSpaceMB: (ns?.space_size ?? 0) / MB,
+    spaces,
     externalMB: m.external / MB,
     arrayBuffersMB: m.arrayBuffers / MB,
     buffered: src?.bufferedRecords ?? 0,
@@ -206,7 +213,12 @@ async function child(
   clearInterval(timer);
   await stop();
   const peakRssMB = (process.resourceUsage().maxRSS * 1024) / MB;
-  process.stdout.write(`${JSON.stringify({ impl, base, idle, samples, live, peakRssMB })}\n`);
+  // a pipe is written asynchronously: exit only once the (long) line is out
+  await new Promise<void>((resolve) =>
+    process.stdout.write(`${JSON.stringify({ impl, base, idle, samples, live, peakRssMB })}\n`, () =>
+      resolve(),
+    ),
+  );
 }
 
 interface Result {
@@ -229,6 +241,7 @@ async function main(): Promise<void> {
       env: { type: "string", default: "" },
       "node-flags": { type: "string", default: "" },
       label: { type: "string", default: "" },
+      out: { type: "string" },
       live: { type: "boolean", default: false },
     },
   });
@@ -284,6 +297,8 @@ async function main(): Promise<void> {
       }
       if (result === undefined) throw new Error(`${impl}: the child printed no result`);
       results.push(result);
+      if (values.out !== undefined)
+        appendFileSync(values.out, `${JSON.stringify({ label: values.label, rate, backlog, ...result })}\n`);
       report(result, rate, values.label!);
     }
   } finally {
@@ -312,6 +327,26 @@ function report(r: Result, rate: number, label: string): void {
   );
   console.log(
     `  max heapUsed ${f(maxOf(s, (x) => x.heapUsedMB))} heapTotal ${f(maxOf(s, (x) => x.heapTotalMB))} new space ${f(maxOf(s, (x) => x.newSpaceMB))} external ${f(maxOf(s, (x) => x.externalMB))} arrayBuffers ${f(maxOf(s, (x) => x.arrayBuffersMB))}; idle heapTotal ${f(Math.max(...r.idle.map((x) => x.heapTotalMB)))} external ${f(Math.max(...r.idle.map((x) => x.externalMB)))}; source buffer max ${maxOf(s, (x) => x.buffered)} records, paused in ${s.filter((x) => x.paused).length} of ${s.length} samples`,
+  );
+  const idleSpaces = r.idle.at(-1)?.spaces ?? {};
+  console.log(
+    `  V8 spaces, committed MB: idle -> max over the run (used at that max): ${Object.keys(idleSpaces)
+      .map((k) => {
+        const top = s.reduce((a, x) => ((x.spaces[k]?.[0] ?? 0) > (a.spaces[k]?.[0] ?? 0) ? x : a), s[0]!);
+        return `${k.replace("_space", "")} ${f(idleSpaces[k]![0])} -> ${f(top.spaces[k]?.[0] ?? 0)} (${f(top.spaces[k]?.[1] ?? 0)})`;
+      })
+      .join(", ")}`,
+  );
+  const other = (x: Sample) => x.rssMB - x.heapTotalMB - x.arrayBuffersMB;
+  const last = r.idle.at(-1)!;
+  const peak = s.reduce((a, x) => (x.rssMB > a.rssMB ? x : a), s[0]!);
+  const space = (x: Sample, k: string) => x.spaces[k]?.[0] ?? 0;
+  const rss = s.map((x) => x.rssMB).sort((a, b) => a - b);
+  console.log(
+    `  at the RSS peak (${(peak.t / 1000).toFixed(0)} s), over idle: new space +${f(space(peak, "new_space") - space(last, "new_space"))}, old space +${f(space(peak, "old_space") - space(last, "old_space"))} (used ${f(peak.spaces.old_space?.[1] ?? 0)}), arrayBuffers +${f(peak.arrayBuffersMB - last.arrayBuffersMB)}, rest +${f(other(peak) - other(last))} MB; median RSS over the run - idle ${f(rss[Math.floor(rss.length / 2)]! - idle)} MB`,
+  );
+  console.log(
+    `  RSS - heapTotal - arrayBuffers (code, stacks, malloc, C++ heap) MB: idle ${f(Math.max(...r.idle.map(other)))}, max over the run ${f(maxOf(s, other))}`,
   );
   if (r.live.length > 0)
     console.log(

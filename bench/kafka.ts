@@ -2,6 +2,10 @@
  * Kafka -> map -> Kafka on the project's broker (issue 9's benchmark):
  *
  *   node --import tsx bench/kafka.ts [--records 1000000] [--runs 1] [--brokers 127.0.0.1:9092]
+ *     [--impls kafkajs,kcat,mass,mass-eos,mass-throttled]
+ *
+ * A Mass implementation may name a variant: `mass+src.maxBufferedRecords=4096+env.highWaterMark=16`
+ * runs `mass` with those kafkaSource / Env options (to compare defaults in one run).
  *
  * Without --brokers it starts the broker with scripts/services/kafka.ts (port MASS_TEST_KAFKA_PORT)
  * and stops it at the end. It seeds N messages of ~200 bytes (JSON, keyed) on a 4-partition
@@ -98,12 +102,21 @@ async function child(
   n: number,
   rate: number,
 ) {
-  const group = `bench-${impl}-${Date.now().toString(36)}`;
+  const group = `bench-${impl.replace(/[^\w.-]/g, "_")}-${Date.now().toString(36)}`;
+  // `mass+src.maxBufferedRecords=4096+env.highWaterMark=16`: a Mass variant with those options
+  const [base, ...opts] = impl.split("+");
+  const srcOpts: Record<string, number> = {};
+  const envOpts: Record<string, number> = {};
+  for (const o of opts) {
+    const m = /^(src|env)\.(\w+)=(\d+)$/.exec(o);
+    if (m === null) throw new Error(`bad variant ${o} of ${impl} (src.key=N or env.key=N)`);
+    (m[1] === "src" ? srcOpts : envOpts)[m[2]!] = Number(m[3]);
+  }
   await measure("kafka -> map -> kafka", impl, n, async () => {
-    if (impl === "kcat") return kcatPipe(brokers, input, output, n);
-    if (impl === "kafkajs") return bareLoop(brokers, input, output, group, n);
+    if (base === "kcat") return kcatPipe(brokers, input, output, n);
+    if (base === "kafkajs") return bareLoop(brokers, input, output, group, n);
     const eos =
-      impl === "mass-eos"
+      base === "mass-eos"
         ? kafkaExactlyOnce({ brokers, transactionalId: group, commitIntervalMs: EOS_INTERVAL_MS })
         : undefined;
     const sink = kafkaSink<Event & { mapped: boolean }>({
@@ -112,7 +125,7 @@ async function child(
       key: (r) => r.user,
       ...(eos === undefined ? {} : { exactlyOnce: eos }),
     });
-    const env = new Env({ batchSize: BATCH });
+    const env = new Env({ batchSize: BATCH, ...envOpts });
     const stream = env
       .from(
         kafkaSource<Event>({
@@ -122,10 +135,11 @@ async function child(
           startFrom: "earliest",
           bounded: true,
           ...(eos === undefined ? {} : { exactlyOnce: eos }),
+          ...srcOpts,
         }),
       )
       .map((r: KafkaRecord<Event>) => mapEvent(r.value));
-    const counter = impl === "mass-throttled" ? new Throttled(sink, rate) : sink;
+    const counter = base === "mass-throttled" ? new Throttled(sink, rate) : sink;
     await stream.to(counter);
     return String(await outputCount(brokers, output));
   });
@@ -273,9 +287,9 @@ async function main(): Promise<void> {
     let massRps = 0;
     for (let r = 0; r < runs; r++) {
       for (const impl of impls) {
-        const throttled = impl === "mass-throttled";
+        const throttled = impl.split("+")[0] === "mass-throttled";
         if (throttled && massRps === 0) continue;
-        const output = `bench-out-${impl}-${tag}-${r}`;
+        const output = `bench-out-${impl.replace(/[^\w.-]/g, "_")}-${tag}-${r}`;
         await createTopics(brokers, [output]);
         const rate = Math.max(1000, Math.round(massRps / 10));
         const records = throttled ? small : n;
