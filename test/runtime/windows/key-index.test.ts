@@ -55,6 +55,18 @@ describe("KeyIndex (one slot per key, shared by a node's windows)", () => {
 });
 
 /** A WindowContext that collects results as `[key, start, state copy]`. */
+/** Folds `recs` (key `k`, event time `t`) into `w` as one batch without ack tokens. */
+function addRecords(w: TimeWindows, recs: readonly { k: unknown; t: number }[]): void {
+  w.addBatch(
+    (r) => (r as { k: unknown }).k,
+    recs as unknown[],
+    recs.map((r) => r.t),
+    0,
+    recs.length,
+    null,
+  );
+}
+
 function collectingContext(): WindowContext & { results: [unknown, number, unknown][]; wm: number } {
   const ctx = {
     results: [] as [unknown, number, unknown][],
@@ -91,14 +103,7 @@ describe("TimeWindows over the key index", () => {
     // 200 windows of 500 new keys each: 100,000 distinct keys, ~500-1,000 open states at a time
     for (let win = 0; win < 200; win++) {
       const recs = Array.from({ length: 500 }, (_, i) => ({ k: `u${win}-${i}`, t: win * 1000 + i }));
-      w.addBatch(
-        (r) => (r as { k: string }).k,
-        recs,
-        recs.map((r) => r.t),
-        0,
-        recs.length,
-        null,
-      );
+      addRecords(w, recs);
       ctx.wm = win * 1000 - 1; // the previous window fires and is purged
       w.advance(ctx.wm);
       peak = Math.max(peak, w.indexedKeys());
@@ -113,15 +118,7 @@ describe("TimeWindows over the key index", () => {
   it("a burst of keys is evicted as soon as its window is purged, even when few states stay open", () => {
     const ctx = collectingContext();
     const w = new TimeWindows(tumbling(1000), aggPlan(aggregatorSpec({ n: count() })), ctx);
-    const add = (recs: { k: string; t: number }[]) =>
-      w.addBatch(
-        (r) => (r as { k: string }).k,
-        recs,
-        recs.map((r) => r.t),
-        0,
-        recs.length,
-        null,
-      );
+    const add = (recs: { k: string; t: number }[]) => addRecords(w, recs);
     add(Array.from({ length: 3000 }, (_, i) => ({ k: `u${i}`, t: i % 1000 })));
     add([{ k: "late-comer", t: 1500 }]);
     expect(w.indexedKeys()).toBe(3001);
@@ -142,15 +139,7 @@ describe("TimeWindows over the key index", () => {
   it("a key with open sliding windows survives an eviction sweep: its later records join the same states", () => {
     const ctx = collectingContext();
     const w = new TimeWindows(sliding(600, 500), aggPlan(aggregatorSpec({ n: count() })), ctx);
-    const add = (recs: { k: string; t: number }[]) =>
-      w.addBatch(
-        (r) => (r as { k: string }).k,
-        recs,
-        recs.map((r) => r.t),
-        0,
-        recs.length,
-        null,
-      );
+    const add = (recs: { k: string; t: number }[]) => addRecords(w, recs);
     // 3000 keys in [-500, 100) and [0, 600); "k" in [500, 1100) and [1000, 1600)
     add(Array.from({ length: 3000 }, (_, i) => ({ k: `u${i}`, t: 0 })));
     add([{ k: "k", t: 1000 }]);
@@ -181,14 +170,7 @@ describe("TimeWindows over the key index", () => {
       { k: 2, t: 300, v: 5 }, // a new key in the earlier window
       { k: 1, t: 1200, v: 20 },
     ];
-    w.addBatch(
-      (r) => (r as { k: number }).k,
-      recs,
-      recs.map((r) => r.t),
-      0,
-      recs.length,
-      null,
-    );
+    addRecords(w, recs);
     expect(w.stateCount()).toBe(3);
     w.fireAll();
     expect(ctx.results.map(([k, start, st]) => [k, start, (st as { s: number }).s])).toEqual([
