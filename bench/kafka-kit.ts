@@ -5,7 +5,7 @@
 import { closeSync, openSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Batch, type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
+import { type Batch, type Consumer, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 
 /** Records per Mass batch, and messages per produce request of the bare kafkajs loops. */
 export const BATCH = 1024;
@@ -67,6 +67,26 @@ export async function createTopics(brokers: string[], topics: string[]): Promise
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * The bare kafkajs loop's clients, connected: an idempotent producer (one request in flight,
+ * the default partitioner) and a consumer of `group` (fetches wait at most 500 ms).
+ */
+export async function bareClients(
+  brokers: string[],
+  group: string,
+): Promise<{ producer: Producer; consumer: Consumer }> {
+  const kafka = client(brokers);
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 500 });
+  await producer.connect();
+  await consumer.connect();
+  return { producer, consumer };
 }
 
 /**

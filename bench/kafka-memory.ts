@@ -27,10 +27,17 @@ import { appendFileSync, unlinkSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
-import { Partitioners } from "kafkajs";
 import { type KafkaRecord, type KafkaSource, kafkaSink, kafkaSource } from "../src/connectors/kafka/index.js";
 import { Env, Sink } from "../src/index.js";
-import { BATCH, client, createTopics, type Event, forwardBatch, inputFile, mapEvent } from "./kafka-kit.js";
+import {
+  BATCH,
+  bareClients,
+  createTopics,
+  type Event,
+  forwardBatch,
+  inputFile,
+  mapEvent,
+} from "./kafka-kit.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 const SAMPLE_MS = 500;
@@ -144,15 +151,7 @@ async function child(
       await run;
     };
   } else {
-    const kafka = client(brokers);
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 500 });
-    await producer.connect();
-    await consumer.connect();
+    const { producer, consumer } = await bareClients(brokers, group);
     let isJoined = false;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       isJoined = true;

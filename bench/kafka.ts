@@ -31,11 +31,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { Partitioners } from "kafkajs";
 import { startKafka } from "../scripts/services/kafka.js";
 import { type KafkaRecord, kafkaExactlyOnce, kafkaSink, kafkaSource } from "../src/connectors/kafka/index.js";
 import { Env, Sink } from "../src/index.js";
-import { BATCH, client, createTopics, type Event, forwardBatch, inputFile, mapEvent } from "./kafka-kit.js";
+import {
+  BATCH,
+  bareClients,
+  client,
+  createTopics,
+  type Event,
+  forwardBatch,
+  inputFile,
+  mapEvent,
+} from "./kafka-kit.js";
 import type { Measurement } from "./lib.js";
 import { measure } from "./lib.js";
 
@@ -179,15 +187,7 @@ async function bareLoop(
   group: string,
   n: number,
 ): Promise<string> {
-  const kafka = client(brokers);
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 500 });
-  await producer.connect();
-  await consumer.connect();
+  const { producer, consumer } = await bareClients(brokers, group);
   await consumer.subscribe({ topic: input, fromBeginning: true });
   let seen = 0;
   let finish: () => void = () => {};
