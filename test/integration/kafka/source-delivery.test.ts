@@ -6,7 +6,7 @@ import {
   type UndecodableMessage,
 } from "../../../src/connectors/kafka/index.js";
 import { Env, type MemoryDeadLetters, RunError } from "../../../src/index.js";
-import { KafkaFixture, RecordingSink, unique } from "./source-helpers.js";
+import { drainThroughSlowSink, KafkaFixture, RecordingSink, unique } from "./source-helpers.js";
 
 const brokers = inject("kafkaBrokers");
 const fx = new KafkaFixture(brokers);
@@ -139,22 +139,9 @@ describe("kafkaSource: delivery", () => {
       maxBytes: 16_384, // one fetch response: a few hundred of these records
       maxWaitTimeMs: 100,
     });
-    let maxHeld = 0;
-    let pausedSeen = false;
-    const timer = setInterval(() => {
-      maxHeld = Math.max(maxHeld, source.bufferedRecords);
-      pausedSeen ||= source.paused;
-    }, 5);
-    const sink = new RecordingSink<KafkaRecord<V>>(() => false, 5);
-    const env = new Env({ batchSize: 100, highWaterMark: 2 });
-    try {
-      env.from(source).to(sink);
-      await env.run();
-    } finally {
-      clearInterval(timer);
-    }
-    expect(new Set(sink.records.map((r) => r.value.i)).size).toBe(n);
-    expect(sink.records).toHaveLength(n);
+    const { records, maxHeld, pausedSeen } = await drainThroughSlowSink(source);
+    expect(new Set(records.map((r) => r.value.i)).size).toBe(n);
+    expect(records).toHaveLength(n);
     expect(pausedSeen).toBe(true);
     // the bound plus at most one fetch response (16 KiB of ~40-byte records) in flight
     expect(maxHeld).toBeLessThanOrEqual(maxBufferedRecords + 500);

@@ -6,9 +6,8 @@
  * being paused, 40 times a buffer bound of 400.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type KafkaRecord, kafkaSource } from "../../../src/connectors/kafka/index.js";
-import { Env } from "../../../src/index.js";
-import { KafkaFixture, RecordingSink, unique } from "./source-helpers.js";
+import { kafkaSource } from "../../../src/connectors/kafka/index.js";
+import { drainThroughSlowSink, KafkaFixture, unique } from "./source-helpers.js";
 
 const brokers = inject("kafkaBrokers");
 const fx = new KafkaFixture(brokers);
@@ -40,22 +39,9 @@ describe("kafkaSource: fetch size bounded by the buffer", () => {
       maxBufferedRecords,
       maxWaitTimeMs: 100,
     });
-    let maxHeld = 0;
-    let pausedSeen = false;
-    const timer = setInterval(() => {
-      maxHeld = Math.max(maxHeld, source.bufferedRecords);
-      pausedSeen ||= source.paused;
-    }, 5);
-    const sink = new RecordingSink<KafkaRecord<V>>(() => false, 5);
-    const env = new Env({ batchSize: 100, highWaterMark: 2 });
-    try {
-      env.from(source).to(sink);
-      await env.run();
-    } finally {
-      clearInterval(timer);
-    }
-    expect(new Set(sink.records.map((r) => r.value.i)).size).toBe(n);
-    expect(sink.records).toHaveLength(n);
+    const { records, maxHeld, pausedSeen } = await drainThroughSlowSink(source);
+    expect(new Set(records.map((r) => r.value.i)).size).toBe(n);
+    expect(records).toHaveLength(n);
     expect(pausedSeen).toBe(true);
     // the bound plus one response of at most 100 KiB (~380 of these records) and the record
     // batches the broker does not split (kafkajs produced ~60 records per partition and batch)

@@ -1,6 +1,7 @@
 import type { Admin, Message, Producer } from "kafkajs";
 import { createKafka } from "../../../src/connectors/kafka/client.js";
-import { Sink } from "../../../src/index.js";
+import type { KafkaRecord, KafkaSource } from "../../../src/connectors/kafka/index.js";
+import { Env, Sink } from "../../../src/index.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
@@ -65,4 +66,29 @@ export class RecordingSink<T> extends Sink<T> {
     if (elems.some(this.failOn)) throw new Error("sink down");
     this.records.push(...elems);
   }
+}
+
+/**
+ * Runs `source -> sink` with a sink that waits 5 ms per 100-record batch (2 batches per edge)
+ * while sampling, every 5 ms, how many records the source holds and whether it paused
+ * partitions (backpressure by pausing, not buffering).
+ */
+export async function drainThroughSlowSink<V>(
+  source: KafkaSource<V>,
+): Promise<{ records: KafkaRecord<V>[]; maxHeld: number; pausedSeen: boolean }> {
+  let maxHeld = 0;
+  let pausedSeen = false;
+  const timer = setInterval(() => {
+    maxHeld = Math.max(maxHeld, source.bufferedRecords);
+    pausedSeen ||= source.paused;
+  }, 5);
+  const sink = new RecordingSink<KafkaRecord<V>>(() => false, 5);
+  const env = new Env({ batchSize: 100, highWaterMark: 2 });
+  try {
+    env.from(source).to(sink);
+    await env.run();
+  } finally {
+    clearInterval(timer);
+  }
+  return { records: sink.records, maxHeld, pausedSeen };
 }
