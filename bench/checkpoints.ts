@@ -29,7 +29,6 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { datasetPath } from "../examples/shared/datasets.js";
 import { measureOnce, median } from "../src/bench/measure.js";
 import {
   type CheckpointData,
@@ -38,13 +37,13 @@ import {
   directoryCheckpointStore,
   Env,
   mean,
-  ParquetSource,
   Sink,
   Source,
   type StoredCheckpoint,
   sum,
   tumbling,
 } from "../src/index.js";
+import { type Flight, loadFlights } from "./flights.js";
 import { WindowChecksum } from "./plain-windows.js";
 
 interface Rec {
@@ -52,12 +51,6 @@ interface Rec {
   key: number;
   ts: number;
   value: number;
-}
-
-interface Flight {
-  t: number;
-  delay: number;
-  origin: string;
 }
 
 /** W2's records, with a checkpointable position. */
@@ -115,22 +108,6 @@ class FlightPasses extends Source<Flight> {
 }
 
 const HOUR = 3_600_000;
-
-async function loadFlights(): Promise<Flight[]> {
-  const src = new ParquetSource<{ date: Date; delay: number; origin: string }>(
-    datasetPath("flights-3m.parquet"),
-    { columns: ["date", "delay", "origin"] },
-  );
-  await src.open();
-  const flights: Flight[] = [];
-  for (;;) {
-    const b = await src.consume(65_536);
-    if (b === null) break;
-    for (const r of b) flights.push({ t: r.date.getTime(), delay: r.delay, origin: r.origin });
-  }
-  await src.cleanup?.();
-  return flights;
-}
 
 /** A store that notes each checkpoint's size and duration (trigger to stored). */
 function recording(store: CheckpointStore, log: { bytes: number; ms: number }[]): CheckpointStore {

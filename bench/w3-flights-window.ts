@@ -5,31 +5,14 @@
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { datasetPath } from "../examples/shared/datasets.js";
-import { count, Env, mean, ParquetSource, Sink, StateAggregator, tumbling } from "../src/index.js";
+import { count, Env, mean, Sink, StateAggregator, tumbling } from "../src/index.js";
+import { type Flight, loadFlights } from "./flights.js";
 import { args, measure } from "./lib.js";
 import { PlainTumbling, WindowChecksum, windowTransform } from "./plain-windows.js";
 
-interface Flight {
-  t: number;
-  delay: number;
-  origin: string;
-}
 const { impl } = args(3_000_000);
 
-const src = new ParquetSource<{ date: Date; delay: number; origin: string }>(
-  datasetPath("flights-3m.parquet"),
-  {
-    columns: ["date", "delay", "origin"],
-  },
-);
-await src.open();
-const flights: Flight[] = [];
-for (;;) {
-  const b = await src.consume(65_536);
-  if (b === null) break;
-  for (const r of b) flights.push({ t: r.date.getTime(), delay: r.delay, origin: r.origin });
-}
+const flights = await loadFlights();
 const N = flights.length;
 const HOUR = 3_600_000;
 
