@@ -24,12 +24,9 @@ import {
   referenceCountWindows,
   referenceTimeWindows,
 } from "../../src/testing/index.js";
+import { disorderedEvents, type WindowEvent } from "./window-events.js";
 
-interface Rec {
-  id: number;
-  k: string;
-  t: number;
-}
+type Rec = WindowEvent;
 interface Res {
   key: unknown;
   start: number;
@@ -43,24 +40,7 @@ const settings = fc.record({
   highWaterMark: fc.integer({ min: 1, max: 4 }),
 });
 /** Keys a..c, timestamps mostly increasing with bounded disorder, some far behind (late). */
-const events = fc
-  .array(
-    fc.record({
-      k: fc.constantFrom("a", "b", "c"),
-      step: fc.integer({ min: 0, max: 8 }).map((x) => x * 50),
-      jitter: fc.integer({ min: -18, max: 4 }).map((x) => x * 50),
-    }),
-    {
-      maxLength: 80,
-    },
-  )
-  .map((xs) => {
-    let base = -2000;
-    return xs.map((x, id) => {
-      base += x.step;
-      return { id, k: x.k, t: base + x.jitter };
-    });
-  });
+const events = disorderedEvents({ maxLength: 80, start: -2000 });
 
 const norm = (rs: Res[]) =>
   rs

@@ -13,12 +13,9 @@ import {
   type WindowAssigner,
 } from "../../../src/index.js";
 import { AckingSource, WatchedSource } from "../../helpers.js";
+import { disorderedEvents, type WindowEvent } from "../../property/window-events.js";
 
-interface Rec {
-  id: number;
-  k: string;
-  t: number;
-}
+type Rec = WindowEvent;
 
 /**
  * A source that checks, at each acknowledgement, that every record before the acknowledged
@@ -69,22 +66,7 @@ const assigners: [string, () => WindowAssigner][] = [
 ];
 
 /** Keys a..c, timestamps mostly increasing with disorder, some far behind (late). */
-const events = fc
-  .array(
-    fc.record({
-      k: fc.constantFrom("a", "b", "c"),
-      step: fc.integer({ min: 0, max: 8 }).map((x) => x * 50),
-      jitter: fc.integer({ min: -18, max: 4 }).map((x) => x * 50),
-    }),
-    { maxLength: 40 },
-  )
-  .map((xs) => {
-    let base = 0;
-    return xs.map((x, id): Rec => {
-      base += x.step;
-      return { id, k: x.k, t: base + x.jitter };
-    });
-  });
+const events = disorderedEvents({ maxLength: 40, start: 0 });
 
 async function run(
   recs: Rec[],
