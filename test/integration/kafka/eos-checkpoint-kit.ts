@@ -36,6 +36,21 @@ export function events(n: number): Ev[] {
 }
 
 /**
+ * The topics of one windowed-job test named `name`: a 1-partition input holding `evs`, an empty
+ * 2-partition output, and a consumer group id of its own.
+ */
+export async function jobTopics(
+  brokers: string[],
+  name: string,
+  evs: Ev[],
+): Promise<{ input: string; output: string; groupId: string }> {
+  const input = await seedEvents(brokers, `${name}-in`, evs);
+  const output = uniqueTopic(`${name}-out`);
+  await createTopic(brokers, output, 2);
+  return { input, output, groupId: uniqueTopic(name) };
+}
+
+/**
  * Produces `evs` to a new one-partition topic (one partition: the events stay in time order,
  * so the windows fire while the job runs; withTimestamps gives each record its time).
  */

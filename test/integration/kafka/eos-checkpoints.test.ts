@@ -28,7 +28,7 @@ import {
   StateError,
 } from "../../../src/index.js";
 import type { OperatorContext } from "../../../src/operators/context.js";
-import { events, lines, reference, seedEvents, windowJob } from "./eos-checkpoint-kit.js";
+import { events, jobTopics, lines, reference, windowJob } from "./eos-checkpoint-kit.js";
 import { createTopic, readTopic, testKafka, uniqueTopic } from "./sink-kit.js";
 import { KafkaFixture } from "./source-helpers.js";
 
@@ -168,10 +168,7 @@ function child(
 describe("exactly-once Kafka -> Kafka with checkpoints", () => {
   it("a keyed tumbling-window job, checkpoints every 200 ms, bounded: the committed output equals a plain loop's, once each", async () => {
     const evs = events(20_000);
-    const input = await seedEvents(brokers, "eosck-a-in", evs);
-    const output = uniqueTopic("eosck-a-out");
-    await createTopic(brokers, output, 2);
-    const groupId = uniqueTopic("eosck-a");
+    const { input, output, groupId } = await jobTopics(brokers, "eosck-a", evs);
     const eos = new KafkaTransactions({ brokers, transactionalId: `${groupId}-tx` });
     const env = new Env({ batchSize: 200, checkpoint: { intervalMs: 200, store: memoryCheckpointStore() } });
     // pacing: a 5 ms pause every 200 records, so the run spans several checkpoint intervals
@@ -198,10 +195,7 @@ describe("exactly-once Kafka -> Kafka with checkpoints", () => {
 
   it("end of a bounded input: the final checkpoint commits the last transaction (no periodic checkpoint ran)", async () => {
     const evs = events(3000);
-    const input = await seedEvents(brokers, "eosck-d-in", evs);
-    const output = uniqueTopic("eosck-d-out");
-    await createTopic(brokers, output, 2);
-    const groupId = uniqueTopic("eosck-d");
+    const { input, output, groupId } = await jobTopics(brokers, "eosck-d", evs);
     const eos = new KafkaTransactions({ brokers, transactionalId: `${groupId}-tx` });
     const env = new Env({ checkpoint: { intervalMs: 600_000, store: memoryCheckpointStore() } });
     windowJob(env, { brokers, input, output, groupId, eos });
@@ -337,10 +331,7 @@ describe("exactly-once Kafka -> Kafka with checkpoints", () => {
 
   it("a checkpoint stored but killed (kill -9) before its commit is skipped at restore for the one the group committed; the rerun's output is exactly-once", async () => {
     const evs = events(20_000);
-    const input = await seedEvents(brokers, "eosck-c-in", evs);
-    const output = uniqueTopic("eosck-c-out");
-    await createTopic(brokers, output, 2);
-    const groupId = uniqueTopic("eosck-c");
+    const { input, output, groupId } = await jobTopics(brokers, "eosck-c", evs);
     const dir = await mkdtemp(join(tmpdir(), "mass-eosck-"));
     dirs.push(dir);
     // killed right after storing checkpoint n (windows fired since n - 1), before its commit
